@@ -1,0 +1,84 @@
+// Package dynamotest gives integration tests a fresh table on a real DynamoDB Local: the one named by
+// DYNAMODB_ENDPOINT (make test starts one for the whole run), or else one this test binary starts.
+package dynamotest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/referloop/referloop/infra/dynamodblocal"
+	"github.com/referloop/referloop/infra/template"
+)
+
+var (
+	once     sync.Once
+	endpoint string
+	tpl      *template.Template
+	startErr error
+	seq      atomic.Int64
+)
+
+// Root is the project root (the folder holding template.yaml).
+func Root() (string, error) {
+	p, err := template.Find()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(p), nil
+}
+
+func setup() {
+	root, err := Root()
+	if err != nil {
+		startErr = err
+		return
+	}
+	if tpl, err = template.Load(filepath.Join(root, "template.yaml")); err != nil {
+		startErr = err
+		return
+	}
+	if endpoint = os.Getenv("DYNAMODB_ENDPOINT"); endpoint != "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	srv, err := dynamodblocal.Start(ctx, dynamodblocal.Options{Root: root})
+	if err != nil {
+		startErr = err
+		return
+	}
+	endpoint = srv.Endpoint // stops with the test binary (Pdeathsig)
+}
+
+// Endpoint returns the DynamoDB Local endpoint, starting it if needed. It fails the test (never
+// skips it) when DynamoDB Local cannot run.
+func Endpoint(t testing.TB) string {
+	t.Helper()
+	once.Do(setup)
+	if startErr != nil {
+		t.Fatalf("DynamoDB Local: %v", startErr)
+	}
+	return endpoint
+}
+
+// NewTable creates a table shaped by template.yaml with a unique name and drops it after the test.
+func NewTable(t testing.TB) (*dynamodb.Client, string) {
+	t.Helper()
+	db := dynamodblocal.Client(Endpoint(t))
+	name := fmt.Sprintf("t%d-%d-%d", os.Getpid(), time.Now().UnixNano()%1e9, seq.Add(1))
+	ctx := context.Background()
+	if err := dynamodblocal.EnsureTable(ctx, db, tpl, name); err != nil {
+		t.Fatalf("create table: %v", err)
+	}
+	t.Cleanup(func() { _, _ = db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
+	return db, name
+}

@@ -1,0 +1,234 @@
+// Package template reads template.yaml, the single source of truth, for the local stack and the
+// tests: the functions with their HTTP routes, and the table definition.
+package template
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"gopkg.in/yaml.v3"
+)
+
+// Route is one HttpApi event of a function.
+type Route struct {
+	Method string
+	Path   string
+}
+
+// Pattern is the route as a net/http ServeMux pattern ("POST /v1/referrals/{id}"); API Gateway's
+// path parameters have the same syntax.
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// Function is one AWS::Serverless::Function.
+type Function struct {
+	LogicalID string
+	Dir       string // CodeUri without trailing slash, e.g. functions/submit
+	Name      string // the folder's base name, e.g. submit
+	Routes    []Route
+	Events    map[string]string // event name → type (HttpApi, DynamoDB, ScheduleV2…)
+}
+
+// Template is the part of template.yaml the local stack needs.
+type Template struct {
+	Functions []Function
+	table     map[string]any
+	TableID   string
+}
+
+// Find walks up from the working directory to the folder holding template.yaml.
+func Find() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		p := filepath.Join(dir, "template.yaml")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("template.yaml not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Load reads a template file.
+func Load(path string) (*Template, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(b)
+}
+
+// Parse reads a template. CloudFormation's short-form tags (!Ref, !GetAtt, !Sub…) become
+// {"Ref": …} style maps.
+func Parse(b []byte) (*Template, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, fmt.Errorf("template.yaml: %w", err)
+	}
+	doc, ok := toValue(&root).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("template.yaml: not a mapping")
+	}
+	resources, _ := doc["Resources"].(map[string]any)
+	t := &Template{}
+	ids := make([]string, 0, len(resources))
+	for id := range resources {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		res, _ := resources[id].(map[string]any)
+		props, _ := res["Properties"].(map[string]any)
+		switch res["Type"] {
+		case "AWS::DynamoDB::Table":
+			if t.table != nil {
+				return nil, fmt.Errorf("template.yaml: more than one table")
+			}
+			t.table, t.TableID = props, id
+		case "AWS::Serverless::Function":
+			codeURI, _ := props["CodeUri"].(string)
+			dir := strings.TrimSuffix(filepath.ToSlash(filepath.Clean(codeURI)), "/")
+			f := Function{LogicalID: id, Dir: dir, Name: filepath.Base(dir), Events: map[string]string{}}
+			events, _ := props["Events"].(map[string]any)
+			for name, e := range events {
+				ev, _ := e.(map[string]any)
+				typ, _ := ev["Type"].(string)
+				f.Events[name] = typ
+				if typ != "HttpApi" {
+					continue
+				}
+				ep, _ := ev["Properties"].(map[string]any)
+				method, _ := ep["Method"].(string)
+				path, _ := ep["Path"].(string)
+				if method == "" || path == "" {
+					return nil, fmt.Errorf("template.yaml: %s event %s needs Method and Path", id, name)
+				}
+				f.Routes = append(f.Routes, Route{Method: strings.ToUpper(method), Path: path})
+			}
+			sort.Slice(f.Routes, func(i, j int) bool { return f.Routes[i].Pattern() < f.Routes[j].Pattern() })
+			t.Functions = append(t.Functions, f)
+		}
+	}
+	if t.table == nil {
+		return nil, fmt.Errorf("template.yaml: no AWS::DynamoDB::Table")
+	}
+	return t, nil
+}
+
+// Function returns the function whose folder is named name.
+func (t *Template) Function(name string) (Function, bool) {
+	for _, f := range t.Functions {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+func toValue(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		return toValue(n.Content[0])
+	case yaml.AliasNode:
+		return toValue(n.Alias)
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			m[n.Content[i].Value] = toValue(n.Content[i+1])
+		}
+		return tagged(n, m)
+	case yaml.SequenceNode:
+		s := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			s = append(s, toValue(c))
+		}
+		return tagged(n, s)
+	default:
+		return tagged(n, n.Value)
+	}
+}
+
+// tagged wraps a value carrying a CloudFormation short-form tag: !Ref X → {"Ref": X},
+// !GetAtt A.B → {"Fn::GetAtt": "A.B"}, !Sub s → {"Fn::Sub": s}.
+func tagged(n *yaml.Node, v any) any {
+	if !strings.HasPrefix(n.Tag, "!") || strings.HasPrefix(n.Tag, "!!") {
+		return v
+	}
+	name := strings.TrimPrefix(n.Tag, "!")
+	if name != "Ref" && name != "Condition" {
+		name = "Fn::" + name
+	}
+	return map[string]any{name: v}
+}
+
+// CreateTableInput is the table resource as a CreateTable request named name: keys, indexes,
+// billing and stream as the template declares them. Encryption with the customer-managed key and
+// point-in-time recovery exist only in AWS.
+func (t *Template) CreateTableInput(name string) (*dynamodb.CreateTableInput, error) {
+	p := t.table
+	in := &dynamodb.CreateTableInput{TableName: aws.String(name)}
+	for _, a := range list(p["AttributeDefinitions"]) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(s(a["AttributeName"])), AttributeType: types.ScalarAttributeType(s(a["AttributeType"]))})
+	}
+	in.KeySchema = keySchema(p["KeySchema"])
+	for _, g := range list(p["GlobalSecondaryIndexes"]) {
+		proj, _ := g["Projection"].(map[string]any)
+		gsi := types.GlobalSecondaryIndex{IndexName: aws.String(s(g["IndexName"])), KeySchema: keySchema(g["KeySchema"]),
+			Projection: &types.Projection{ProjectionType: types.ProjectionType(s(proj["ProjectionType"]))}}
+		for _, a := range anyList(proj["NonKeyAttributes"]) {
+			gsi.Projection.NonKeyAttributes = append(gsi.Projection.NonKeyAttributes, s(a))
+		}
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi)
+	}
+	in.BillingMode = types.BillingMode(s(p["BillingMode"]))
+	if ss, ok := p["StreamSpecification"].(map[string]any); ok {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true),
+			StreamViewType: types.StreamViewType(s(ss["StreamViewType"]))}
+	}
+	if len(in.KeySchema) == 0 || len(in.AttributeDefinitions) == 0 {
+		return nil, fmt.Errorf("template.yaml: table %s has no key schema", t.TableID)
+	}
+	return in, nil
+}
+
+// TTLAttribute is the table's time-to-live attribute, or "".
+func (t *Template) TTLAttribute() string {
+	if spec, ok := t.table["TimeToLiveSpecification"].(map[string]any); ok {
+		return s(spec["AttributeName"])
+	}
+	return ""
+}
+
+func keySchema(v any) []types.KeySchemaElement {
+	var ks []types.KeySchemaElement
+	for _, k := range list(v) {
+		ks = append(ks, types.KeySchemaElement{AttributeName: aws.String(s(k["AttributeName"])), KeyType: types.KeyType(s(k["KeyType"]))})
+	}
+	return ks
+}
+
+func anyList(v any) []any { l, _ := v.([]any); return l }
+
+func list(v any) []map[string]any {
+	var out []map[string]any
+	for _, e := range anyList(v) {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func s(v any) string { str, _ := v.(string); return str }

@@ -1,0 +1,158 @@
+// Package auth holds sessions (signed JWTs in cookies), CSRF tokens and magic-link secrets.
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/referloop/referloop/pkg/ids"
+)
+
+// Cookie names. The session cookie is HttpOnly; the CSRF cookie is read by the portal's script and
+// echoed in the X-CSRF-Token header (a signed double submit: the token is also a claim of the JWT).
+const (
+	SessionCookie = "rl_session"
+	CSRFCookie    = "rl_csrf"
+	CSRFHeader    = "X-CSRF-Token"
+)
+
+// Session lifetimes and magic-link rules.
+const (
+	SessionTTL = 12 * time.Hour
+	LinkTTL    = 15 * time.Minute
+	TokenBytes = 32
+)
+
+// ErrInvalidSession is any session token that does not verify.
+var ErrInvalidSession = errors.New("invalid session")
+
+// Claims are what a session carries. The tenant comes only from here, never from a request.
+type Claims struct {
+	jwt.RegisteredClaims
+	Tenant   string `json:"tid"`
+	Role     string `json:"role"`
+	Partner  string `json:"pid,omitempty"`
+	Referrer string `json:"rid,omitempty"`
+	CSRF     string `json:"csrf"`
+}
+
+// SessionID is the session's own id (the JWT id); Subject is the person's email key.
+func (c *Claims) SessionID() string { return c.ID }
+
+// KeySource yields the signing key. It is asked lazily, on the first request that needs it, so a
+// cold start makes no network call.
+type KeySource interface {
+	SigningKey(ctx context.Context) ([]byte, error)
+}
+
+// StaticKey is a key known at start (local stack, tests).
+type StaticKey []byte
+
+func (k StaticKey) SigningKey(context.Context) ([]byte, error) { return k, nil }
+
+// Signer issues and verifies session JWTs: HS256 only, issuer, audience and expiry required.
+type Signer struct {
+	Issuer   string
+	Audience string
+	Source   KeySource
+	Now      func() time.Time
+
+	once sync.Mutex
+	key  []byte
+}
+
+func (s *Signer) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Signer) signingKey(ctx context.Context) ([]byte, error) {
+	s.once.Lock()
+	defer s.once.Unlock()
+	if s.key != nil {
+		return s.key, nil
+	}
+	k, err := s.Source.SigningKey(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	if len(k) < 32 {
+		return nil, errors.New("signing key: shorter than 32 bytes")
+	}
+	s.key = k
+	return k, nil
+}
+
+// Issue signs a new session for the given identity; it fills the id, CSRF token and times.
+func (s *Signer) Issue(ctx context.Context, c Claims) (string, Claims, error) {
+	key, err := s.signingKey(ctx)
+	if err != nil {
+		return "", c, err
+	}
+	now := s.now().Truncate(time.Second)
+	c.Issuer = s.Issuer
+	c.Audience = jwt.ClaimStrings{s.Audience}
+	c.IssuedAt = jwt.NewNumericDate(now)
+	c.NotBefore = jwt.NewNumericDate(now)
+	c.ExpiresAt = jwt.NewNumericDate(now.Add(SessionTTL))
+	c.ID = ids.Short("s_")
+	c.CSRF = ids.Token(18)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, &c).SignedString(key)
+	return tok, c, err
+}
+
+// Verify parses a session token, accepting only HS256 with our issuer and audience and a future
+// expiry, and decoding strictly.
+func (s *Signer) Verify(ctx context.Context, token string) (*Claims, error) {
+	key, err := s.signingKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var c Claims
+	_, err = jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(s.Issuer),
+		jwt.WithAudience(s.Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithStrictDecoding(),
+		jwt.WithLeeway(30*time.Second),
+		jwt.WithTimeFunc(s.now),
+	).ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil })
+	if err != nil || c.Tenant == "" || c.Role == "" || c.Subject == "" || c.ID == "" || c.CSRF == "" {
+		return nil, ErrInvalidSession
+	}
+	return &c, nil
+}
+
+// SetCookies writes the session and CSRF cookies. secure is false only on the plain-HTTP local stack.
+func SetCookies(w http.ResponseWriter, token string, c Claims, secure bool) {
+	maxAge := int(time.Until(c.ExpiresAt.Time).Seconds())
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: c.CSRF, Path: "/", MaxAge: maxAge,
+		Secure: secure, SameSite: http.SameSiteStrictMode})
+}
+
+// ClearCookies removes both cookies.
+func ClearCookies(w http.ResponseWriter, secure bool) {
+	for _, n := range []string{SessionCookie, CSRFCookie} {
+		http.SetCookie(w, &http.Cookie{Name: n, Value: "", Path: "/", MaxAge: -1, HttpOnly: n == SessionCookie,
+			Secure: secure, SameSite: http.SameSiteLaxMode})
+	}
+}
+
+// CheckCSRF reports whether a state-changing request carries the session's CSRF token.
+func CheckCSRF(r *http.Request, c *Claims) bool {
+	got := r.Header.Get(CSRFHeader)
+	return got != "" && hmac.Equal([]byte(got), []byte(c.CSRF))
+}

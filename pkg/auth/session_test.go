@@ -1,0 +1,63 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+var testKey = StaticKey(strings.Repeat("k", 32))
+
+func newSigner(now time.Time) *Signer {
+	return &Signer{Issuer: "referloop", Audience: "portal", Source: testKey, Now: func() time.Time { return now }}
+}
+
+func TestIssueVerify(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	s := newSigner(now)
+	tok, c, err := s.Issue(ctx, Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "e1"}, Tenant: "t_1", Role: "owner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Verify(ctx, tok)
+	if err != nil || got.Tenant != "t_1" || got.Role != "owner" || got.CSRF != c.CSRF || got.ID == "" {
+		t.Fatalf("Verify = %+v, %v", got, err)
+	}
+
+	forge := func(method jwt.SigningMethod, key any, mutate func(*Claims)) string {
+		cc := c
+		mutate(&cc)
+		tok, err := jwt.NewWithClaims(method, &cc).SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	cases := map[string]string{
+		"expired":        tok,
+		"other issuer":   forge(jwt.SigningMethodHS256, []byte(testKey), func(c *Claims) { c.Issuer = "evil" }),
+		"other audience": forge(jwt.SigningMethodHS256, []byte(testKey), func(c *Claims) { c.Audience = jwt.ClaimStrings{"x"} }),
+		"no expiry":      forge(jwt.SigningMethodHS256, []byte(testKey), func(c *Claims) { c.ExpiresAt = nil }),
+		"other key":      forge(jwt.SigningMethodHS256, []byte(strings.Repeat("x", 32)), func(*Claims) {}),
+		"HS512":          forge(jwt.SigningMethodHS512, []byte(testKey), func(*Claims) {}),
+		"none":           forge(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, func(*Claims) {}),
+		"no tenant":      forge(jwt.SigningMethodHS256, []byte(testKey), func(c *Claims) { c.Tenant = "" }),
+		"tampered":       tok[:len(tok)-2] + "xx",
+		"garbage":        "not.a.jwt",
+	}
+	for name, tok := range cases {
+		t.Run(name, func(t *testing.T) {
+			v := s
+			if name == "expired" {
+				v = newSigner(now.Add(SessionTTL + time.Minute))
+			}
+			if _, err := v.Verify(ctx, tok); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}

@@ -1,0 +1,109 @@
+// Package partner holds referring offices (partners) and the people who refer for them.
+package partner
+
+import (
+	"strings"
+	"time"
+
+	"github.com/referloop/referloop/pkg/practice"
+	"github.com/referloop/referloop/pkg/problem"
+)
+
+// Kinds of referring partners.
+var Kinds = []string{"pcp", "specialist", "chiropractor", "therapist", "hospital", "employer", "patient", "other"}
+
+// Partner is a referring office of a practice.
+type Partner struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	Kind         string    `json:"kind"`
+	Specialty    string    `json:"specialty"`
+	NPI          string    `json:"npi"`
+	ContactEmail string    `json:"contactEmail"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+// Input is what staff send to add a partner.
+type Input struct {
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	Specialty    string `json:"specialty"`
+	NPI          string `json:"npi"`
+	ContactEmail string `json:"contactEmail"`
+}
+
+// Referrer is a person who refers patients for a partner: the identity (practice, email).
+type Referrer struct {
+	ID        string    `json:"id"`
+	PartnerID string    `json:"partnerId"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Normalize trims the input.
+func (in *Input) Normalize() {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Kind = strings.ToLower(strings.TrimSpace(in.Kind))
+	in.Specialty = strings.TrimSpace(in.Specialty)
+	in.NPI = strings.ReplaceAll(strings.TrimSpace(in.NPI), " ", "")
+	in.ContactEmail = strings.TrimSpace(in.ContactEmail)
+}
+
+// Validate checks a new partner.
+func (in *Input) Validate() error {
+	var f problem.Fields
+	if in.Name == "" {
+		f.Add("name", "is required")
+	} else if len([]rune(in.Name)) > practice.MaxNameLen {
+		f.Addf("name", "must be at most %d characters", practice.MaxNameLen)
+	}
+	if !validKind(in.Kind) {
+		f.Add("kind", "must be one of "+strings.Join(Kinds, ", "))
+	}
+	if len([]rune(in.Specialty)) > practice.MaxNameLen {
+		f.Addf("specialty", "must be at most %d characters", practice.MaxNameLen)
+	}
+	if in.NPI != "" && !ValidNPI(in.NPI) {
+		f.Add("npi", "must be a 10-digit NPI with a valid check digit")
+	}
+	practice.ValidateEmail(&f, "contactEmail", in.ContactEmail, false)
+	return f.Err()
+}
+
+func validKind(k string) bool {
+	for _, v := range Kinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidNPI checks a National Provider Identifier: 10 digits whose last is a Luhn check digit over
+// the prefix 80840 and the first nine digits.
+func ValidNPI(npi string) bool {
+	if len(npi) != 10 {
+		return false
+	}
+	for _, c := range npi {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	digits := "80840" + npi[:9]
+	sum := 0
+	double := true
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return int(npi[9]-'0') == (10-sum%10)%10
+}

@@ -1,0 +1,202 @@
+// Package practice holds a tenant (a practice) and its published intake profile: what it treats,
+// who is not a match, insurance notes, its intake contact and how fast it promises to reach patients.
+package practice
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/referloop/referloop/pkg/problem"
+)
+
+// Roles of the people who act for a practice or refer to it.
+const (
+	RoleOwner    = "owner"
+	RoleStaff    = "staff"
+	RoleReferrer = "referrer"
+)
+
+// IsStaff reports whether role works the practice's pipeline.
+func IsStaff(role string) bool { return role == RoleOwner || role == RoleStaff }
+
+// Contact is the practice's designated intake contact.
+type Contact struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Email string `json:"email"`
+}
+
+// ContactBy is the promised time, in hours, to first contact a referred patient.
+type ContactBy struct {
+	Default int `json:"default"`
+	Urgent  int `json:"urgent"`
+}
+
+// Defaults the product starts a practice with.
+var DefaultContactBy = ContactBy{Default: 48, Urgent: 24}
+
+// Profile is the intake profile a practice publishes to its referrers.
+type Profile struct {
+	Name           string    `json:"name"`
+	Slug           string    `json:"slug"`
+	Conditions     []string  `json:"conditions"`
+	NotAMatch      string    `json:"notAMatch"`
+	InsuranceNotes string    `json:"insuranceNotes"`
+	IntakeContact  Contact   `json:"intakeContact"`
+	ContactByHours ContactBy `json:"contactByHours"`
+}
+
+// Practice is a tenant.
+type Practice struct {
+	ID        string    `json:"id"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int       `json:"version"`
+	Profile
+}
+
+// Limits on the profile's fields.
+const (
+	MaxConditions   = 40
+	MaxConditionLen = 80
+	MaxNameLen      = 120
+	MaxTextLen      = 1000
+)
+
+// ValidateName checks a practice name.
+func ValidateName(f *problem.Fields, field, name string) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		f.Add(field, "is required")
+	case len([]rune(name)) > MaxNameLen:
+		f.Addf(field, "must be at most %d characters", MaxNameLen)
+	case Slugify(name) == "":
+		f.Add(field, "needs at least one letter or digit")
+	}
+}
+
+// ValidateEmail checks an email address field.
+func ValidateEmail(f *problem.Fields, field, email string, required bool) {
+	email = strings.TrimSpace(email)
+	if email == "" {
+		if required {
+			f.Add(field, "is required")
+		}
+		return
+	}
+	if len(email) > 254 {
+		f.Add(field, "must be at most 254 characters")
+		return
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
+		f.Add(field, "must be an email address like name@example.com")
+	}
+}
+
+// ValidatePhone checks a phone number loosely: digits with common separators, 7 to 15 digits.
+func ValidatePhone(f *problem.Fields, field, phone string) {
+	phone = strings.TrimSpace(phone)
+	if phone == "" {
+		return
+	}
+	digits := 0
+	for i, r := range phone {
+		switch {
+		case unicode.IsDigit(r):
+			digits++
+		case r == '+' && i == 0, r == ' ', r == '-', r == '(', r == ')', r == '.':
+		default:
+			f.Add(field, "may hold only digits, spaces and + - ( ) .")
+			return
+		}
+	}
+	if digits < 7 || digits > 15 {
+		f.Add(field, "must have 7 to 15 digits")
+	}
+}
+
+// Normalize trims the profile's text and drops empty and repeated conditions.
+func (p *Profile) Normalize() {
+	p.Name = strings.TrimSpace(p.Name)
+	p.NotAMatch = strings.TrimSpace(p.NotAMatch)
+	p.InsuranceNotes = strings.TrimSpace(p.InsuranceNotes)
+	p.IntakeContact.Name = strings.TrimSpace(p.IntakeContact.Name)
+	p.IntakeContact.Phone = strings.TrimSpace(p.IntakeContact.Phone)
+	p.IntakeContact.Email = strings.TrimSpace(p.IntakeContact.Email)
+	seen := map[string]bool{}
+	out := p.Conditions[:0:0]
+	for _, c := range p.Conditions {
+		c = strings.TrimSpace(c)
+		if c == "" || seen[strings.ToLower(c)] {
+			continue
+		}
+		seen[strings.ToLower(c)] = true
+		out = append(out, c)
+	}
+	p.Conditions = out
+}
+
+// Validate checks a profile as sent by staff (after Normalize).
+func (p *Profile) Validate() error {
+	var f problem.Fields
+	ValidateName(&f, "name", p.Name)
+	if len(p.Conditions) > MaxConditions {
+		f.Addf("conditions", "at most %d conditions", MaxConditions)
+	}
+	for i, c := range p.Conditions {
+		if len([]rune(c)) > MaxConditionLen {
+			f.Addf(fmt.Sprintf("conditions.%d", i), "must be at most %d characters", MaxConditionLen)
+		}
+	}
+	if len([]rune(p.NotAMatch)) > MaxTextLen {
+		f.Addf("notAMatch", "must be at most %d characters", MaxTextLen)
+	}
+	if len([]rune(p.InsuranceNotes)) > MaxTextLen {
+		f.Addf("insuranceNotes", "must be at most %d characters", MaxTextLen)
+	}
+	if len([]rune(p.IntakeContact.Name)) > MaxNameLen {
+		f.Addf("intakeContact.name", "must be at most %d characters", MaxNameLen)
+	}
+	ValidatePhone(&f, "intakeContact.phone", p.IntakeContact.Phone)
+	ValidateEmail(&f, "intakeContact.email", p.IntakeContact.Email, false)
+	h := p.ContactByHours
+	if h.Default < 1 || h.Default > 24*14 {
+		f.Add("contactByHours.default", "must be between 1 and 336 hours")
+	}
+	if h.Urgent < 1 || h.Urgent > 24*14 {
+		f.Add("contactByHours.urgent", "must be between 1 and 336 hours")
+	} else if h.Urgent > h.Default {
+		f.Add("contactByHours.urgent", "must not be longer than the default")
+	}
+	return f.Err()
+}
+
+// Slugify turns a practice name into a URL slug: lower-case ASCII letters and digits joined by dashes.
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFKD.String(name) {
+		switch {
+		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(unicode.ToLower(r))
+		case unicode.Is(unicode.Mn, r): // accents fall away: é → e
+		default:
+			dash = true
+		}
+		if b.Len() >= 48 {
+			break
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/partner"
+)
+
+// CreatePartner stores a new partner of a tenant.
+func (s *Store) CreatePartner(ctx context.Context, tid string, p partner.Partner) error {
+	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), "type": "partner"})
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
+		ConditionExpression: cond("attribute_not_exists(PK)")})
+	if isConditionFailed(err) {
+		return ErrExists
+	}
+	return err
+}
+
+// Partner reads one partner of a tenant.
+func (s *Store) Partner(ctx context.Context, tid, pid string) (partner.Partner, error) {
+	var p partner.Partner
+	if !strings.HasPrefix(pid, "p_") || len(pid) > 40 {
+		return p, ErrNotFound
+	}
+	item, err := s.get(ctx, tenantPK(tid), partnerSK(pid))
+	if err != nil {
+		return p, err
+	}
+	err = unmarshal(item, &p)
+	return p, err
+}
+
+// Partners lists a tenant's partners by name (one Query on the tenant's item collection).
+func (s *Store) Partners(ctx context.Context, tid string) ([]partner.Partner, error) {
+	in := &dynamodb.QueryInput{TableName: &s.Table,
+		KeyConditionExpression: cond("PK = :pk AND begins_with(SK, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(tenantPK(tid)), ":p": str("PARTNER#")}}
+	var list []partner.Partner
+	for {
+		out, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("partners: %w", err)
+		}
+		for _, item := range out.Items {
+			var p partner.Partner
+			if err := unmarshal(item, &p); err != nil {
+				return nil, err
+			}
+			list = append(list, p)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	sort.SliceStable(list, func(i, j int) bool { return strings.ToLower(list[i].Name) < strings.ToLower(list[j].Name) })
+	return list, nil
+}
+
+// EnsureReferrer stores a referrer of a partner if the (tenant, email) identity is new, and
+// returns the stored one either way.
+func (s *Store) EnsureReferrer(ctx context.Context, tid string, r partner.Referrer) (partner.Referrer, error) {
+	item, err := marshal(r, map[string]string{attrPK: tenantPK(tid), attrSK: referrerSK(ids.EmailKey(r.Email)), "type": "referrer"})
+	if err != nil {
+		return r, err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
+		ConditionExpression:                 cond("attribute_not_exists(PK)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	if old, ok := existing(err); ok {
+		var stored partner.Referrer
+		return stored, unmarshal(old, &stored)
+	}
+	return r, err
+}
+
+// Referrer reads a referrer by (tenant, email).
+func (s *Store) Referrer(ctx context.Context, tid, email string) (partner.Referrer, error) {
+	return s.ReferrerByKey(ctx, tid, ids.EmailKey(email))
+}
+
+// ReferrerByKey reads a referrer by (tenant, email key).
+func (s *Store) ReferrerByKey(ctx context.Context, tid, emailKey string) (partner.Referrer, error) {
+	var r partner.Referrer
+	item, err := s.get(ctx, tenantPK(tid), referrerSK(emailKey))
+	if err != nil {
+		return r, err
+	}
+	err = unmarshal(item, &r)
+	return r, err
+}

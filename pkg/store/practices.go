@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/practice"
+)
+
+// User is a member of a practice's staff.
+type User struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+}
+
+// Membership ties an email to a practice it can sign in to as staff.
+type Membership struct {
+	TenantID     string `json:"tid"`
+	Role         string `json:"role"`
+	PracticeName string `json:"practiceName"`
+}
+
+// CreatePractice makes a tenant with its slug marker, its owner and the owner's membership marker,
+// and consumes the sign-up link, all in one transaction: either the practice exists and the link is
+// spent, or nothing changed and the link still works. ErrSlugTaken when the slug is in use;
+// ErrNotFound when the link was already used.
+func (s *Store) CreatePractice(ctx context.Context, linkHash string, p practice.Practice, owner User) error {
+	pItem, err := marshal(p, map[string]string{attrPK: tenantPK(p.ID), attrSK: practiceSK(), "type": "practice"})
+	if err != nil {
+		return err
+	}
+	uItem, err := marshal(owner, map[string]string{attrPK: tenantPK(p.ID), attrSK: userSK(ids.EmailKey(owner.Email)), "type": "user"})
+	if err != nil {
+		return err
+	}
+	mItem, err := marshal(Membership{TenantID: p.ID, Role: owner.Role, PracticeName: p.Name},
+		map[string]string{attrPK: emailPK(ids.EmailKey(owner.Email)), attrSK: membershipSK(p.ID, "STAFF"), "type": "membership"})
+	if err != nil {
+		return err
+	}
+	slugItem := key(slugPK(p.Slug), "SLUG")
+	slugItem["tid"] = str(p.ID)
+	slugItem["type"] = str("slug")
+	notExists := cond("attribute_not_exists(PK)")
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: &s.Table, Key: key(linkPK(linkHash), "LINK"), ConditionExpression: cond("attribute_exists(PK)")}},
+		{Put: &types.Put{TableName: &s.Table, Item: slugItem, ConditionExpression: notExists}},
+		{Put: &types.Put{TableName: &s.Table, Item: pItem, ConditionExpression: notExists}},
+		{Put: &types.Put{TableName: &s.Table, Item: uItem}},
+		{Put: &types.Put{TableName: &s.Table, Item: mItem}},
+	}})
+	if reasons := cancelled(err); reasons != nil {
+		if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+			return ErrNotFound
+		}
+		if len(reasons) > 1 && aws.ToString(reasons[1].Code) == "ConditionalCheckFailed" {
+			return ErrSlugTaken
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("create practice: %w", err)
+	}
+	return nil
+}
+
+// Practice reads a tenant.
+func (s *Store) Practice(ctx context.Context, tid string) (practice.Practice, error) {
+	var p practice.Practice
+	item, err := s.get(ctx, tenantPK(tid), practiceSK())
+	if err != nil {
+		return p, err
+	}
+	err = unmarshal(item, &p)
+	return p, err
+}
+
+// TenantBySlug resolves a public slug to a tenant id.
+func (s *Store) TenantBySlug(ctx context.Context, slug string) (string, error) {
+	item, err := s.get(ctx, slugPK(slug), "SLUG")
+	if err != nil {
+		return "", err
+	}
+	return getS(item, "tid"), nil
+}
+
+// UpdateProfile replaces a practice's intake profile (not its slug) if its version is still
+// version; ErrConflict otherwise. version 0 skips the check.
+func (s *Store) UpdateProfile(ctx context.Context, tid string, version int, prof practice.Profile) (practice.Practice, error) {
+	p, err := s.Practice(ctx, tid)
+	if err != nil {
+		return p, err
+	}
+	if version != 0 && version != p.Version {
+		return p, ErrConflict
+	}
+	old := p.Version
+	prof.Slug = p.Slug
+	p.Profile = prof
+	p.Version++
+	p.UpdatedAt = s.now()
+	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: practiceSK(), "type": "practice"})
+	if err != nil {
+		return p, err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
+		ConditionExpression:       cond("#v = :v"),
+		ExpressionAttributeNames:  map[string]string{"#v": "version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(int64(old))}})
+	if isConditionFailed(err) {
+		return p, ErrConflict
+	}
+	return p, err
+}
+
+// User reads a staff member of a practice.
+func (s *Store) User(ctx context.Context, tid, email string) (User, error) {
+	var u User
+	item, err := s.get(ctx, tenantPK(tid), userSK(ids.EmailKey(email)))
+	if err != nil {
+		return u, err
+	}
+	err = unmarshal(item, &u)
+	return u, err
+}
+
+// UserByKey reads a staff member by email key (the session's subject).
+func (s *Store) UserByKey(ctx context.Context, tid, emailKey string) (User, error) {
+	var u User
+	item, err := s.get(ctx, tenantPK(tid), userSK(emailKey))
+	if err != nil {
+		return u, err
+	}
+	err = unmarshal(item, &u)
+	return u, err
+}
+
+// Memberships lists the practices an email is staff of (one Query on the email's marker items).
+func (s *Store) Memberships(ctx context.Context, email string) ([]Membership, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table,
+		KeyConditionExpression:    cond("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(emailPK(ids.EmailKey(email)))},
+		Limit:                     aws.Int32(20)})
+	if err != nil {
+		return nil, fmt.Errorf("memberships: %w", err)
+	}
+	var ms []Membership
+	for _, item := range out.Items {
+		var m Membership
+		if err := unmarshal(item, &m); err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// IsNotFound reports ErrNotFound.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/referloop/referloop/pkg/referral"
+)
+
+// ErrKeyReused is an Idempotency-Key sent again with another body.
+var ErrKeyReused = errors.New("idempotency key reused with another body")
+
+// Page is one page of a list and the opaque cursor of the next.
+type Page struct {
+	Items      []referral.Referral
+	NextCursor string
+}
+
+func referralItem(r referral.Referral) (map[string]types.AttributeValue, error) {
+	pk := referralPK(r.TenantID, r.Partner.ID)
+	item, err := marshal(r, map[string]string{
+		attrPK: pk, attrSK: referralSK(r.ReferrerID, r.ULID),
+		attrGSI1PK: queuePK(r.TenantID), attrGSI1SK: queueSK(r.Status, r.ContactBy.UTC().Format(time.RFC3339), r.ULID),
+		"type": "referral", "tid": r.TenantID, "rid": r.ReferrerID, "ulid": r.ULID, "bodyHash": r.BodyHash,
+	})
+	return item, err
+}
+
+func decodeReferral(item map[string]types.AttributeValue) (referral.Referral, error) {
+	var r referral.Referral
+	if err := unmarshal(item, &r); err != nil {
+		return r, fmt.Errorf("decode referral: %w", err)
+	}
+	r.TenantID, r.ReferrerID, r.ULID, r.BodyHash = getS(item, "tid"), getS(item, "rid"), getS(item, "ulid"), getS(item, "bodyHash")
+	return r, nil
+}
+
+// CreateReferral stores a new referral idempotently. Its key follows from the client's
+// Idempotency-Key, so the conditional put is the idempotency check: one write, no separate record.
+// A retry with the same body returns the stored referral (replayed = true) at the cost of the
+// failed conditional write alone; a reused key with another body is ErrKeyReused.
+func (s *Store) CreateReferral(ctx context.Context, r referral.Referral) (referral.Referral, bool, error) {
+	item, err := referralItem(r)
+	if err != nil {
+		return r, false, err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
+		ConditionExpression:                 cond("attribute_not_exists(PK)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	if old, ok := existing(err); ok {
+		stored, err := decodeReferral(old)
+		if err != nil {
+			return r, false, err
+		}
+		if stored.BodyHash != r.BodyHash || stored.ReferrerID != r.ReferrerID {
+			return r, false, ErrKeyReused
+		}
+		return stored, true, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("create referral: %w", err)
+	}
+	return r, false, nil
+}
+
+// Referral reads one referral of a tenant by its public id: one GetItem, no index.
+func (s *Store) Referral(ctx context.Context, tid, id string) (referral.Referral, error) {
+	pid, rid, ulid, ok := referral.ParseID(id)
+	if !ok {
+		return referral.Referral{}, ErrNotFound
+	}
+	item, err := s.get(ctx, referralPK(tid, pid), referralSK(rid, ulid))
+	if err != nil {
+		return referral.Referral{}, err
+	}
+	return decodeReferral(item)
+}
+
+// ReferralsByReferrer lists what one referrer sent, newest first: a Query on the partner's item
+// collection, within the referrer's prefix.
+func (s *Store) ReferralsByReferrer(ctx context.Context, tid, pid, rid string, limit int, cursor string) (Page, error) {
+	pk := referralPK(tid, pid)
+	in := &dynamodb.QueryInput{TableName: &s.Table,
+		KeyConditionExpression: cond("PK = :pk AND begins_with(SK, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(pk), ":p": str(referrerPrefix(rid))},
+		ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(limit))}
+	return s.page(ctx, in, attrPK, pk, cursor)
+}
+
+// ReferralsByStatus lists a practice's referrals from its queue index: all of them grouped by status,
+// or one status; within a status, the earliest contact-by deadline first.
+func (s *Store) ReferralsByStatus(ctx context.Context, tid, status string, limit int, cursor string) (Page, error) {
+	pk := queuePK(tid)
+	in := &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(gsi1),
+		KeyConditionExpression:    cond("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		Limit:                     aws.Int32(int32(limit))}
+	if status != "" {
+		in.KeyConditionExpression = cond("GSI1PK = :pk AND begins_with(GSI1SK, :s)")
+		in.ExpressionAttributeValues[":s"] = str(statusPrefix(status))
+	}
+	return s.page(ctx, in, attrGSI1PK, pk, cursor)
+}
+
+func (s *Store) page(ctx context.Context, in *dynamodb.QueryInput, partAttr, part, cursor string) (Page, error) {
+	if cursor != "" {
+		start, err := decodeCursor(cursor)
+		if err != nil || getS(start, partAttr) != part {
+			return Page{}, ErrBadCursor
+		}
+		in.ExclusiveStartKey = start
+	}
+	out, err := s.DB.Query(ctx, in)
+	if err != nil {
+		return Page{}, fmt.Errorf("list referrals: %w", err)
+	}
+	var p Page
+	for _, item := range out.Items {
+		r, err := decodeReferral(item)
+		if err != nil {
+			return Page{}, err
+		}
+		p.Items = append(p.Items, r)
+	}
+	if len(out.LastEvaluatedKey) > 0 {
+		p.NextCursor = encodeCursor(out.LastEvaluatedKey)
+	}
+	return p, nil
+}
+
+// A cursor is the last evaluated key, base64url JSON of its string attributes. It is opaque to
+// clients; one that does not belong to the query's own partition is refused (ErrBadCursor).
+func encodeCursor(k map[string]types.AttributeValue) string {
+	m := map[string]string{}
+	for name, v := range k {
+		if s, ok := v.(*types.AttributeValueMemberS); ok {
+			m[name] = s.Value
+		}
+	}
+	b, _ := json.Marshal(m)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(c string) (map[string]types.AttributeValue, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) > 1024 {
+		return nil, ErrBadCursor
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil || len(m) == 0 || len(m) > 4 {
+		return nil, ErrBadCursor
+	}
+	for _, name := range []string{attrPK, attrSK} {
+		if m[name] == "" {
+			return nil, ErrBadCursor
+		}
+	}
+	k := map[string]types.AttributeValue{}
+	for name, v := range m {
+		switch name {
+		case attrPK, attrSK, attrGSI1PK, attrGSI1SK:
+			k[name] = str(v)
+		default:
+			return nil, ErrBadCursor
+		}
+	}
+	return k, nil
+}

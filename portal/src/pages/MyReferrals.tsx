@@ -1,0 +1,46 @@
+// /referrals: the referrals this referrer sent, newest first.
+import { formatDate, initials } from '../format';
+import type { PageProps } from '../types';
+import { StatusBadge, useTitle } from '../ui';
+import { useReferrals } from './useReferrals';
+
+export default function MyReferrals(_: PageProps) {
+  useTitle('My referrals');
+  const { items, error, busy, hasMore, loadMore } = useReferrals('');
+  return (
+    <>
+      <h1>My referrals</h1>
+      {error && <p class="notice notice-bad" role="alert">{error}</p>}
+      {!items && !error && <p class="loading" aria-live="polite">Loading…</p>}
+      {items && items.length === 0 && (
+        <p class="empty">
+          You have not sent a referral yet. <a href="/refer">Refer a patient</a>
+        </p>
+      )}
+      {items && items.length > 0 && (
+        <ul class="cards" aria-label="My referrals">
+          {items.map((r) => (
+            <li key={r.id}>
+              <a class="card card-link" href={`/referrals/${encodeURIComponent(r.id)}`}>
+                <span class="card-title">
+                  {initials(r.patient?.firstName, r.patient?.lastName)} · {r.reason}
+                </span>
+                <span class="badges">
+                  <StatusBadge status={r.status} />
+                </span>
+                <span class="meta">
+                  Sent {formatDate(r.createdAt)} · contact by {formatDate(r.contactBy)}
+                </span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+      {hasMore && (
+        <button type="button" class="secondary" onClick={loadMore} disabled={busy}>
+          {busy ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+    </>
+  );
+}

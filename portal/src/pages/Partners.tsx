@@ -1,0 +1,168 @@
+// /practice/partners: referral partners, adding one, and inviting referrers.
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, errorMessage } from '../api';
+import { KIND_LABEL } from '../format';
+import type { PageProps, Partner, PartnerKind } from '../types';
+import { isEmail, validatePartner } from '../validation';
+import type { Errors, PartnerValues } from '../validation';
+import { Field, FieldError, Status, useTitle } from '../ui';
+
+const emptyPartner = (): PartnerValues => ({ name: '', kind: 'pcp', specialty: '', npi: '', contactEmail: '' });
+const byName = (a: Partner, b: Partner) => a.name.localeCompare(b.name);
+
+export default function Partners(_: PageProps) {
+  useTitle('Partners');
+  const [partners, setPartners] = useState<Partner[] | null>(null);
+  const [loadError, setLoadError] = useState('');
+  const [justAdded, setJustAdded] = useState('');
+
+  useEffect(() => {
+    api.get<{ items: Partner[] }>('/v1/partners').then((r) => setPartners(r.items ?? []), (err) => setLoadError(errorMessage(err)));
+  }, []);
+
+  return (
+    <>
+      <h1>Partners</h1>
+      <p>Practices and people who refer patients to you. Invite a referrer and they can send referrals with a two-minute form.</p>
+      {loadError && <p class="notice notice-bad" role="alert">{loadError}</p>}
+      {!partners && !loadError && <p class="loading" aria-live="polite">Loading…</p>}
+      {partners && partners.length === 0 && <p class="empty">No partners yet. Add the first one below.</p>}
+      {partners && partners.length > 0 && (
+        <ul class="cards" aria-label="Partners">
+          {partners.map((p) => (
+            <li key={p.id}>
+              <PartnerCard partner={p} open={p.id === justAdded} />
+            </li>
+          ))}
+        </ul>
+      )}
+      <AddPartner
+        onAdded={(p) => {
+          setPartners((list) => [...(list ?? []).filter((x) => x.id !== p.id), p].sort(byName));
+          setJustAdded(p.id);
+        }}
+      />
+    </>
+  );
+}
+
+function PartnerCard({ partner: p, open }: { partner: Partner; open: boolean }) {
+  const h = `partner-${p.id}`;
+  return (
+    <section class="card" aria-labelledby={h}>
+      <h2 id={h} class="card-title">{p.name}</h2>
+      <p class="meta">
+        {KIND_LABEL[p.kind] ?? p.kind}
+        {p.specialty && <> · {p.specialty}</>}
+        {p.npi && <> · NPI {p.npi}</>}
+        {p.contactEmail && <> · {p.contactEmail}</>}
+      </p>
+      <details open={open}>
+        <summary>Invite a referrer</summary>
+        <InviteForm partner={p} />
+      </details>
+    </section>
+  );
+}
+
+function InviteForm({ partner }: { partner: Partner }) {
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [errors, setErrors] = useState<Errors>({});
+  const [status, setStatus] = useState({ text: '', tone: 'ok' as 'ok' | 'bad' });
+  const [busy, setBusy] = useState(false);
+  const base = `invite-${partner.id}`;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    setStatus({ text: '', tone: 'ok' });
+    if (!isEmail(email.trim())) {
+      setErrors({ email: 'Enter an email address like name@example.com' });
+      document.getElementById(`f-${base}-email`)?.focus();
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    try {
+      const body = name.trim() ? { email: email.trim(), name: name.trim() } : { email: email.trim() };
+      await api.post(`/v1/partners/${encodeURIComponent(partner.id)}/invitations`, body);
+      setStatus({ text: `Invitation sent to ${email.trim()}.`, tone: 'ok' });
+      setEmail('');
+      setName('');
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 422) setErrors(err.errors);
+      setStatus({ text: errorMessage(err), tone: 'bad' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} noValidate class="stack">
+      <Field path={`${base}-email`} label="Referrer email" type="email" value={email} onValue={setEmail} error={errors.email} />
+      <Field path={`${base}-name`} label="Referrer name (optional)" value={name} onValue={setName} error={errors.name} hint="e.g. Dr. Chen" />
+      <Status tone={status.tone}>{status.text}</Status>
+      <button type="submit" disabled={busy}>{busy ? 'Sending…' : 'Send invitation'}</button>
+    </form>
+  );
+}
+
+function AddPartner({ onAdded }: { onAdded: (p: Partner) => void }) {
+  const [v, setV] = useState<PartnerValues>(emptyPartner);
+  const [errors, setErrors] = useState<Errors>({});
+  const [status, setStatus] = useState({ text: '', tone: 'ok' as 'ok' | 'bad' });
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof PartnerValues) => (x: string) => setV((old) => ({ ...old, [k]: x }));
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    setStatus({ text: '', tone: 'ok' });
+    const errs = validatePartner(v);
+    setErrors(errs);
+    if (Object.keys(errs).length) {
+      document.getElementById(`f-${Object.keys(errs)[0]}`)?.focus();
+      return;
+    }
+    const body: Record<string, string> = { name: v.name.trim(), kind: v.kind };
+    if (v.specialty.trim()) body.specialty = v.specialty.trim();
+    if (v.npi.trim()) body.npi = v.npi.replace(/\s/g, '');
+    if (v.contactEmail.trim()) body.contactEmail = v.contactEmail.trim();
+    setBusy(true);
+    try {
+      const p = await api.post<Partner>('/v1/partners', body);
+      onAdded(p);
+      setV(emptyPartner());
+      setStatus({ text: `${p.name} added. Invite a referrer from its card above.`, tone: 'ok' });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 422) setErrors(err.errors);
+      setStatus({ text: errorMessage(err), tone: 'bad' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="panel" aria-labelledby="add-partner-h">
+      <h2 id="add-partner-h">Add partner</h2>
+      <form onSubmit={submit} noValidate class="stack">
+        <Field path="name" label="Practice or person name" value={v.name} onValue={set('name')} error={errors.name} />
+        <div class={`field${errors.kind ? ' field-error' : ''}`}>
+          <label for="f-kind">Kind</label>
+          <FieldError id="f-kind-error" message={errors.kind} />
+          <select id="f-kind" value={v.kind} onChange={(e) => set('kind')(e.currentTarget.value)} aria-describedby={errors.kind ? 'f-kind-error' : undefined}>
+            {(Object.keys(KIND_LABEL) as PartnerKind[]).map((k) => (
+              <option key={k} value={k}>{KIND_LABEL[k]}</option>
+            ))}
+          </select>
+        </div>
+        <Field path="specialty" label="Specialty (optional)" value={v.specialty} onValue={set('specialty')} error={errors.specialty} />
+        <Field path="npi" label="NPI (optional)" inputMode="numeric" hint="10 digits" value={v.npi} onValue={set('npi')} error={errors.npi} />
+        <Field path="contactEmail" label="Contact email (optional)" type="email" value={v.contactEmail} onValue={set('contactEmail')} error={errors.contactEmail} />
+        <Status tone={status.tone}>{status.text}</Status>
+        <button type="submit" disabled={busy}>{busy ? 'Adding…' : 'Add partner'}</button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,100 @@
+// /p/<slug>: the practice's public page for referrers.
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, errorMessage } from '../api';
+import { hours } from '../format';
+import type { PageProps, PublicProfile } from '../types';
+import { useTitle } from '../ui';
+import { LinkRequest } from './Signin';
+
+export default function PublicPractice({ params }: PageProps) {
+  const slug = params.slug;
+  const [profile, setProfile] = useState<PublicProfile | null>(null);
+  const [failure, setFailure] = useState('');
+  useTitle(profile ? profile.name : 'Practice');
+
+  useEffect(() => {
+    api.get<PublicProfile>(`/v1/practices/${encodeURIComponent(slug)}/profile`, { anonymous: true }).then(setProfile, (err) =>
+      setFailure(err instanceof ApiError && err.status === 404 ? 'There is no practice at this address.' : errorMessage(err)),
+    );
+  }, [slug]);
+
+  if (failure)
+    return (
+      <>
+        <h1>Practice not found</h1>
+        <p role="alert">{failure}</p>
+      </>
+    );
+  if (!profile) return <p class="loading" aria-live="polite">Loading…</p>;
+  return (
+    <>
+      <h1>{profile.name}</h1>
+      <ProfileFacts profile={profile} />
+      <section class="panel" aria-labelledby="refer-h">
+        <h2 id="refer-h">Refer a patient</h2>
+        <p>We email you a link; it opens a two-minute referral form. No account or password.</p>
+        <LinkRequest practice={profile.slug} label="Your email" button="Send me a sign-in link to refer" />
+      </section>
+    </>
+  );
+}
+
+export function ProfileFacts({ profile }: { profile: PublicProfile }) {
+  const c = profile.intakeContact;
+  return (
+    <dl class="facts">
+      <dt>Conditions we see</dt>
+      <dd>
+        {profile.conditions?.length ? (
+          <ul>
+            {profile.conditions.map((x) => (
+              <li key={x}>{x}</li>
+            ))}
+          </ul>
+        ) : (
+          'Not listed yet'
+        )}
+      </dd>
+      {profile.notAMatch && (
+        <>
+          <dt>Not a match</dt>
+          <dd>{profile.notAMatch}</dd>
+        </>
+      )}
+      {profile.insuranceNotes && (
+        <>
+          <dt>Insurance</dt>
+          <dd>{profile.insuranceNotes}</dd>
+        </>
+      )}
+      {c && (c.name || c.phone || c.email) && (
+        <>
+          <dt>Intake contact</dt>
+          <dd>
+            {c.name}
+            {c.phone && (
+              <>
+                {c.name && <br />}
+                <a href={`tel:${c.phone.replace(/[^\d+]/g, '')}`}>{c.phone}</a>
+              </>
+            )}
+            {c.email && (
+              <>
+                <br />
+                <a href={`mailto:${c.email}`}>{c.email}</a>
+              </>
+            )}
+          </dd>
+        </>
+      )}
+      {profile.contactByHours && (
+        <>
+          <dt>We contact referred patients</dt>
+          <dd>
+            within {hours(profile.contactByHours.default)}; urgent referrals within {hours(profile.contactByHours.urgent)}
+          </dd>
+        </>
+      )}
+    </dl>
+  );
+}

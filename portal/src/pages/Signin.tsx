@@ -1,0 +1,68 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, errorMessage } from '../api';
+import type { PageProps, PublicProfile } from '../types';
+import { isEmail } from '../validation';
+import { Field, Status, useTitle } from '../ui';
+import { CheckEmail } from './CheckEmail';
+
+export default function Signin({ query }: PageProps) {
+  const practice = query.get('practice')?.trim() || '';
+  const [practiceName, setPracticeName] = useState('');
+  useTitle(practice ? 'Sign in to refer' : 'Sign in');
+
+  useEffect(() => {
+    if (!practice) return;
+    api.get<PublicProfile>(`/v1/practices/${encodeURIComponent(practice)}/profile`, { anonymous: true }).then(
+      (p) => setPracticeName(p.name),
+      () => {},
+    );
+  }, [practice]);
+
+  return (
+    <>
+      <h1>{practice ? `Sign in to refer${practiceName ? ` to ${practiceName}` : ''}` : 'Sign in'}</h1>
+      <LinkRequest practice={practice} label={practice ? 'Your email' : 'Your work email'} />
+      {!practice && <p class="small">New here? <a href="/signup">Sign up your practice</a></p>}
+    </>
+  );
+}
+
+/** An email box that asks for a magic link (POST /v1/auth/links). Also used on /p/<slug>. */
+export function LinkRequest({ practice, label, button = 'Email me a sign-in link' }: { practice?: string; label: string; button?: string }) {
+  const [email, setEmail] = useState('');
+  const [error, setError] = useState('');
+  const [failure, setFailure] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [sent, setSent] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    setFailure('');
+    if (!isEmail(email.trim())) {
+      setError('Enter an email address like name@example.com');
+      document.getElementById('f-email')?.focus();
+      return;
+    }
+    setError('');
+    setBusy(true);
+    try {
+      await api.post('/v1/auth/links', practice ? { email: email.trim(), practice } : { email: email.trim() }, { anonymous: true });
+      setSent(true);
+    } catch (err) {
+      if (err instanceof ApiError && err.errors.email) setError(err.errors.email);
+      setFailure(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (sent) return <CheckEmail email={email.trim()} onAgain={() => setSent(false)} />;
+  return (
+    <form onSubmit={submit} noValidate class="stack">
+      <Field path="email" label={label} type="email" value={email} onValue={setEmail} error={error} autoComplete="email" required />
+      <Status tone="bad">{failure}</Status>
+      <button type="submit" disabled={busy}>{busy ? 'Sending…' : button}</button>
+    </form>
+  );
+}

@@ -1,0 +1,57 @@
+// Paged GET /v1/referrals, shared by the staff list and "My referrals".
+import { useEffect, useState } from 'preact/hooks';
+import { api, errorMessage } from '../api';
+import type { Page, Referral } from '../types';
+
+export const PAGE_SIZE = 25;
+
+export function useReferrals(status: string) {
+  const [items, setItems] = useState<Referral[] | null>(null);
+  const [cursor, setCursor] = useState<string | undefined>();
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const fetchPage = (after?: string) => {
+    const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    if (status) q.set('status', status);
+    if (after) q.set('cursor', after);
+    return api.get<Page<Referral>>(`/v1/referrals?${q}`);
+  };
+
+  useEffect(() => {
+    let live = true;
+    setItems(null);
+    setError('');
+    fetchPage().then(
+      (p) => {
+        if (!live) return;
+        setItems(p.items ?? []);
+        setCursor(p.nextCursor || undefined);
+      },
+      (err) => live && setError(errorMessage(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [status]);
+
+  const loadMore = async () => {
+    if (!cursor || busy) return;
+    setBusy(true);
+    setError('');
+    try {
+      const p = await fetchPage(cursor);
+      setItems((old) => {
+        const seen = new Set((old ?? []).map((r) => r.id));
+        return [...(old ?? []), ...(p.items ?? []).filter((r) => !seen.has(r.id))];
+      });
+      setCursor(p.nextCursor || undefined);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return { items, error, busy, hasMore: !!cursor, loadMore };
+}

@@ -1,0 +1,198 @@
+// Client-side validation. It mirrors the server's rules so people see mistakes early, but the
+// server is the authority: its 422 field errors are shown the same way.
+import type { ReferralInput, Urgency } from './types';
+
+export type Errors = Record<string, string>;
+
+export const NOTE_MAX = 1000;
+const NAME_MAX = 100;
+const TEXT_MAX = 200;
+
+export const OTHER = '\u0000other';
+
+export interface ReferralValues {
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  phone: string;
+  email: string;
+  consentToContact: boolean;
+  /** one of the practice's conditions, OTHER, or '' (nothing chosen) */
+  reasonChoice: string;
+  otherReason: string;
+  urgency: Urgency;
+  note: string;
+  insurance: string;
+  consentToShareOutcomes: boolean;
+}
+
+export const emptyReferral = (): ReferralValues => ({
+  firstName: '',
+  lastName: '',
+  dateOfBirth: '',
+  phone: '',
+  email: '',
+  consentToContact: false,
+  reasonChoice: '',
+  otherReason: '',
+  urgency: 'routine',
+  note: '',
+  insurance: '',
+  consentToShareOutcomes: false,
+});
+
+export function isEmail(s: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) && s.length <= 254;
+}
+
+export function isPhone(s: string): boolean {
+  const digits = s.replace(/\D/g, '');
+  return /^[+\d\s().\-x]+$/i.test(s) && digits.length >= 7 && digits.length <= 15;
+}
+
+/**
+ * Formats what is typed into the date-of-birth box as YYYY-MM-DD. Phone keypads often have no
+ * "-", so digits alone work: "19800402" → "1980-04-02". Other separators ("/", ".", " ") become "-".
+ */
+export function formatDob(input: string): string {
+  const digits = input.replace(/\D/g, '').slice(0, 8);
+  if (digits.length <= 4) return digits;
+  if (digits.length <= 6) return `${digits.slice(0, 4)}-${digits.slice(4)}`;
+  return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}`;
+}
+
+/** An error message for a date of birth, or '' if it is a real past date after 1900. */
+export function dobError(s: string, today: Date): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return 'Enter the date of birth as YYYY-MM-DD, e.g. 1980-04-02';
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return 'That date does not exist';
+  const todayUtc = Date.UTC(today.getFullYear(), today.getMonth(), today.getDate());
+  if (date.getTime() >= todayUtc + 86_400_000) return 'The date of birth must be in the past';
+  if (y < 1900) return 'Check the year';
+  return '';
+}
+
+export function reasonOf(v: ReferralValues): string {
+  return (v.reasonChoice === OTHER ? v.otherReason : v.reasonChoice).trim();
+}
+
+/** Errors keyed by the request body's paths, as the server's 422 errors are. */
+export function validateReferral(v: ReferralValues, today: Date = new Date()): Errors {
+  const e: Errors = {};
+  const first = v.firstName.trim();
+  const last = v.lastName.trim();
+  if (!first) e['patient.firstName'] = "Enter the patient's first name";
+  else if (first.length > NAME_MAX) e['patient.firstName'] = `Use at most ${NAME_MAX} characters`;
+  if (!last) e['patient.lastName'] = "Enter the patient's last name";
+  else if (last.length > NAME_MAX) e['patient.lastName'] = `Use at most ${NAME_MAX} characters`;
+  const dob = v.dateOfBirth.trim();
+  if (!dob) e['patient.dateOfBirth'] = "Enter the patient's date of birth";
+  else {
+    const msg = dobError(dob, today);
+    if (msg) e['patient.dateOfBirth'] = msg;
+  }
+  const phone = v.phone.trim();
+  const email = v.email.trim();
+  if (!phone && !email) e['patient.phone'] = 'Give a phone number or an email address (at least one)';
+  if (phone && !isPhone(phone)) e['patient.phone'] = 'Enter a phone number with 7 to 15 digits';
+  if (email && !isEmail(email)) e['patient.email'] = 'Enter an email address like name@example.com';
+  if (!v.consentToContact) e['patient.consentToContact'] = 'The patient must agree to be contacted';
+  const reason = reasonOf(v);
+  if (!v.reasonChoice) e.reason = 'Choose a reason for the referral';
+  else if (!reason) e.reason = 'Describe the reason for the referral';
+  else if (reason.length > TEXT_MAX) e.reason = `Use at most ${TEXT_MAX} characters`;
+  if (!['routine', 'soon', 'urgent'].includes(v.urgency)) e.urgency = 'Choose how urgent this is';
+  if (v.note.length > NOTE_MAX) e.note = `Use at most ${NOTE_MAX} characters`;
+  if (v.insurance.trim().length > TEXT_MAX) e.insurance = `Use at most ${TEXT_MAX} characters`;
+  return e;
+}
+
+/** The POST /v1/referrals body. Empty optional fields are left out. */
+export function referralBody(v: ReferralValues, formMillis: number): ReferralInput {
+  const phone = v.phone.trim();
+  const email = v.email.trim();
+  const note = v.note.trim();
+  const insurance = v.insurance.trim();
+  return {
+    patient: {
+      firstName: v.firstName.trim(),
+      lastName: v.lastName.trim(),
+      dateOfBirth: v.dateOfBirth.trim(),
+      ...(phone ? { phone } : {}),
+      ...(email ? { email } : {}),
+      consentToContact: v.consentToContact,
+      consentToShareOutcomes: v.consentToShareOutcomes,
+    },
+    reason: reasonOf(v),
+    urgency: v.urgency,
+    ...(note ? { note } : {}),
+    ...(insurance ? { insurance } : {}),
+    formMillis: Math.max(0, Math.round(formMillis)),
+  };
+}
+
+/** NPI: 10 digits whose last is a Luhn check digit over "80840" + the first nine. */
+export function npiValid(npi: string): boolean {
+  if (!/^\d{10}$/.test(npi)) return false;
+  const digits = ('80840' + npi).split('').map(Number);
+  let sum = 0;
+  for (let i = digits.length - 1, dbl = false; i >= 0; i--, dbl = !dbl) {
+    let d = digits[i];
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+export interface PartnerValues {
+  name: string;
+  kind: string;
+  specialty: string;
+  npi: string;
+  contactEmail: string;
+}
+
+export function validatePartner(v: PartnerValues): Errors {
+  const e: Errors = {};
+  if (!v.name.trim()) e.name = 'Enter the partner’s name';
+  if (!v.kind) e.kind = 'Choose a kind';
+  const npi = v.npi.replace(/\s/g, '');
+  if (npi && !npiValid(npi)) e.npi = 'An NPI is 10 digits with a valid check digit';
+  if (v.contactEmail.trim() && !isEmail(v.contactEmail.trim())) e.contactEmail = 'Enter an email address like name@example.com';
+  return e;
+}
+
+export interface ProfileValues {
+  name: string;
+  conditions: string[];
+  notAMatch: string;
+  insuranceNotes: string;
+  intakeContact: { name: string; phone: string; email: string };
+  contactByHours: { default: string; urgent: string };
+}
+
+/** Client checks for the intake profile; keys are body paths, conditions by their index in the form. */
+export function validateProfile(v: ProfileValues): Errors {
+  const e: Errors = {};
+  if (!v.name.trim()) e.name = 'Enter the practice name';
+  const seen = new Set<string>();
+  v.conditions.forEach((c, i) => {
+    const k = c.trim().toLowerCase();
+    if (k && seen.has(k)) e[`conditions.${i}`] = 'This condition is listed twice';
+    seen.add(k);
+  });
+  const email = v.intakeContact.email.trim();
+  if (email && !isEmail(email)) e['intakeContact.email'] = 'Enter an email address like name@example.com';
+  const phone = v.intakeContact.phone.trim();
+  if (phone && !isPhone(phone)) e['intakeContact.phone'] = 'Enter a phone number with 7 to 15 digits';
+  for (const k of ['default', 'urgent'] as const) {
+    const n = Number(v.contactByHours[k]);
+    if (!/^\d+$/.test(v.contactByHours[k].trim()) || n < 1) e[`contactByHours.${k}`] = 'Enter a whole number of hours, 1 or more';
+  }
+  return e;
+}
