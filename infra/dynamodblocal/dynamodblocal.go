@@ -153,7 +153,10 @@ func EnsureTable(ctx context.Context, db *dynamodb.Client, t *template.Template,
 		return fmt.Errorf("create table: %w", err)
 	}
 	if err := dynamodb.NewTableExistsWaiter(db).Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, time.Minute,
-		func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 50 * time.Millisecond; o.MaxDelay = 500 * time.Millisecond }); err != nil {
+		func(o *dynamodb.TableExistsWaiterOptions) {
+			o.MinDelay = 50 * time.Millisecond
+			o.MaxDelay = 500 * time.Millisecond
+		}); err != nil {
 		return err
 	}
 	if attr := t.TTLAttribute(); attr != "" {

@@ -41,6 +41,10 @@ type Claims struct {
 	Partner  string `json:"pid,omitempty"`
 	Referrer string `json:"rid,omitempty"`
 	CSRF     string `json:"csrf"`
+	// Who the session is for, so a submit needs no extra read to name its referrer.
+	Email       string `json:"email,omitempty"`
+	Name        string `json:"name,omitempty"`
+	PartnerName string `json:"pname,omitempty"`
 }
 
 // SessionID is the session's own id (the JWT id); Subject is the person's email key.

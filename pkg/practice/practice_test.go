@@ -9,10 +9,10 @@ import (
 
 func TestSlugify(t *testing.T) {
 	for in, want := range map[string]string{
-		"Lakeside Physical Therapy":     "lakeside-physical-therapy",
+		"Lakeside Physical Therapy":    "lakeside-physical-therapy",
 		"  Dr. Émile's  Clinic & Co. ": "dr-emile-s-clinic-co",
-		"北京":                            "",
-		"123 Main St. PT":               "123-main-st-pt",
+		"北京":                           "",
+		"123 Main St. PT":              "123-main-st-pt",
 	} {
 		if got := Slugify(in); got != want {
 			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)

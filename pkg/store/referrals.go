@@ -86,13 +86,18 @@ func (s *Store) Referral(ctx context.Context, tid, id string) (referral.Referral
 
 // ReferralsByReferrer lists what one referrer sent, newest first: a Query on the partner's item
 // collection, within the referrer's prefix.
-func (s *Store) ReferralsByReferrer(ctx context.Context, tid, pid, rid string, limit int, cursor string) (Page, error) {
+func (s *Store) ReferralsByReferrer(ctx context.Context, tid, pid, rid, status string, limit int, cursor string) (Page, error) {
 	pk := referralPK(tid, pid)
 	in := &dynamodb.QueryInput{TableName: &s.Table,
 		KeyConditionExpression: cond("PK = :pk AND begins_with(SK, :p)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(pk), ":p": str(referrerPrefix(rid))},
 		ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(limit))}
+	if status != "" {
+		in.FilterExpression = cond("#st = :st")
+		in.ExpressionAttributeNames = map[string]string{"#st": "status"}
+		in.ExpressionAttributeValues[":st"] = str(status)
+	}
 	return s.page(ctx, in, attrPK, pk, cursor)
 }
 

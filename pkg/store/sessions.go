@@ -49,8 +49,8 @@ func (s *Store) Hit(ctx context.Context, scope, k string, limit int, window time
 	start := now.Truncate(window)
 	end := start.Add(window)
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
-		Key:              key(ratePK(scope, k), start.Format(time.RFC3339)),
-		UpdateExpression: cond("ADD #c :one SET #e = if_not_exists(#e, :e), #t = :t"),
+		Key:                      key(ratePK(scope, k), start.Format(time.RFC3339)),
+		UpdateExpression:         cond("ADD #c :one SET #e = if_not_exists(#e, :e), #t = :t"),
 		ExpressionAttributeNames: map[string]string{"#c": "count", "#e": attrTTL, "#t": "type"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":e": ttl(end.Add(time.Hour)),
 			":t": str("rate")},

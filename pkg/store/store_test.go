@@ -146,7 +146,7 @@ func TestCreateReferralIsIdempotentUnderConcurrency(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d submits created a referral, want exactly 1", created)
 	}
-	page, err := s.ReferralsByReferrer(ctx, "t_a", "p_1", "r_1", 50, "")
+	page, err := s.ReferralsByReferrer(ctx, "t_a", "p_1", "r_1", "", 50, "")
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("stored %d referrals (%v), want 1", len(page.Items), err)
 	}
@@ -179,7 +179,7 @@ func TestListsPageAndStayInTheirPartition(t *testing.T) {
 	var got []referral.Referral
 	cursor := ""
 	for {
-		page, err := s.ReferralsByReferrer(ctx, "t_a", "p_1", "r_1", 2, cursor)
+		page, err := s.ReferralsByReferrer(ctx, "t_a", "p_1", "r_1", "", 2, cursor)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,6 +45,9 @@ function Header({ area, me, signOut }: { area: Area; me: Me | null | undefined; 
       <div class="bar">
         <a class="brand" href={me ? homeOf(me) : '/'}>Referloop</a>
         {inArea && <span class="practice-name">{area === 'referrer' ? `Referring to ${me.practice.name}` : me.practice.name}</span>}
+        {inArea && (
+          <button type="button" class="link-button sign-out" onClick={signOut}>Sign out</button>
+        )}
       </div>
       {inArea && (
         <nav aria-label="Main">
@@ -57,9 +60,6 @@ function Header({ area, me, signOut }: { area: Area; me: Me | null | undefined; 
                 </li>
               );
             })}
-            <li>
-              <button type="button" class="link-button" onClick={signOut}>Sign out</button>
-            </li>
           </ul>
         </nav>
       )}

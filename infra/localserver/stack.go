@@ -1,0 +1,125 @@
+package localserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/referloop/referloop/infra/dynamodblocal"
+	"github.com/referloop/referloop/infra/template"
+	"github.com/referloop/referloop/pkg/auth"
+	"github.com/referloop/referloop/pkg/awsenv"
+	"github.com/referloop/referloop/pkg/httpapi"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+// TableName is the local table's name.
+const TableName = "referloop"
+
+// Options configure the local stack.
+type Options struct {
+	Root    string // project root
+	Origin  string // http://127.0.0.1:3000
+	DataDir string // kept across restarts; "" keeps everything in memory
+	Out     io.Writer
+	// DynamoDBEndpoint uses a running DynamoDB Local instead of starting one.
+	DynamoDBEndpoint string
+}
+
+// Stack is the running local product.
+type Stack struct {
+	Template *template.Template
+	DynamoDB *dynamodblocal.Server
+	Store    *store.Store
+	Mailbox  *Mailbox
+	Deps     *httpapi.Deps
+	Handler  http.Handler
+}
+
+// Start brings up DynamoDB Local (with the template's table) and builds the server's handler.
+func Start(ctx context.Context, o Options) (*Stack, error) {
+	t, err := template.Load(filepath.Join(o.Root, "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	st := &Stack{Template: t, Mailbox: &Mailbox{Out: o.Out}}
+	endpoint := o.DynamoDBEndpoint
+	if endpoint == "" {
+		dbPath := ""
+		if o.DataDir != "" {
+			dbPath = filepath.Join(o.DataDir, "dynamodb")
+		}
+		logf, _ := os.CreateTemp("", "dynamodb-local-*.log")
+		st.DynamoDB, err = dynamodblocal.Start(ctx, dynamodblocal.Options{Root: o.Root, DBPath: dbPath, Log: logf})
+		if err != nil {
+			return nil, err
+		}
+		endpoint = st.DynamoDB.Endpoint
+	}
+	db := dynamodblocal.Client(endpoint)
+	if err := dynamodblocal.EnsureTable(ctx, db, t, TableName); err != nil {
+		st.Close()
+		return nil, err
+	}
+	key, err := signingKey(o.DataDir)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.Store = store.New(db, TableName)
+	st.Deps = &httpapi.Deps{
+		Store:           st.Store,
+		Signer:          &auth.Signer{Issuer: awsenv.Issuer, Audience: awsenv.Audience, Source: auth.StaticKey(key)},
+		Mailer:          st.Mailbox,
+		Origin:          o.Origin,
+		InsecureCookies: strings.HasPrefix(o.Origin, "http://"),
+		Log:             slog.New(slog.NewTextHandler(o.Out, nil)),
+	}
+	mux := http.NewServeMux()
+	if err := Mount(mux, t, st.Deps); err != nil {
+		st.Close()
+		return nil, err
+	}
+	mux.Handle("/_dev/", st.Mailbox.Handler())
+	mux.Handle("/", Portal(filepath.Join(o.Root, "portal", "dist")))
+	st.Handler = mux
+	return st, nil
+}
+
+// Close stops DynamoDB Local if the stack started it.
+func (s *Stack) Close() {
+	if s.DynamoDB != nil {
+		s.DynamoDB.Stop()
+	}
+}
+
+// signingKey is the session key: made once into dataDir/signing.key, or fresh for in-memory runs.
+func signingKey(dataDir string) ([]byte, error) {
+	if dataDir == "" {
+		k := make([]byte, 32)
+		_, err := rand.Read(k)
+		return k, err
+	}
+	p := filepath.Join(dataDir, "signing.key")
+	if b, err := os.ReadFile(p); err == nil {
+		return base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(p, []byte(base64.StdEncoding.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	return k, nil
+}

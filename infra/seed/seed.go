@@ -1,0 +1,100 @@
+// Package seed fills a fresh local table with a demo practice: its owner, two partners, a referrer
+// and a dozen referrals in several states.
+package seed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/partner"
+	"github.com/referloop/referloop/pkg/practice"
+	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+// The demo's fixed names.
+const (
+	Slug          = "lakeside-physical-therapy"
+	OwnerEmail    = "owner@lakeside.example"
+	ReferrerEmail = "dr.chen@northside.example"
+)
+
+// Demo says who the demo people are.
+type Demo struct {
+	TenantID   string
+	PartnerIDs []string
+	Referrer   partner.Referrer
+}
+
+var patients = []struct{ first, last, dob, phone, reason, urgency, status string }{
+	{"Ana", "Silva", "1980-04-02", "+1 555 0142", "Low back pain", referral.Routine, referral.Received},
+	{"Ben", "Okafor", "1975-09-14", "+1 555 0143", "Post-surgical knee rehab", referral.Urgent, referral.Received},
+	{"Chloe", "Martin", "1992-01-30", "+1 555 0144", "Shoulder impingement", referral.Soon, referral.Received},
+	{"David", "Kim", "1968-06-21", "+1 555 0145", "Low back pain", referral.Routine, referral.Accepted},
+	{"Elena", "Rossi", "1988-11-05", "+1 555 0146", "Neck pain after car accident", referral.Soon, referral.Contacted},
+	{"Farid", "Haddad", "1959-03-17", "+1 555 0147", "Post-surgical knee rehab", referral.Routine, referral.Scheduled},
+	{"Grace", "Liu", "2001-08-09", "+1 555 0148", "Sports injury, ankle", referral.Routine, referral.Scheduled},
+	{"Hugo", "Bernard", "1971-12-12", "+1 555 0149", "Low back pain", referral.Routine, referral.Seen},
+	{"Ines", "Costa", "1983-05-28", "+1 555 0150", "Balance and falls", referral.Soon, referral.Closed},
+	{"Jonas", "Weber", "1995-02-03", "+1 555 0151", "Shoulder impingement", referral.Routine, referral.NoShow},
+	{"Kemi", "Adeyemi", "1964-10-19", "+1 555 0152", "Chronic migraine", referral.Routine, referral.Declined},
+	{"Luis", "Garcia", "1990-07-07", "+1 555 0153", "Low back pain", referral.Urgent, referral.Cancelled},
+}
+
+// Run seeds the demo practice unless its slug already exists; seeded reports whether it did.
+func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded bool, err error) {
+	if tid, err := s.TenantBySlug(ctx, Slug); err == nil {
+		demo.TenantID = tid
+		demo.Referrer, err = s.Referrer(ctx, tid, ReferrerEmail)
+		return demo, false, err
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return demo, false, err
+	}
+	p := practice.Practice{ID: ids.Short("t_"), CreatedAt: now, UpdatedAt: now, Version: 1, Profile: practice.Profile{
+		Name: "Lakeside Physical Therapy", Slug: Slug,
+		Conditions:     []string{"Low back pain", "Post-surgical knee rehab", "Shoulder impingement", "Neck pain after car accident", "Sports injury, ankle", "Balance and falls"},
+		NotAMatch:      "Patients under 12; acute fractures not yet seen by an orthopedist; chronic migraine (we refer to neurology).",
+		InsuranceNotes: "In network with Aetna, BCBS and Medicare. Self-pay rates on request.",
+		IntakeContact:  practice.Contact{Name: "Maria (intake)", Phone: "+1 555 0100", Email: "intake@lakeside.example"},
+		ContactByHours: practice.DefaultContactBy,
+	}}
+	hash := ids.Hash(ids.Token(32))
+	if err := s.PutLink(ctx, hash, store.Link{Purpose: store.LinkSignup, Email: OwnerEmail, ExpiresAt: now.Add(time.Minute), CreatedAt: now}); err != nil {
+		return demo, false, err
+	}
+	if err := s.CreatePractice(ctx, hash, p, store.User{Email: OwnerEmail, Name: "Sam Rivera", Role: practice.RoleOwner}); err != nil {
+		return demo, false, fmt.Errorf("seed practice: %w", err)
+	}
+	demo.TenantID = p.ID
+	partners := []partner.Partner{
+		{ID: ids.Short("p_"), Name: "Northside Family Medicine", Kind: "pcp", Specialty: "Family medicine", NPI: "1234567893", ContactEmail: "office@northside.example", CreatedAt: now},
+		{ID: ids.Short("p_"), Name: "Harbor Chiropractic", Kind: "chiropractor", ContactEmail: "front@harborchiro.example", CreatedAt: now},
+	}
+	for _, pt := range partners {
+		if err := s.CreatePartner(ctx, p.ID, pt); err != nil {
+			return demo, false, err
+		}
+		demo.PartnerIDs = append(demo.PartnerIDs, pt.ID)
+	}
+	demo.Referrer, err = s.EnsureReferrer(ctx, p.ID, partner.Referrer{ID: ids.Short("r_"), PartnerID: partners[0].ID,
+		Email: ReferrerEmail, Name: "Dr. Mei Chen", CreatedAt: now})
+	if err != nil {
+		return demo, false, err
+	}
+	for i, pt := range patients {
+		at := now.Add(-time.Duration(len(patients)-i) * 38 * time.Hour)
+		sub := referral.Submission{Patient: referral.Patient{FirstName: pt.first, LastName: pt.last, DateOfBirth: pt.dob,
+			Phone: pt.phone, ConsentToContact: true, ConsentToShareOutcomes: i%2 == 0}, Reason: pt.reason, Urgency: pt.urgency,
+			FormMillis: int64(60000 + i*7000)}
+		r := referral.New(p.ID, referral.PartnerRef{ID: partners[0].ID, Name: partners[0].Name}, demo.Referrer.ID,
+			referral.Person{Name: demo.Referrer.Name, Email: demo.Referrer.Email}, ids.NewULID(at), sub, at, p.ContactByHours)
+		r.Status = pt.status
+		if _, _, err := s.CreateReferral(ctx, r); err != nil {
+			return demo, false, err
+		}
+	}
+	return demo, true, nil
+}

@@ -1,0 +1,234 @@
+// Package httpapi holds the net/http handlers of Referloop's API functions. Each function of
+// template.yaml is one API here (a set of routes); in Lambda it runs behind the API Gateway adapter
+// (pkg/lambdahttp), locally infra mounts the same handler at the routes template.yaml gives it.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/referloop/referloop/pkg/auth"
+	"github.com/referloop/referloop/pkg/notify"
+	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 64 << 10
+
+// Deps are what handlers need, built once at cold start.
+type Deps struct {
+	Store  *store.Store
+	Signer *auth.Signer
+	Mailer notify.Mailer
+	// Origin is the portal's origin for links in emails; "" uses the origin the request came to.
+	Origin string
+	// InsecureCookies drops the Secure flag (plain-HTTP local stack only).
+	InsecureCookies bool
+	Log             *slog.Logger
+	Now             func() time.Time
+}
+
+func (d *Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (d *Deps) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+// Route is one method and path of an API.
+type Route struct {
+	Method  string
+	Path    string
+	Handler http.HandlerFunc
+}
+
+// Pattern is the ServeMux pattern of the route.
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// API is the set of routes one Lambda function serves.
+type API struct {
+	Name   string
+	Routes []Route
+	deps   *Deps
+}
+
+// Builders maps each API function's folder name (functions/<name>) to its API.
+var Builders = map[string]func(*Deps) *API{
+	"auth":      Auth,
+	"practice":  Practice,
+	"submit":    Submit,
+	"referrals": Referrals,
+}
+
+// Handler serves the API's routes, with body limit, panic recovery, security headers and a
+// PHI-free access log.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range a.Routes {
+		mux.HandleFunc(rt.Pattern(), rt.Handler)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		problem.Write(w, problem.NotFound("route "+r.Method+" "+r.URL.Path))
+	})
+	return a.wrap(mux)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (a *API) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
+		defer func() {
+			if v := recover(); v != nil {
+				a.deps.log().Error("panic", "api", a.Name, "route", r.Pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					problem.Write(sw, problem.Internal())
+				}
+			}
+			// The route pattern, never the query or the body: no PHI in logs.
+			a.deps.log().Info("request", "api", a.Name, "method", r.Method, "route", r.Pattern, "status", sw.status,
+				"ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// writeJSON sends v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a JSON body into v: 415 for another content type, 413 when too large, 400 for
+// malformed JSON or unknown fields.
+func decode(r *http.Request, v any) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Send JSON",
+			"the body must be application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		var syntax *json.SyntaxError
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooLarge):
+			return problem.TooLarge(MaxBody)
+		case errors.As(err, &typeErr):
+			field := typeErr.Field
+			if field == "" {
+				field = "(body)"
+			}
+			return problem.Invalid(field, "must be "+jsonKind(typeErr.Type.Kind().String()))
+		case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+			return problem.BadRequest("the body is not valid JSON")
+		case errors.Is(err, io.EOF):
+			return problem.BadRequest("the body is empty; send a JSON object")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return problem.Invalid(name, "is not a field of this request")
+		default:
+			return problem.BadRequest("the body could not be read as JSON")
+		}
+	}
+	if dec.More() {
+		return problem.BadRequest("the body holds more than one JSON value")
+	}
+	return nil
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "int", "int64", "int32", "float64":
+		return "a number"
+	case "slice":
+		return "a list"
+	case "struct", "map":
+		return "an object"
+	}
+	return "of another type"
+}
+
+// fail answers with the problem err stands for; unknown errors are logged and become 500.
+func (d *Deps) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var p *problem.Problem
+	switch {
+	case errors.As(err, &p):
+	case errors.Is(err, store.ErrNotFound):
+		p = problem.NotFound("the resource")
+	case errors.Is(err, store.ErrConflict):
+		p = problem.Conflict("it was changed by someone else; reload and try again")
+	case errors.Is(err, store.ErrBadCursor):
+		p = problem.Invalid("cursor", "is not a cursor this list gave out")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		p = problem.New(http.StatusServiceUnavailable, "unavailable", "Try again", "the request took too long")
+	default:
+		d.log().Error("internal error", "route", r.Pattern, "error", err.Error())
+		p = problem.Internal()
+	}
+	problem.Write(w, p)
+}
+
+// clientIP is the caller's address: API Gateway's source IP in Lambda, the peer locally.
+func clientIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// origin is where links in emails point.
+func (d *Deps) origin(r *http.Request) string {
+	if d.Origin != "" {
+		return strings.TrimSuffix(d.Origin, "/")
+	}
+	return "https://" + r.Host
+}

@@ -1,0 +1,417 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/referloop/referloop/pkg/auth"
+	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/notify"
+	"github.com/referloop/referloop/pkg/practice"
+	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+// Rate limits of the sign-in surface.
+const (
+	linksPerEmail   = 5
+	linksPerIP      = 30
+	sessionsPerIP   = 30
+	rateLimitWindow = 15 * time.Minute
+)
+
+// The same answer whether or not the email is known.
+var linkSent = map[string]string{"message": "If that address can sign in, a link is on its way. It works once, for 15 minutes."}
+
+// Auth is the onboarding and sign-in function: practice sign-up, magic links, sessions, the public
+// intake profile.
+func Auth(d *Deps) *API {
+	return &API{Name: "auth", deps: d, Routes: []Route{
+		{"POST", "/v1/practices", d.signup},
+		{"POST", "/v1/auth/links", d.requestLink},
+		{"POST", "/v1/auth/sessions", d.createSession},
+		{"DELETE", "/v1/auth/sessions/current", d.deleteSession},
+		{"GET", "/v1/me", d.signedIn(d.me)},
+		{"GET", "/v1/practices/{slug}/profile", d.publicProfile},
+	}}
+}
+
+// limitIP counts a request from the caller's address; a 429 problem when over.
+func (d *Deps) limitIP(ctx context.Context, r *http.Request, scope string, limit int) error {
+	ok, retry, err := d.Store.Hit(ctx, scope, ids.Hash(clientIP(r))[:32], limit, rateLimitWindow)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return problem.RateLimited(retry)
+	}
+	return nil
+}
+
+// emailAllowed counts a link for an address; over the limit the request is answered as usual but
+// nothing is sent, so the answer never tells whether the address is known.
+func (d *Deps) emailAllowed(ctx context.Context, email string) (bool, error) {
+	ok, _, err := d.Store.Hit(ctx, "email", ids.EmailKey(email), linksPerEmail, rateLimitWindow)
+	return ok, err
+}
+
+// newLink stores a link for l and returns its URL. The token goes in the fragment, which browsers
+// never send to a server, so it stays out of access logs.
+func (d *Deps) newLink(ctx context.Context, r *http.Request, l store.Link) (string, error) {
+	return d.IssueLink(ctx, d.origin(r), l)
+}
+
+// IssueLink stores a magic link for l and returns its URL under origin.
+func (d *Deps) IssueLink(ctx context.Context, origin string, l store.Link) (string, error) {
+	token := ids.Token(auth.TokenBytes)
+	l.CreatedAt = d.now()
+	l.ExpiresAt = l.CreatedAt.Add(auth.LinkTTL)
+	if err := d.Store.PutLink(ctx, ids.Hash(token), l); err != nil {
+		return "", err
+	}
+	return origin + "/auth#token=" + token, nil
+}
+
+type signupRequest struct {
+	PracticeName string `json:"practiceName"`
+	Email        string `json:"email"`
+}
+
+func (d *Deps) signup(w http.ResponseWriter, r *http.Request) {
+	var in signupRequest
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	in.PracticeName, in.Email = strings.TrimSpace(in.PracticeName), ids.NormalizeEmail(in.Email)
+	var f problem.Fields
+	practice.ValidateName(&f, "practiceName", in.PracticeName)
+	practice.ValidateEmail(&f, "email", in.Email, true)
+	if err := f.Err(); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if err := d.limitIP(ctx, r, "signup-ip", linksPerIP); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if ok, err := d.emailAllowed(ctx, in.Email); err != nil || !ok {
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, linkSent)
+		return
+	}
+	link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignup, Email: in.Email, PracticeName: in.PracticeName, Role: practice.RoleOwner})
+	if err == nil {
+		err = d.Mailer.Send(ctx, notify.Message{To: in.Email, Subject: "Confirm your practice on Referloop",
+			Text: fmt.Sprintf("Hello,\n\nConfirm to create %s on Referloop. The link works once, for 15 minutes:\n\n%s\n\n"+
+				"If you did not sign up, ignore this email; nothing is created until the link is confirmed.\n", in.PracticeName, link)})
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, linkSent)
+}
+
+type linkRequest struct {
+	Email    string `json:"email"`
+	Practice string `json:"practice"`
+}
+
+func (d *Deps) requestLink(w http.ResponseWriter, r *http.Request) {
+	var in linkRequest
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	in.Email, in.Practice = ids.NormalizeEmail(in.Email), strings.TrimSpace(strings.ToLower(in.Practice))
+	var f problem.Fields
+	practice.ValidateEmail(&f, "email", in.Email, true)
+	if in.Practice != "" && (practice.Slugify(in.Practice) != in.Practice) {
+		f.Add("practice", "must be a practice's slug, like lakeside-physical-therapy")
+	}
+	if err := f.Err(); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if err := d.limitIP(ctx, r, "link-ip", linksPerIP); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if err := d.sendSignInLinks(ctx, r, in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, linkSent)
+}
+
+// sendSignInLinks emails a link for each way the address can sign in: as a referrer of the named
+// practice, or as staff of each practice it belongs to. Unknown addresses get nothing.
+func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequest) error {
+	if ok, err := d.emailAllowed(ctx, in.Email); err != nil || !ok {
+		return err
+	}
+	type entry struct{ practice, link string }
+	var entries []entry
+	if in.Practice != "" {
+		tid, err := d.Store.TenantBySlug(ctx, in.Practice)
+		if store.IsNotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		ref, err := d.Store.Referrer(ctx, tid, in.Email)
+		if store.IsNotFound(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		p, err := d.Store.Practice(ctx, tid)
+		if err != nil {
+			return err
+		}
+		link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: tid,
+			Role: practice.RoleReferrer, PartnerID: ref.PartnerID})
+		if err != nil {
+			return err
+		}
+		entries = append(entries, entry{p.Name, link})
+	} else {
+		ms, err := d.Store.Memberships(ctx, in.Email)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: m.TenantID, Role: m.Role})
+			if err != nil {
+				return err
+			}
+			entries = append(entries, entry{m.PracticeName, link})
+		}
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("Hello,\n\nHere is your Referloop sign-in link. It works once, for 15 minutes.\n")
+	for _, e := range entries {
+		fmt.Fprintf(&b, "\n%s:\n%s\n", e.practice, e.link)
+	}
+	b.WriteString("\nIf you did not ask for it, ignore this email.\n")
+	return d.Mailer.Send(ctx, notify.Message{To: in.Email, Subject: "Your Referloop sign-in link", Text: b.String()})
+}
+
+type sessionRequest struct {
+	Token string `json:"token"`
+}
+
+var invalidLink = problem.New(http.StatusUnauthorized, "invalid-link", "This link does not work",
+	"it has expired or was already used; ask for a new one")
+
+func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) {
+	var in sessionRequest
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if err := d.limitIP(ctx, r, "session-ip", sessionsPerIP); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	in.Token = strings.TrimSpace(in.Token)
+	if len(in.Token) != 43 {
+		d.fail(w, r, invalidLink)
+		return
+	}
+	hash := ids.Hash(in.Token)
+	link, err := d.Store.PeekLink(ctx, hash)
+	if store.IsNotFound(err) {
+		d.fail(w, r, invalidLink)
+		return
+	} else if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var claims auth.Claims
+	if link.Purpose == store.LinkSignup {
+		claims, err = d.confirmSignup(ctx, hash, link)
+	} else {
+		claims, err = d.confirmSignin(ctx, hash)
+	}
+	if store.IsNotFound(err) {
+		d.fail(w, r, invalidLink)
+		return
+	} else if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	token, claims, err := d.Signer.Issue(ctx, claims)
+	if err == nil {
+		err = d.Store.PutSession(ctx, claims.Tenant, claims.Subject, claims.ID, claims.ExpiresAt.Time)
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	me, err := d.meOf(ctx, &claims)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	auth.SetCookies(w, token, claims, !d.InsecureCookies)
+	writeJSON(w, http.StatusOK, me)
+}
+
+// confirmSignup creates the practice and its owner; the link is spent in the same transaction.
+func (d *Deps) confirmSignup(ctx context.Context, hash string, l store.Link) (auth.Claims, error) {
+	now := d.now()
+	p := practice.Practice{ID: ids.Short("t_"), CreatedAt: now, UpdatedAt: now, Version: 1,
+		Profile: practice.Profile{Name: l.PracticeName, Conditions: []string{}, ContactByHours: practice.DefaultContactBy,
+			IntakeContact: practice.Contact{Email: l.Email}}}
+	owner := store.User{Email: l.Email, Role: practice.RoleOwner}
+	base := practice.Slugify(l.PracticeName)
+	for i := 1; ; i++ {
+		switch {
+		case i == 1:
+			p.Slug = base
+		case i <= 4:
+			p.Slug = fmt.Sprintf("%s-%d", base, i)
+		default:
+			p.Slug = base + "-" + ids.Short("")[:6]
+		}
+		err := d.Store.CreatePractice(ctx, hash, p, owner)
+		if errors.Is(err, store.ErrSlugTaken) && i < 8 {
+			continue
+		}
+		if err != nil {
+			return auth.Claims{}, err
+		}
+		break
+	}
+	return auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: ids.EmailKey(l.Email)},
+		Tenant: p.ID, Role: practice.RoleOwner, Email: l.Email}, nil
+}
+
+// confirmSignin spends a sign-in link and says who it signs in.
+func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, error) {
+	l, err := d.Store.ConsumeLink(ctx, hash)
+	if err != nil {
+		return auth.Claims{}, err
+	}
+	c := auth.Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: ids.EmailKey(l.Email)},
+		Tenant: l.TenantID, Role: l.Role, Email: l.Email}
+	if l.Role == practice.RoleReferrer {
+		ref, err := d.Store.Referrer(ctx, l.TenantID, l.Email)
+		if err != nil {
+			return c, err
+		}
+		p, err := d.Store.Partner(ctx, l.TenantID, ref.PartnerID)
+		if err != nil {
+			return c, err
+		}
+		c.Partner, c.Referrer, c.Name, c.PartnerName = ref.PartnerID, ref.ID, ref.Name, p.Name
+		return c, nil
+	}
+	u, err := d.Store.User(ctx, l.TenantID, l.Email)
+	if err != nil {
+		return c, err
+	}
+	c.Role, c.Name = u.Role, u.Name
+	return c, nil
+}
+
+func (d *Deps) deleteSession(w http.ResponseWriter, r *http.Request) {
+	c, err := d.session(r)
+	var p *problem.Problem
+	if errors.As(err, &p) && p.Status == http.StatusForbidden {
+		d.fail(w, r, err) // a cross-site request must not sign anyone out either
+		return
+	}
+	if err == nil {
+		if err := d.Store.DeleteSession(r.Context(), c.Tenant, c.Subject, c.ID); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+	}
+	auth.ClearCookies(w, !d.InsecureCookies)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Me is who is signed in.
+type Me struct {
+	User struct {
+		Email string `json:"email"`
+		Name  string `json:"name"`
+		Role  string `json:"role"`
+	} `json:"user"`
+	Practice struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+		Slug string `json:"slug"`
+	} `json:"practice"`
+	Partner *struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"partner,omitempty"`
+}
+
+func (d *Deps) meOf(ctx context.Context, c *auth.Claims) (Me, error) {
+	var me Me
+	p, err := d.Store.Practice(ctx, c.Tenant)
+	if err != nil {
+		return me, err
+	}
+	me.User.Email, me.User.Name, me.User.Role = c.Email, c.Name, c.Role
+	me.Practice.ID, me.Practice.Name, me.Practice.Slug = p.ID, p.Name, p.Slug
+	if c.Role == practice.RoleReferrer {
+		me.Partner = &struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}{c.Partner, c.PartnerName}
+	}
+	return me, nil
+}
+
+func (d *Deps) me(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	me, err := d.meOf(r.Context(), c)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, me)
+}
+
+func (d *Deps) publicProfile(w http.ResponseWriter, r *http.Request) {
+	slug := r.PathValue("slug")
+	if practice.Slugify(slug) != slug {
+		d.fail(w, r, problem.NotFound("the practice"))
+		return
+	}
+	tid, err := d.Store.TenantBySlug(r.Context(), slug)
+	if store.IsNotFound(err) {
+		d.fail(w, r, problem.NotFound("the practice"))
+		return
+	} else if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	p, err := d.Store.Practice(r.Context(), tid)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	writeJSON(w, http.StatusOK, p.Profile)
+}

@@ -1,0 +1,177 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/referloop/referloop/pkg/auth"
+	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/notify"
+	"github.com/referloop/referloop/pkg/partner"
+	"github.com/referloop/referloop/pkg/practice"
+	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+// Practice is the practice administration function: the intake profile, partners, invitations.
+func Practice(d *Deps) *API {
+	return &API{Name: "practice", deps: d, Routes: []Route{
+		{"GET", "/v1/practice", d.staff(d.getPractice)},
+		{"PUT", "/v1/practice", d.staff(d.putPractice)},
+		{"GET", "/v1/partners", d.staff(d.listPartners)},
+		{"POST", "/v1/partners", d.staff(d.createPartner)},
+		{"POST", "/v1/partners/{id}/invitations", d.staff(d.invite)},
+	}}
+}
+
+func writePractice(w http.ResponseWriter, status int, p practice.Practice) {
+	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(p.Version)))
+	writeJSON(w, status, p)
+}
+
+func (d *Deps) getPractice(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	p, err := d.Store.Practice(r.Context(), c.Tenant)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writePractice(w, http.StatusOK, p)
+}
+
+// ifMatch reads an optional If-Match version ("3" or "\"3\""); 0 when absent.
+func ifMatch(r *http.Request) (int, error) {
+	v := strings.Trim(strings.TrimPrefix(strings.TrimSpace(r.Header.Get("If-Match")), "W/"), `"`)
+	if v == "" || v == "*" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, problem.Invalid("If-Match", "must be the ETag this resource was read with")
+	}
+	return n, nil
+}
+
+func (d *Deps) putPractice(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	version, err := ifMatch(r)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var in practice.Profile
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	p, err := d.Store.UpdateProfile(r.Context(), c.Tenant, version, in)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writePractice(w, http.StatusOK, p)
+}
+
+func (d *Deps) listPartners(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	list, err := d.Store.Partners(r.Context(), c.Tenant)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []partner.Partner{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+}
+
+func (d *Deps) createPartner(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	var in partner.Input
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	p := partner.Partner{ID: ids.Short("p_"), Name: in.Name, Kind: in.Kind, Specialty: in.Specialty, NPI: in.NPI,
+		ContactEmail: in.ContactEmail, CreatedAt: d.now()}
+	if err := d.Store.CreatePartner(r.Context(), c.Tenant, p); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/partners/"+p.ID)
+	writeJSON(w, http.StatusCreated, p)
+}
+
+type inviteRequest struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// invite makes the person a referrer of the partner (the identity is (practice, email)) and emails
+// them a sign-in link; later they can ask for a new link from the practice's page.
+func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	ctx := r.Context()
+	pt, err := d.Store.Partner(ctx, c.Tenant, r.PathValue("id"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var in inviteRequest
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	in.Email, in.Name = ids.NormalizeEmail(in.Email), strings.TrimSpace(in.Name)
+	var f problem.Fields
+	practice.ValidateEmail(&f, "email", in.Email, true)
+	if len([]rune(in.Name)) > practice.MaxNameLen {
+		f.Addf("name", "must be at most %d characters", practice.MaxNameLen)
+	}
+	if err := f.Err(); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ref, err := d.Store.EnsureReferrer(ctx, c.Tenant, partner.Referrer{ID: ids.Short("r_"), PartnerID: pt.ID,
+		Email: in.Email, Name: in.Name, CreatedAt: d.now()})
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if ref.PartnerID != pt.ID {
+		d.fail(w, r, problem.Invalid("email", "already refers for another partner of this practice"))
+		return
+	}
+	p, err := d.Store.Practice(ctx, c.Tenant)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: c.Tenant,
+		Role: practice.RoleReferrer, PartnerID: pt.ID})
+	if err == nil {
+		err = d.Mailer.Send(ctx, notify.Message{To: in.Email, Subject: p.Name + " invites you to send referrals on Referloop",
+			Text: fmt.Sprintf("Hello%s,\n\n%s invites you to refer patients through Referloop: a two-minute form, and the "+
+				"status of every referral you send.\n\nSign in (the link works once, for 15 minutes):\n%s\n\n"+
+				"Later, get a new link at %s/p/%s\n", greetName(in.Name), p.Name, link, d.origin(r), p.Slug)})
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"message": "Invitation sent to " + in.Email})
+}
+
+func greetName(n string) string {
+	if n == "" {
+		return ""
+	}
+	return " " + n
+}

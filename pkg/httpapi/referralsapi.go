@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/referloop/referloop/pkg/auth"
+	"github.com/referloop/referloop/pkg/practice"
+	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+// Submit is the referral submission function.
+func Submit(d *Deps) *API {
+	return &API{Name: "submit", deps: d, Routes: []Route{
+		{"POST", "/v1/referrals", d.referrer(d.submit)},
+	}}
+}
+
+// Referrals is the referral status function: lists and single reads.
+func Referrals(d *Deps) *API {
+	return &API{Name: "referrals", deps: d, Routes: []Route{
+		{"GET", "/v1/referrals", d.signedIn(d.listReferrals)},
+		{"GET", "/v1/referrals/{id}", d.signedIn(d.getReferral)},
+	}}
+}
+
+func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	now := d.now()
+	ulid, err := referral.CheckIdempotencyKey(r.Header.Get("Idempotency-Key"), now)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var in referral.Submission
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	in.Normalize()
+	if err := in.Validate(now); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	p, err := d.Store.Practice(ctx, c.Tenant)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ref := referral.New(c.Tenant, referral.PartnerRef{ID: c.Partner, Name: c.PartnerName}, c.Referrer,
+		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, p.ContactByHours)
+	stored, replayed, err := d.Store.CreateReferral(ctx, ref)
+	if err == store.ErrKeyReused {
+		d.fail(w, r, problem.Invalid("Idempotency-Key", "was already used for a different referral; make a new key for a new referral"))
+		return
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Location", "/v1/referrals/"+stored.ID)
+	writeJSON(w, http.StatusCreated, stored)
+}
+
+type referralList struct {
+	Items      []referral.Referral `json:"items"`
+	NextCursor string              `json:"nextCursor,omitempty"`
+}
+
+func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	q := r.URL.Query()
+	var f problem.Fields
+	status := q.Get("status")
+	if status != "" && !referral.ValidStatus(status) {
+		f.Add("status", "is not a referral status")
+	}
+	limit := 25
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			f.Add("limit", "must be a whole number from 1 to 100")
+		}
+		limit = n
+	}
+	cursor := q.Get("cursor")
+	if len(cursor) > 1400 {
+		f.Add("cursor", "is not a cursor this list gave out")
+	}
+	if err := f.Err(); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var page store.Page
+	var err error
+	if practice.IsStaff(c.Role) {
+		page, err = d.Store.ReferralsByStatus(r.Context(), c.Tenant, status, limit, cursor)
+	} else {
+		page, err = d.Store.ReferralsByReferrer(r.Context(), c.Tenant, c.Partner, c.Referrer, status, limit, cursor)
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if page.Items == nil {
+		page.Items = []referral.Referral{}
+	}
+	writeJSON(w, http.StatusOK, referralList{Items: page.Items, NextCursor: page.NextCursor})
+}
+
+// loadReferral reads a referral the session may see: the tenant comes from the session, and a
+// referrer sees only what they sent. Anything else is 404, never 403, so ids leak nothing.
+func (d *Deps) loadReferral(r *http.Request, c *auth.Claims) (referral.Referral, error) {
+	ref, err := d.Store.Referral(r.Context(), c.Tenant, r.PathValue("id"))
+	if store.IsNotFound(err) || (err == nil && !practice.IsStaff(c.Role) &&
+		(ref.Partner.ID != c.Partner || ref.ReferrerID != c.Referrer)) {
+		return ref, problem.NotFound("the referral")
+	}
+	return ref, err
+}
+
+func (d *Deps) getReferral(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	ref, err := d.loadReferral(r, c)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(ref.Version)))
+	writeJSON(w, http.StatusOK, ref)
+}
