@@ -172,7 +172,7 @@ func (p *Profile) Validate() error {
 	}
 	if h.Urgent < 1 || h.Urgent > 24*14 {
 		f.Add("contactByHours.urgent", "must be between 1 and 336 hours")
-	} else if h.Urgent > h.Default {
+	} else if h.Default >= 1 && h.Urgent > h.Default {
 		f.Add("contactByHours.urgent", "must not be longer than the default")
 	}
 	return f.Err()
