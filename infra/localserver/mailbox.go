@@ -52,6 +52,13 @@ func (b *Mailbox) Send(_ context.Context, m notify.Message) error {
 	return nil
 }
 
+var _ notify.SMS = (*Mailbox)(nil)
+
+// SendSMS captures a text message as mail to the phone number.
+func (b *Mailbox) SendSMS(ctx context.Context, phone, text string) error {
+	return b.Send(ctx, notify.Message{To: phone, Subject: "SMS", Text: text})
+}
+
 // Mails returns the captured emails, newest first.
 func (b *Mailbox) Mails() []Mail {
 	b.mu.Lock()

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/referloop/referloop/infra/dynamodblocal"
+	"github.com/referloop/referloop/infra/streamfeed"
+	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/infra/template"
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/awsenv"
@@ -40,7 +42,10 @@ type Stack struct {
 	Store    *store.Store
 	Mailbox  *Mailbox
 	Deps     *httpapi.Deps
+	Notifier *notifier.Notifier
+	Feeder   *streamfeed.Feeder
 	Handler  http.Handler
+	cancel   context.CancelFunc
 }
 
 // Start brings up DynamoDB Local (with the template's table) and builds the server's handler.
@@ -82,6 +87,20 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		InsecureCookies: strings.HasPrefix(o.Origin, "http://"),
 		Log:             slog.New(slog.NewTextHandler(o.Out, nil)),
 	}
+	// The notifier, fed from DynamoDB Local's own stream, as Lambda feeds it from the table's.
+	st.Notifier = &notifier.Notifier{Store: st.Store, Mailer: st.Mailbox, SMS: st.Mailbox, Signer: st.Deps.Signer,
+		Origin: o.Origin, Log: st.Deps.Log}
+	reader, err := streamfeed.Open(ctx, endpoint, TableName)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("stream: %w", err)
+	}
+	st.Feeder = &streamfeed.Feeder{Reader: reader, Handler: st.Notifier.Handle,
+		OnError: func(err error) { st.Deps.Log.Warn("notifier", "error", err.Error()) }}
+	feedCtx, cancel := context.WithCancel(context.Background())
+	st.cancel = cancel
+	go st.Feeder.Run(feedCtx)
+
 	mux := http.NewServeMux()
 	if err := Mount(mux, t, st.Deps); err != nil {
 		st.Close()
@@ -95,6 +114,9 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 
 // Close stops DynamoDB Local if the stack started it.
 func (s *Stack) Close() {
+	if s.cancel != nil {
+		s.cancel()
+	}
 	if s.DynamoDB != nil {
 		s.DynamoDB.Stop()
 	}

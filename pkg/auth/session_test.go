@@ -61,3 +61,44 @@ func TestIssueVerify(t *testing.T) {
 		})
 	}
 }
+
+func TestRatingTokensAndPatientCodes(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	s := newSigner(now)
+	tok, err := s.IssueRating(ctx, "t_1", "p_a.r_b.01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tid, id, err := s.VerifyRating(ctx, tok); err != nil || tid != "t_1" || id != "p_a.r_b.01ARZ3NDEKTSV4RRFFQ69G5FAV" {
+		t.Fatalf("VerifyRating = %q %q %v", tid, id, err)
+	}
+	if _, err := s.Verify(ctx, tok); err == nil {
+		t.Fatal("a rating token verified as a session")
+	}
+	sess, _, _ := s.Issue(ctx, Claims{RegisteredClaims: jwt.RegisteredClaims{Subject: "e"}, Tenant: "t_1", Role: "owner"})
+	if _, _, err := s.VerifyRating(ctx, sess); err == nil {
+		t.Fatal("a session verified as a rating token")
+	}
+	if _, _, err := newSigner(now.Add(RatingTTL+time.Hour)).VerifyRating(ctx, tok); err == nil {
+		t.Fatal("expired rating token accepted")
+	}
+
+	c1, _ := s.PatientCode(ctx, "t_1", "ref-1")
+	c2, _ := s.PatientCode(ctx, "t_1", "ref-1")
+	c3, _ := s.PatientCode(ctx, "t_2", "ref-1")
+	if c1 != c2 || c1 == c3 || len(c1) != 14 {
+		t.Fatalf("codes %q %q %q", c1, c2, c3)
+	}
+	for in, want := range map[string]string{strings.ToLower(strings.ReplaceAll(c1, "-", "")): c1, " " + c1 + " ": c1,
+		"oooo-iiii-llll": "0000-1111-1111"} {
+		if got, ok := NormalizeCode(in); !ok || got != want {
+			t.Errorf("NormalizeCode(%q) = %q %v, want %q", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "ABC", "ABCD-EFGH-IJK!", "ABCD-EFGH-JKMN-P"} {
+		if _, ok := NormalizeCode(bad); ok {
+			t.Errorf("NormalizeCode(%q) accepted", bad)
+		}
+	}
+}

@@ -76,6 +76,8 @@ var Builders = map[string]func(*Deps) *API{
 	"practice":  Practice,
 	"submit":    Submit,
 	"referrals": Referrals,
+	"pipeline":  Pipeline,
+	"status":    Status,
 }
 
 // Handler serves the API's routes, with body limit, panic recovery, security headers and a

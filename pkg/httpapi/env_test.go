@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/referloop/referloop/infra/dynamotest"
+	"github.com/referloop/referloop/infra/streamfeed"
+	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/ids"
@@ -23,11 +26,12 @@ import (
 
 // env is every API function mounted on one test server over a fresh DynamoDB Local table.
 type env struct {
-	t     *testing.T
-	srv   *httptest.Server
-	store *store.Store
-	mail  *notify.Recorder
-	deps  *httpapi.Deps
+	t      *testing.T
+	srv    *httptest.Server
+	store  *store.Store
+	mail   *notify.Recorder
+	deps   *httpapi.Deps
+	feeder *streamfeed.Feeder
 }
 
 func newEnv(t *testing.T) *env {
@@ -48,7 +52,22 @@ func newEnv(t *testing.T) *env {
 	e.srv = httptest.NewServer(mux)
 	e.deps.Origin = e.srv.URL
 	t.Cleanup(e.srv.Close)
+	reader, err := streamfeed.Open(context.Background(), dynamotest.Endpoint(t), table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &notifier.Notifier{Store: e.store, Mailer: e.mail, SMS: e.mail, Signer: e.deps.Signer, Origin: e.srv.URL,
+		Log: slog.New(slog.DiscardHandler)}
+	e.feeder = &streamfeed.Feeder{Reader: reader, Handler: n.Handle}
 	return e
+}
+
+// pump runs the notifier over what the table's stream holds now, as Lambda would.
+func (e *env) pump() {
+	e.t.Helper()
+	if err := e.feeder.Poll(context.Background()); err != nil {
+		e.t.Fatalf("notifier: %v", err)
+	}
 }
 
 // client is one browser: its own cookie jar and CSRF token.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/ids"
@@ -23,6 +24,8 @@ func Practice(d *Deps) *API {
 		{"GET", "/v1/partners", d.staff(d.listPartners)},
 		{"POST", "/v1/partners", d.staff(d.createPartner)},
 		{"POST", "/v1/partners/{id}/invitations", d.staff(d.invite)},
+		{"PUT", "/v1/partners/{id}", d.staff(d.updatePartner)},
+		{"GET", "/v1/audit", d.withSession(isOwner, d.auditDay)},
 	}}
 }
 
@@ -59,11 +62,19 @@ func (d *Deps) putPractice(w http.ResponseWriter, r *http.Request, c *auth.Claim
 		d.fail(w, r, err)
 		return
 	}
-	var in practice.Profile
-	if err := decode(r, &in); err != nil {
+	// The document GET returned can be sent back as it is: its read-only fields are ignored.
+	var body struct {
+		practice.Profile
+		ID        string    `json:"id"`
+		Version   int       `json:"version"`
+		CreatedAt time.Time `json:"createdAt"`
+		UpdatedAt time.Time `json:"updatedAt"`
+	}
+	if err := decode(r, &body); err != nil {
 		d.fail(w, r, err)
 		return
 	}
+	in := body.Profile
 	in.Normalize()
 	if err := in.Validate(); err != nil {
 		d.fail(w, r, err)
@@ -101,7 +112,7 @@ func (d *Deps) createPartner(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		return
 	}
 	p := partner.Partner{ID: ids.Short("p_"), Name: in.Name, Kind: in.Kind, Specialty: in.Specialty, NPI: in.NPI,
-		ContactEmail: in.ContactEmail, CreatedAt: d.now()}
+		ContactEmail: in.ContactEmail, StatusUpdates: in.StatusUpdates, CreatedAt: d.now()}
 	if err := d.Store.CreatePartner(r.Context(), c.Tenant, p); err != nil {
 		d.fail(w, r, err)
 		return
@@ -174,4 +185,49 @@ func greetName(n string) string {
 		return ""
 	}
 	return " " + n
+}
+
+func isOwner(role string) bool { return role == practice.RoleOwner }
+
+func (d *Deps) updatePartner(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	ctx := r.Context()
+	p, err := d.Store.Partner(ctx, c.Tenant, r.PathValue("id"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var in partner.Input
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	in.Normalize()
+	if err := in.Validate(); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	p.Name, p.Kind, p.Specialty, p.NPI, p.ContactEmail, p.StatusUpdates = in.Name, in.Kind, in.Specialty, in.NPI, in.ContactEmail, in.StatusUpdates
+	if err := d.Store.UpdatePartner(ctx, c.Tenant, p); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (d *Deps) auditDay(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	q := r.URL.Query()
+	day := q.Get("date")
+	if day == "" {
+		day = d.now().Format(time.DateOnly)
+	}
+	if _, err := time.Parse(time.DateOnly, day); err != nil {
+		d.fail(w, r, problem.Invalid("date", "must be a date written YYYY-MM-DD"))
+		return
+	}
+	page, err := d.Store.AuditDay(r.Context(), c.Tenant, day, 100, q.Get("cursor"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
 }

@@ -51,6 +51,7 @@ func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 	}
 	ref := referral.New(c.Tenant, referral.PartnerRef{ID: c.Partner, Name: c.PartnerName}, c.Referrer,
 		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, p.ContactByHours)
+	ref.LastActor = actorAt(r, c, "create")
 	stored, replayed, err := d.Store.CreateReferral(ctx, ref)
 	if err == store.ErrKeyReused {
 		d.fail(w, r, problem.Invalid("Idempotency-Key", "was already used for a different referral; make a new key for a new referral"))
@@ -64,7 +65,7 @@ func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.Header().Set("Location", "/v1/referrals/"+stored.ID)
-	writeJSON(w, http.StatusCreated, stored)
+	writeReferral(w, http.StatusCreated, d.view(stored, c))
 }
 
 type referralList struct {
@@ -87,6 +88,13 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		}
 		limit = n
 	}
+	overdue := q.Get("overdue")
+	if overdue != "" && overdue != "true" && overdue != "false" {
+		f.Add("overdue", "must be true or false")
+	}
+	if overdue == "true" && !practice.IsStaff(c.Role) {
+		f.Add("overdue", "is for practice staff")
+	}
 	cursor := q.Get("cursor")
 	if len(cursor) > 1400 {
 		f.Add("cursor", "is not a cursor this list gave out")
@@ -97,7 +105,9 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 	}
 	var page store.Page
 	var err error
-	if practice.IsStaff(c.Role) {
+	if overdue == "true" {
+		page.Items, err = d.Store.Overdue(r.Context(), c.Tenant, d.now(), limit)
+	} else if practice.IsStaff(c.Role) {
 		page, err = d.Store.ReferralsByStatus(r.Context(), c.Tenant, status, limit, cursor)
 	} else {
 		page, err = d.Store.ReferralsByReferrer(r.Context(), c.Tenant, c.Partner, c.Referrer, status, limit, cursor)
@@ -105,6 +115,17 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 	if err != nil {
 		d.fail(w, r, err)
 		return
+	}
+	ids := make([]string, 0, len(page.Items))
+	for i, ref := range page.Items {
+		page.Items[i] = d.view(ref, c)
+		ids = append(ids, ref.ID)
+	}
+	if len(ids) > 0 {
+		if err := d.audit(r.Context(), r, c, "list", ids...); err != nil {
+			d.fail(w, r, err)
+			return
+		}
 	}
 	if page.Items == nil {
 		page.Items = []referral.Referral{}
@@ -129,6 +150,9 @@ func (d *Deps) getReferral(w http.ResponseWriter, r *http.Request, c *auth.Claim
 		d.fail(w, r, err)
 		return
 	}
-	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(ref.Version)))
-	writeJSON(w, http.StatusOK, ref)
+	if err := d.audit(r.Context(), r, c, "read", ref.ID); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeReferral(w, http.StatusOK, d.view(ref, c))
 }

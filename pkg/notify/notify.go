@@ -42,3 +42,15 @@ func (r *Recorder) Sent() []Message {
 	defer r.mu.Unlock()
 	return append([]Message(nil), r.sent...)
 }
+
+// SMS sends a text message to a phone number. SNS in AWS; the dev mailbox locally.
+type SMS interface {
+	SendSMS(ctx context.Context, phone, text string) error
+}
+
+var _ SMS = (*Recorder)(nil)
+
+// SendSMS records a text message as a message to the phone number with subject "SMS".
+func (r *Recorder) SendSMS(ctx context.Context, phone, text string) error {
+	return r.Send(ctx, Message{To: phone, Subject: "SMS", Text: text})
+}

@@ -14,22 +14,32 @@ var Kinds = []string{"pcp", "specialist", "chiropractor", "therapist", "hospital
 
 // Partner is a referring office of a practice.
 type Partner struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	Kind         string    `json:"kind"`
-	Specialty    string    `json:"specialty"`
-	NPI          string    `json:"npi"`
-	ContactEmail string    `json:"contactEmail"`
-	CreatedAt    time.Time `json:"createdAt"`
-}
-
-// Input is what staff send to add a partner.
-type Input struct {
+	ID           string `json:"id"`
 	Name         string `json:"name"`
 	Kind         string `json:"kind"`
 	Specialty    string `json:"specialty"`
 	NPI          string `json:"npi"`
 	ContactEmail string `json:"contactEmail"`
+	// StatusUpdates is how the partner's referrers hear about status changes.
+	StatusUpdates string    `json:"statusUpdates"`
+	CreatedAt     time.Time `json:"createdAt"`
+}
+
+// Status update preferences.
+const (
+	UpdatesEach   = "each"
+	UpdatesDigest = "digest"
+	UpdatesNone   = "none"
+)
+
+// Input is what staff send to add a partner.
+type Input struct {
+	Name          string `json:"name"`
+	Kind          string `json:"kind"`
+	Specialty     string `json:"specialty"`
+	NPI           string `json:"npi"`
+	ContactEmail  string `json:"contactEmail"`
+	StatusUpdates string `json:"statusUpdates,omitempty"`
 }
 
 // Referrer is a person who refers patients for a partner: the identity (practice, email).
@@ -48,6 +58,10 @@ func (in *Input) Normalize() {
 	in.Specialty = strings.TrimSpace(in.Specialty)
 	in.NPI = strings.ReplaceAll(strings.TrimSpace(in.NPI), " ", "")
 	in.ContactEmail = strings.TrimSpace(in.ContactEmail)
+	in.StatusUpdates = strings.ToLower(strings.TrimSpace(in.StatusUpdates))
+	if in.StatusUpdates == "" {
+		in.StatusUpdates = UpdatesEach
+	}
 }
 
 // Validate checks a new partner.
@@ -68,6 +82,11 @@ func (in *Input) Validate() error {
 		f.Add("npi", "must be a 10-digit NPI with a valid check digit")
 	}
 	practice.ValidateEmail(&f, "contactEmail", in.ContactEmail, false)
+	switch in.StatusUpdates {
+	case UpdatesEach, UpdatesDigest, UpdatesNone:
+	default:
+		f.Add("statusUpdates", "must be each, digest or none")
+	}
 	return f.Err()
 }
 

@@ -131,7 +131,7 @@ func (p *Profile) Normalize() {
 	p.IntakeContact.Phone = strings.TrimSpace(p.IntakeContact.Phone)
 	p.IntakeContact.Email = strings.TrimSpace(p.IntakeContact.Email)
 	seen := map[string]bool{}
-	out := p.Conditions[:0:0]
+	out := make([]string, 0, len(p.Conditions))
 	for _, c := range p.Conditions {
 		c = strings.TrimSpace(c)
 		if c == "" || seen[strings.ToLower(c)] {

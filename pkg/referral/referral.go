@@ -80,6 +80,20 @@ type Referral struct {
 	ContactBy  time.Time  `json:"contactBy"`
 	Version    int        `json:"version"`
 	FormMillis int64      `json:"formMillis,omitempty"`
+	// The closed loop.
+	ContactAttempts int          `json:"contactAttempts"`
+	Appointment     *Appointment `json:"appointment,omitempty"`
+	Decline         *Decline     `json:"decline,omitempty"`
+	Question        string       `json:"question,omitempty"`
+	HeldFrom        string       `json:"heldFrom,omitempty"`
+	Rating          *Rating      `json:"rating,omitempty"`
+	Timeline        []Event      `json:"timeline"`
+	// LastActor is who made the latest write, from where: the stream consumer audits writes with it.
+	LastActor *ActorAt `json:"lastActor,omitempty"`
+	// Derived for the API (never stored).
+	FHIRStatus   string   `json:"fhirStatus,omitempty" dynamodbav:"-"`
+	AllowedMoves []string `json:"allowed,omitempty" dynamodbav:"-"`
+	IsOverdue    bool     `json:"overdue,omitempty" dynamodbav:"-"`
 	// Stored, not shown.
 	TenantID   string `json:"-"`
 	ReferrerID string `json:"-"`
@@ -111,8 +125,7 @@ func (s *Submission) Validate(now time.Time) error {
 	if p.Phone == "" && p.Email == "" {
 		f.Add("patient.phone", "give the patient's phone or email")
 	}
-	practice.ValidatePhone(&f, "patient.phone", p.Phone)
-	practice.ValidateEmail(&f, "patient.email", p.Email, false)
+	validatePhoneEmail(&f, p.Phone, p.Email)
 	if !p.ConsentToContact {
 		f.Add("patient.consentToContact", "the patient must agree to be contacted by the practice")
 	}
@@ -134,6 +147,11 @@ func (s *Submission) Validate(now time.Time) error {
 		f.Add("formMillis", "must be between 0 and 86400000")
 	}
 	return f.Err()
+}
+
+func validatePhoneEmail(f *problem.Fields, phone, email string) {
+	practice.ValidatePhone(f, "patient.phone", phone)
+	practice.ValidateEmail(f, "patient.email", email, false)
 }
 
 func requiredText(f *problem.Fields, field, v string, max int) {
@@ -224,8 +242,27 @@ func New(tenantID string, partner PartnerRef, referrerID string, referrer Person
 		Note: s.Note, Insurance: s.Insurance, Referrer: referrer, Partner: partner, ReferrerID: referrerID,
 		CreatedAt: now, UpdatedAt: now, ContactBy: ContactByFor(now, s.Urgency, h), Version: 1,
 		FormMillis: s.FormMillis, BodyHash: s.Hash(),
+		Timeline: []Event{{At: now, By: Actor{Name: referrer.Name, Role: "referrer"}, To: Received}},
 	}
 }
+
+// Present fills the derived fields the API shows: FHIR status, allowed moves, overdue.
+func (r Referral) Present(now time.Time) Referral {
+	r.LastActor = nil
+	r.FHIRStatus = FHIR[r.Status]
+	r.AllowedMoves = r.Allowed()
+	if r.AllowedMoves == nil {
+		r.AllowedMoves = []string{}
+	}
+	r.IsOverdue = r.Overdue(now)
+	if r.Timeline == nil {
+		r.Timeline = []Event{}
+	}
+	return r
+}
+
+// Ref is the short reference used in emails and on the phone: never PHI.
+func (r Referral) Ref() string { return "R-" + r.ULID[len(r.ULID)-8:] }
 
 // String never prints PHI: a referral in a log line is its id and status only.
 func (r Referral) String() string { return fmt.Sprintf("referral %s (%s)", r.ID, r.Status) }

@@ -32,3 +32,7 @@ func referrerPrefix(rid string) string        { return "R#" + rid + "#" }
 func queuePK(tid string) string               { return "T#" + tid + "#REF" }
 func queueSK(status, due, ulid string) string { return status + "#" + due + "#" + ulid }
 func statusPrefix(status string) string       { return status + "#" }
+
+func codePK(hash string) string      { return "CODE#" + hash }
+func auditPK(tid, day string) string { return "T#" + tid + "#AUDIT#" + day }
+func outboxPK(tid string) string     { return "T#" + tid + "#OUTBOX" }

@@ -101,3 +101,17 @@ func (s *Store) ReferrerByKey(ctx context.Context, tid, emailKey string) (partne
 	err = unmarshal(item, &r)
 	return r, err
 }
+
+// UpdatePartner replaces a partner that exists.
+func (s *Store) UpdatePartner(ctx context.Context, tid string, p partner.Partner) error {
+	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), "type": "partner"})
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
+		ConditionExpression: cond("attribute_exists(PK)")})
+	if isConditionFailed(err) {
+		return ErrNotFound
+	}
+	return err
+}

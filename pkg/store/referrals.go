@@ -25,6 +25,7 @@ type Page struct {
 }
 
 func referralItem(r referral.Referral) (map[string]types.AttributeValue, error) {
+	r.FHIRStatus, r.AllowedMoves, r.IsOverdue = "", nil, false // derived, never stored
 	pk := referralPK(r.TenantID, r.Partner.ID)
 	item, err := marshal(r, map[string]string{
 		attrPK: pk, attrSK: referralSK(r.ReferrerID, r.ULID),
@@ -34,7 +35,7 @@ func referralItem(r referral.Referral) (map[string]types.AttributeValue, error) 
 	return item, err
 }
 
-func decodeReferral(item map[string]types.AttributeValue) (referral.Referral, error) {
+func DecodeReferral(item map[string]types.AttributeValue) (referral.Referral, error) {
 	var r referral.Referral
 	if err := unmarshal(item, &r); err != nil {
 		return r, fmt.Errorf("decode referral: %w", err)
@@ -56,7 +57,7 @@ func (s *Store) CreateReferral(ctx context.Context, r referral.Referral) (referr
 		ConditionExpression:                 cond("attribute_not_exists(PK)"),
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 	if old, ok := existing(err); ok {
-		stored, err := decodeReferral(old)
+		stored, err := DecodeReferral(old)
 		if err != nil {
 			return r, false, err
 		}
@@ -81,7 +82,7 @@ func (s *Store) Referral(ctx context.Context, tid, id string) (referral.Referral
 	if err != nil {
 		return referral.Referral{}, err
 	}
-	return decodeReferral(item)
+	return DecodeReferral(item)
 }
 
 // ReferralsByReferrer lists what one referrer sent, newest first: a Query on the partner's item
@@ -124,22 +125,32 @@ func (s *Store) page(ctx context.Context, in *dynamodb.QueryInput, partAttr, par
 		}
 		in.ExclusiveStartKey = start
 	}
-	out, err := s.DB.Query(ctx, in)
-	if err != nil {
-		return Page{}, fmt.Errorf("list referrals: %w", err)
-	}
+	// With a filter a page can come back short; keep reading until it is full or the list ends.
+	limit := int(aws.ToInt32(in.Limit))
 	var p Page
-	for _, item := range out.Items {
-		r, err := decodeReferral(item)
+	for {
+		out, err := s.DB.Query(ctx, in)
 		if err != nil {
-			return Page{}, err
+			return Page{}, fmt.Errorf("list referrals: %w", err)
 		}
-		p.Items = append(p.Items, r)
-	}
-	if len(out.LastEvaluatedKey) > 0 {
+		for _, item := range out.Items {
+			r, err := DecodeReferral(item)
+			if err != nil {
+				return Page{}, err
+			}
+			p.Items = append(p.Items, r)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			p.NextCursor = ""
+			return p, nil
+		}
 		p.NextCursor = encodeCursor(out.LastEvaluatedKey)
+		if in.FilterExpression == nil || len(p.Items) >= limit {
+			return p, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+		in.Limit = aws.Int32(int32(limit - len(p.Items)))
 	}
-	return p, nil
 }
 
 // A cursor is the last evaluated key, base64url JSON of its string attributes. It is opaque to

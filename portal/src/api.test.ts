@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, errorMessage, parseProblem, readCookie, request } from './api';
+import { ApiError, errorMessage, parseProblem, readCookie, request, requestTagged } from './api';
 
 const problem = JSON.stringify({
   type: 'https://referloop.dev/problems/validation',
@@ -42,6 +42,14 @@ describe('parseProblem', () => {
     const e = parseProblem(429, 'application/problem+json', JSON.stringify({ title: 'Too many requests', status: 429 }), '30');
     expect(e.retryAfter).toBe(30);
     expect(errorMessage(e)).toMatch(/30 s/);
+  });
+});
+
+describe('parseProblem: illegal transitions', () => {
+  it('keeps the allowed statuses', () => {
+    const body = JSON.stringify({ type: 'https://referloop.dev/problems/illegal-transition', title: 'This move is not allowed now', status: 422, allowed: ['accepted', 7, 'cancelled'] });
+    expect(parseProblem(422, 'application/problem+json', body).allowed).toEqual(['accepted', 'cancelled']);
+    expect(parseProblem(422, 'application/problem+json', '{"title":"x"}').allowed).toBeUndefined();
   });
 });
 
@@ -93,5 +101,11 @@ describe('request', () => {
     vi.stubGlobal('document', { cookie: 'rl_csrf=t' });
     vi.stubGlobal('fetch', vi.fn(async () => new Response(null, { status: 204 })));
     await expect(request('DELETE', '/v1/auth/sessions/current')).resolves.toBeUndefined();
+  });
+
+  it('returns the ETag with the body', async () => {
+    vi.stubGlobal('document', { cookie: '' });
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{"id":"r1","version":3}', { status: 200, headers: { 'Content-Type': 'application/json', ETag: '"3"' } })));
+    await expect(requestTagged('GET', '/v1/referrals/r1')).resolves.toEqual({ data: { id: 'r1', version: 3 }, etag: '"3"' });
   });
 });

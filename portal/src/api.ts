@@ -9,8 +9,10 @@ export class ApiError extends Error {
   /** field path (e.g. "patient.dateOfBirth", "conditions.2", "Idempotency-Key") → message */
   errors: Record<string, string>;
   retryAfter?: number;
+  /** for an illegal status change (422): the statuses allowed now */
+  allowed?: string[];
 
-  constructor(init: { status: number; type?: string; title: string; detail?: string; errors?: Record<string, string>; retryAfter?: number }) {
+  constructor(init: { status: number; type?: string; title: string; detail?: string; errors?: Record<string, string>; retryAfter?: number; allowed?: string[] }) {
     super(init.detail || init.title);
     this.name = 'ApiError';
     this.status = init.status;
@@ -19,6 +21,7 @@ export class ApiError extends Error {
     this.detail = init.detail ?? '';
     this.errors = init.errors ?? {};
     this.retryAfter = init.retryAfter;
+    this.allowed = init.allowed;
   }
 }
 
@@ -64,6 +67,7 @@ export function parseProblem(status: number, contentType: string | null, body: s
     detail: str(p.detail),
     errors,
     retryAfter: Number.isFinite(ra) ? ra : undefined,
+    allowed: Array.isArray(p.allowed) ? p.allowed.filter((x): x is string => typeof x === 'string') : undefined,
   });
 }
 
@@ -97,7 +101,14 @@ export interface RequestOptions {
   anonymous?: boolean;
 }
 
-export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+/** A request's answer with its ETag header (for If-Match on the next change). */
+export async function requestTagged<T>(method: string, path: string, opts: RequestOptions = {}): Promise<{ data: T; etag: string | null }> {
+  let etag: string | null = null;
+  const data = await request<T>(method, path, opts, (h) => (etag = h.get('ETag')));
+  return { data, etag };
+}
+
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}, onHeaders?: (h: Headers) => void): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json', ...opts.headers };
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
@@ -116,6 +127,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     throw new ApiError({ status: 0, type: 'network', title: FALLBACK_TITLES[0] });
   }
   const text = await res.text().catch(() => '');
+  onHeaders?.(res.headers);
   if (!res.ok) {
     const err = parseProblem(res.status, res.headers.get('Content-Type'), text, res.headers.get('Retry-After'));
     if (res.status === 401 && !opts.anonymous && unauthorized) unauthorized();

@@ -4,7 +4,7 @@ import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, onUnauthorized } from './api';
 import { interceptLinks, matchRoute, navigate, useLocation } from './router';
-import { homeOf, PRACTICE_KEY, routes, signinPath } from './routes';
+import { homeOf, PRACTICE_KEY, rememberReturn, routes, signinPath } from './routes';
 import type { Loader } from './routes';
 import type { Area, Me, PageProps } from './types';
 import './styles.css';
@@ -37,7 +37,8 @@ function Header({ area, me, signOut }: { area: Area; me: Me | null | undefined; 
   const { path } = useLocation();
   const inArea = (area === 'staff' || area === 'referrer') && me;
   const links: [string, string][] =
-    area === 'staff' ? [['/practice/referrals', 'Referrals'], ['/practice/partners', 'Partners'], ['/practice/settings', 'Settings']]
+    area === 'staff'
+      ? [['/practice/referrals', 'Referrals'], ['/practice/partners', 'Partners'], ['/practice/settings', 'Settings'], ...(me?.user.role === 'owner' ? [['/practice/audit', 'Audit'] as [string, string]] : [])]
     : area === 'referrer' ? [['/refer', 'New referral'], ['/referrals', 'My referrals']]
     : [];
   return (
@@ -107,7 +108,11 @@ function App() {
     if (match?.route.redirect) return navigate(match.route.redirect, { replace: true });
     if (me === undefined) return;
     if (area === 'landing' && me) navigate(homeOf(me), { replace: true });
-    else if ((area === 'staff' || area === 'referrer') && !me) navigate(signinPath(area), { replace: true });
+    else if ((area === 'staff' || area === 'referrer') && !me) {
+      // come back here after signing in (e.g. the needs-info email's link to /referrals/<id>)
+      rememberReturn(loc.path + loc.search);
+      navigate(signinPath(area, new URLSearchParams(loc.search).get('practice')), { replace: true });
+    }
     else if (area === 'staff' && me && me.user.role === 'referrer') navigate('/refer', { replace: true });
     else if (area === 'referrer' && me && me.user.role !== 'referrer') navigate('/practice/referrals', { replace: true });
   }, [area, me, match?.route]);

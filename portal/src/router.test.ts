@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isRouterLink, matchPath, matchRoute } from './router';
-import { routes } from './routes';
+import { returnPathFor, routes } from './routes';
 
 describe('matchPath', () => {
   it('matches static paths', () => {
@@ -38,6 +38,9 @@ describe('routes', () => {
     expect(at('/practice/referrals/r1')).toMatchObject({ area: 'staff', params: { id: 'r1' } });
     expect(at('/refer')).toMatchObject({ area: 'referrer' });
     expect(at('/referrals/r1')).toMatchObject({ area: 'referrer', params: { id: 'r1' } });
+    expect(at('/status')).toMatchObject({ area: 'public' });
+    expect(at('/rate')).toMatchObject({ area: 'public' });
+    expect(at('/practice/audit')).toMatchObject({ area: 'staff' });
     expect(at('/nowhere')).toBeNull();
   });
 });
@@ -50,5 +53,27 @@ describe('isRouterLink', () => {
     expect(isRouterLink(new URL('http://127.0.0.1:3000/v1/me'), here)).toBe(false);
     expect(isRouterLink(new URL('http://127.0.0.1:3000/_dev/mail.json'), here)).toBe(false);
     expect(isRouterLink(new URL('http://127.0.0.1:3000/practice/partners#add'), here)).toBe(false);
+  });
+});
+
+describe('the path to return to after signing in', () => {
+  const now = 1_800_000_000_000;
+  const referrer = { user: { email: 'a@b.c', role: 'referrer' as const }, practice: { id: 't', name: 'P', slug: 'p' } };
+  const owner = { ...referrer, user: { email: 'o@b.c', role: 'owner' as const } };
+  const saved = (path: unknown, ago = 60_000) => ({ path, at: now - ago });
+  it('returns a fresh path of the person’s own area', () => {
+    expect(returnPathFor(referrer, saved('/referrals/01J0ABC'), now)).toBe('/referrals/01J0ABC');
+    expect(returnPathFor(owner, saved('/practice/referrals/01J0ABC'), now)).toBe('/practice/referrals/01J0ABC');
+    expect(returnPathFor(owner, saved('/practice/referrals?view=received'), now)).toBe('/practice/referrals?view=received');
+  });
+  it('ignores paths of another area, stale or odd ones', () => {
+    expect(returnPathFor(owner, saved('/referrals/01J0ABC'), now)).toBeNull();
+    expect(returnPathFor(referrer, saved('/practice/audit'), now)).toBeNull();
+    expect(returnPathFor(referrer, saved('/referrals/01J0ABC', 31 * 60_000), now)).toBeNull();
+    expect(returnPathFor(referrer, saved('//evil.example/referrals/1'), now)).toBeNull();
+    expect(returnPathFor(referrer, saved('https://evil.example/referrals/1'), now)).toBeNull();
+    expect(returnPathFor(referrer, saved('/auth'), now)).toBeNull();
+    expect(returnPathFor(referrer, saved(42), now)).toBeNull();
+    expect(returnPathFor(referrer, null, now)).toBeNull();
   });
 });

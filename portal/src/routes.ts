@@ -1,5 +1,6 @@
 // The route table. Every page is its own chunk, loaded with import() when first visited.
 import type { ComponentType } from 'preact';
+import { matchRoute } from './router';
 import type { Area, Me, PageProps } from './types';
 
 export type Loader = () => Promise<{ default: ComponentType<PageProps> }>;
@@ -11,22 +12,23 @@ export interface Route {
   redirect?: string;
 }
 
-const referralDetail: Loader = () => import('./pages/ReferralDetail');
-
 export const routes: Route[] = [
   { path: '/', area: 'landing', load: () => import('./pages/Landing') },
   { path: '/signup', area: 'public', load: () => import('./pages/Signup') },
   { path: '/signin', area: 'public', load: () => import('./pages/Signin') },
   { path: '/auth', area: 'public', load: () => import('./pages/Auth') },
   { path: '/p/:slug', area: 'public', load: () => import('./pages/PublicPractice') },
+  { path: '/status', area: 'public', load: () => import('./pages/Status') },
+  { path: '/rate', area: 'public', load: () => import('./pages/Rate') },
   { path: '/practice', area: 'staff', redirect: '/practice/referrals' },
   { path: '/practice/referrals', area: 'staff', load: () => import('./pages/StaffReferrals') },
-  { path: '/practice/referrals/:id', area: 'staff', load: referralDetail },
+  { path: '/practice/referrals/:id', area: 'staff', load: () => import('./pages/StaffReferral') },
   { path: '/practice/partners', area: 'staff', load: () => import('./pages/Partners') },
   { path: '/practice/settings', area: 'staff', load: () => import('./pages/Settings') },
+  { path: '/practice/audit', area: 'staff', load: () => import('./pages/Audit') },
   { path: '/refer', area: 'referrer', load: () => import('./pages/Refer') },
   { path: '/referrals', area: 'referrer', load: () => import('./pages/MyReferrals') },
-  { path: '/referrals/:id', area: 'referrer', load: referralDetail },
+  { path: '/referrals/:id', area: 'referrer', load: () => import('./pages/ReferrerReferral') },
 ];
 
 export function homeOf(me: Me): string {
@@ -35,13 +37,51 @@ export function homeOf(me: Me): string {
 
 export const PRACTICE_KEY = 'rl_practice';
 
-export function signinPath(area: Area): string {
+/** Where a signed-out person goes to sign in; a referrer to their practice's sign-in (`practice` or the last one used). */
+export function signinPath(area: Area, practice?: string | null): string {
   let slug: string | null = null;
   try {
-    slug = area === 'referrer' ? localStorage.getItem(PRACTICE_KEY) : null;
+    slug = area === 'referrer' ? practice || localStorage.getItem(PRACTICE_KEY) : null;
+  } catch {
+    slug = area === 'referrer' ? practice || null : null;
+  }
+  return slug ? `/signin?practice=${encodeURIComponent(slug)}` : '/signin';
+}
+
+// The page a signed-out person wanted (e.g. the needs-info email's /referrals/<id>) is kept across
+// the magic-link round trip. localStorage, not sessionStorage: the link from the email usually
+// opens in a new tab, which has a new sessionStorage. It expires after 30 minutes (links live 15).
+const RETURN_KEY = 'rl_return';
+const RETURN_TTL = 30 * 60_000;
+
+export function rememberReturn(path: string, now: number = Date.now()): void {
+  try {
+    localStorage.setItem(RETURN_KEY, JSON.stringify({ path, at: now }));
   } catch {
     /* storage may be unavailable */
   }
-  return slug ? `/signin?practice=${encodeURIComponent(slug)}` : '/signin';
+}
+
+/** The remembered path if it is fresh, on this site, and a page of the signed-in person's area; else null. */
+export function returnPathFor(me: Me, saved: unknown, now: number = Date.now()): string | null {
+  if (!saved || typeof saved !== 'object') return null;
+  const { path, at } = saved as { path?: unknown; at?: unknown };
+  if (typeof path !== 'string' || typeof at !== 'number' || !(now - at >= 0 && now - at < RETURN_TTL)) return null;
+  if (!path.startsWith('/') || path.startsWith('//') || /[\\\s]/.test(path)) return null;
+  const m = matchRoute(routes, path);
+  if (!m || !m.route.load) return null;
+  const want: Area = me.user.role === 'referrer' ? 'referrer' : 'staff';
+  return m.route.area === want ? path : null;
+}
+
+/** Reads and forgets the remembered path (see returnPathFor). */
+export function takeReturn(me: Me): string | null {
+  try {
+    const raw = localStorage.getItem(RETURN_KEY);
+    localStorage.removeItem(RETURN_KEY);
+    return raw ? returnPathFor(me, JSON.parse(raw)) : null;
+  } catch {
+    return null;
+  }
 }
 

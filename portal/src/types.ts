@@ -44,6 +44,8 @@ export type PartnerKind =
   | 'patient'
   | 'other';
 
+export type StatusUpdates = 'each' | 'digest' | 'none';
+
 export interface Partner {
   id: string;
   name: string;
@@ -51,6 +53,8 @@ export interface Partner {
   specialty?: string;
   npi?: string;
   contactEmail?: string;
+  /** how the partner's referrers hear about status changes (absent on older partners) */
+  statusUpdates?: StatusUpdates;
   createdAt: string;
 }
 
@@ -88,6 +92,35 @@ export interface ReferralInput {
   formMillis?: number;
 }
 
+export interface Appointment {
+  /** RFC 3339, UTC */
+  at: string;
+  location: string;
+}
+
+export type DeclineReason = 'not-a-match' | 'insurance' | 'no-capacity' | 'referred-elsewhere' | 'patient-declined' | 'other';
+export type ContactOutcome = 'reached' | 'no-answer' | 'voicemail' | 'wrong-number';
+export type ContactChannel = 'phone' | 'email' | 'sms';
+
+export interface Contact {
+  outcome: ContactOutcome;
+  channel: ContactChannel;
+}
+
+/** One entry of a referral's timeline (oldest first). */
+export interface TimelineEntry {
+  at: string;
+  by: { name?: string; role?: string };
+  from?: string;
+  to: string;
+  note?: string;
+  reason?: string;
+  appointment?: Appointment;
+  contact?: Contact;
+  /** the referrer's answer to a needs-info question */
+  answer?: string;
+}
+
 export interface Referral extends ReferralInput {
   id: string;
   status: ReferralStatus;
@@ -97,6 +130,51 @@ export interface Referral extends ReferralInput {
   updatedAt: string;
   contactBy: string;
   version: number;
+  // The closed loop (docs/api.md).
+  fhirStatus?: string;
+  /** the statuses staff may move it to now (staff only) */
+  allowed?: string[];
+  overdue?: boolean;
+  contactAttempts?: number;
+  appointment?: Appointment;
+  decline?: { reason: string; note?: string };
+  /** the open question while needs-info */
+  question?: string;
+  rating?: { score: number; at: string };
+  timeline?: TimelineEntry[];
+}
+
+/** The body of POST /v1/referrals/{id}/transitions. */
+export interface TransitionInput {
+  to: string;
+  reason?: string;
+  note?: string;
+  appointment?: Appointment;
+  contact?: Contact;
+}
+
+export interface Queue {
+  counts: Partial<Record<ReferralStatus, number>>;
+  overdue: number;
+}
+
+/** The answer of POST /v1/status-lookups. */
+export interface StatusLookup {
+  status: string;
+  statusText: string;
+  next: string;
+  appointment?: Appointment;
+  practice: { name: string; phone?: string };
+  updatedAt: string;
+}
+
+export interface AuditItem {
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  referral?: string;
+  ip?: string;
 }
 
 export interface Page<T> {

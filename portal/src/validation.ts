@@ -1,6 +1,9 @@
 // Client-side validation. It mirrors the server's rules so people see mistakes early, but the
 // server is the authority: its 422 field errors are shown the same way.
 import type { ReferralInput, Urgency } from './types';
+import { dobError } from './dob';
+
+export { dobError, formatDob } from './dob';
 
 export type Errors = Record<string, string>;
 
@@ -54,30 +57,6 @@ export function isEmail(s: string): boolean {
 export function isPhone(s: string): boolean {
   const digits = s.replace(/\D/g, '');
   return /^\+?[\d ().-]+$/.test(s) && digits.length >= 7 && digits.length <= 15;
-}
-
-/**
- * Formats what is typed into the date-of-birth box as YYYY-MM-DD. Phone keypads often have no
- * "-", so digits alone work: "19800402" → "1980-04-02". Other separators ("/", ".", " ") become "-".
- */
-export function formatDob(input: string): string {
-  const digits = input.replace(/\D/g, '').slice(0, 8);
-  if (digits.length <= 4) return digits;
-  if (digits.length <= 6) return `${digits.slice(0, 4)}-${digits.slice(4)}`;
-  return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}`;
-}
-
-/** An error message for a date of birth, or '' if it is a real date, not in the future, within 130 years. */
-export function dobError(s: string, today: Date): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return 'Enter the date of birth as YYYY-MM-DD, e.g. 1980-04-02';
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return 'That date does not exist';
-  const todayUtc = Date.UTC(today.getFullYear(), today.getMonth(), today.getDate());
-  if (date.getTime() >= todayUtc + 86_400_000) return 'The date of birth must be in the past';
-  if (y < today.getFullYear() - 130) return 'Check the year';
-  return '';
 }
 
 export function reasonOf(v: ReferralValues): string {

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { navigate } from '../router';
-import { homeOf } from '../routes';
+import { homeOf, takeReturn } from '../routes';
 import type { Me, PageProps } from '../types';
 import { Status, useTitle } from '../ui';
 
@@ -28,7 +28,7 @@ export default function Auth({ setMe }: PageProps) {
       const me = await api.post<Me>('/v1/auth/sessions', { token }, { anonymous: true });
       history.replaceState(null, '', location.pathname + location.search);
       setMe(me);
-      navigate(homeOf(me), { replace: true });
+      navigate(takeReturn(me) ?? homeOf(me), { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         history.replaceState(null, '', location.pathname + location.search);

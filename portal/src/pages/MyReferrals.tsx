@@ -1,5 +1,6 @@
-// /referrals: the referrals this referrer sent, newest first.
-import { formatDate, initials } from '../format';
+// /referrals: the referrals this referrer sent, newest first: where each stands, in plain words, and its dates.
+import { formatDate, formatDateTime, initials } from '../format';
+import { referrerStatusText } from '../loop';
 import type { PageProps } from '../types';
 import { StatusBadge, useTitle } from '../ui';
 import { useReferrals } from './useReferrals';
@@ -28,8 +29,10 @@ export default function MyReferrals(_: PageProps) {
                 <span class="badges">
                   <StatusBadge status={r.status} />
                 </span>
+                <span class={r.status === 'needs-info' ? 'status-words attention' : 'status-words'}>{referrerStatusText(r.status)}</span>
                 <span class="meta">
                   Sent {formatDate(r.createdAt)} · contact by {formatDate(r.contactBy)}
+                  {r.appointment && r.status === 'scheduled' && <> · appointment {formatDateTime(r.appointment.at)}</>}
                 </span>
               </a>
             </li>

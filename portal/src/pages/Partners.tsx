@@ -2,7 +2,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { KIND_LABEL } from '../format';
-import type { PageProps, Partner, PartnerKind } from '../types';
+import { partnerInput } from '../loop';
+import type { PageProps, Partner, PartnerKind, StatusUpdates } from '../types';
 import { isEmail, validatePartner } from '../validation';
 import type { Errors, PartnerValues } from '../validation';
 import { Field, FieldError, Status, useTitle } from '../ui';
@@ -31,7 +32,7 @@ export default function Partners(_: PageProps) {
         <ul class="cards" aria-label="Partners">
           {partners.map((p) => (
             <li key={p.id}>
-              <PartnerCard partner={p} open={p.id === justAdded} />
+              <PartnerCard partner={p} open={p.id === justAdded} onSaved={(np) => setPartners((list) => (list ?? []).map((x) => (x.id === np.id ? np : x)))} />
             </li>
           ))}
         </ul>
@@ -46,7 +47,7 @@ export default function Partners(_: PageProps) {
   );
 }
 
-function PartnerCard({ partner: p, open }: { partner: Partner; open: boolean }) {
+function PartnerCard({ partner: p, open, onSaved }: { partner: Partner; open: boolean; onSaved: (p: Partner) => void }) {
   const h = `partner-${p.id}`;
   return (
     <section class="card" aria-labelledby={h}>
@@ -57,11 +58,61 @@ function PartnerCard({ partner: p, open }: { partner: Partner; open: boolean }) 
         {p.npi && <> · NPI {p.npi}</>}
         {p.contactEmail && <> · {p.contactEmail}</>}
       </p>
+      <StatusUpdatesForm partner={p} onSaved={onSaved} />
       <details open={open}>
         <summary>Invite a referrer</summary>
         <InviteForm partner={p} />
       </details>
     </section>
+  );
+}
+
+const UPDATES: [StatusUpdates, string][] = [
+  ['each', 'Each change'],
+  ['digest', 'Daily digest'],
+  ['none', 'None'],
+];
+
+/** How the partner's referrers hear about status changes: each change, a daily digest, or not at all. */
+function StatusUpdatesForm({ partner, onSaved }: { partner: Partner; onSaved: (p: Partner) => void }) {
+  const current = partner.statusUpdates ?? 'each';
+  const [value, setValue] = useState<StatusUpdates>(current);
+  const [status, setStatus] = useState({ text: '', tone: 'ok' as 'ok' | 'bad' });
+  const [busy, setBusy] = useState(false);
+  const id = `updates-${partner.id}`;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setStatus({ text: '', tone: 'ok' });
+    try {
+      const saved = await api.put<Partner>(`/v1/partners/${encodeURIComponent(partner.id)}`, partnerInput(partner, value));
+      onSaved({ ...partner, ...saved });
+      setStatus({ text: `Saved: status updates — ${UPDATES.find(([k]) => k === (saved?.statusUpdates ?? value))?.[1].toLowerCase()}.`, tone: 'ok' });
+    } catch (err) {
+      setStatus({ text: errorMessage(err), tone: 'bad' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} class="inline-form">
+      <div class="field inline-field">
+        <label for={id}>Status updates</label>
+        <select id={id} value={value} onChange={(e) => setValue(e.currentTarget.value as StatusUpdates)} aria-describedby={`${id}-hint`}>
+          {UPDATES.map(([k, label]) => (
+            <option key={k} value={k}>{label}</option>
+          ))}
+        </select>
+        <button type="submit" class="secondary small-button" disabled={busy}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+      <p id={`${id}-hint`} class="hint">How this partner’s referrers hear about changes to their referrals.</p>
+      <Status tone={status.tone}>{status.text}</Status>
+    </form>
   );
 }
 

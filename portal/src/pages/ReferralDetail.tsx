@@ -1,65 +1,66 @@
-// /practice/referrals/<id> (staff) and /referrals/<id> (referrer): one referral.
-// Staff actions (status changes) plug in through `panels` below.
-import type { ComponentChildren, ComponentType } from 'preact';
+// What the staff page (StaffReferral.tsx) and the referrer's page (ReferrerReferral.tsx) of one
+// referral share: loading it with its ETag, its fields, and its timeline.
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, errorMessage } from '../api';
+import { ApiError, errorMessage, requestTagged } from '../api';
 import { formatDateTime, isOverdue, URGENCY_LABEL } from '../format';
-import type { Area, PageProps, Referral } from '../types';
-import { StatusBadge, useTitle } from '../ui';
+import { channelLabel, declineReasonLabel, entryTitle, outcomeLabel, roleLabel, scoreText } from '../loop';
+import type { Appointment, Referral, TimelineEntry } from '../types';
+import { StatusBadge } from '../ui';
 
-/** A section under the referral's details; gets the referral and a way to replace it after a change. */
-export type ReferralPanel = ComponentType<{ referral: Referral; onChange: (r: Referral) => void }>;
+const appointmentFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' });
 
-/** Panels per area, in order. A later issue adds the staff actions here. */
-export const panels: Partial<Record<Area, ReferralPanel[]>> = { staff: [], referrer: [] };
+export function formatAppointment(a?: Appointment): string {
+  const d = a?.at ? new Date(a.at) : null;
+  if (!a || !d || isNaN(d.getTime())) return '—';
+  return `${appointmentFmt.format(d)}${a.location ? `, ${a.location}` : ''}`;
+}
 
-export default function ReferralDetail({ params, area }: PageProps) {
+/** One referral and the ETag it was read with; `replace` after a change, `reload` after a conflict. */
+export function useReferral(id: string) {
   const [r, setR] = useState<Referral | null>(null);
+  const [etag, setEtag] = useState<string | null>(null);
   const [error, setError] = useState('');
-  const back = area === 'staff' ? { href: '/practice/referrals', label: 'All referrals' } : { href: '/referrals', label: 'My referrals' };
-  const name = r ? (area === 'staff' ? `${r.patient.firstName} ${r.patient.lastName}` : `Referral of ${r.patient.firstName} ${r.patient.lastName}`) : 'Referral';
-  useTitle(name);
+
+  const reload = async (): Promise<boolean> => {
+    try {
+      const { data, etag } = await requestTagged<Referral>('GET', `/v1/referrals/${encodeURIComponent(id)}`);
+      setR(data);
+      setEtag(etag);
+      setError('');
+      return true;
+    } catch (err) {
+      setError(err instanceof ApiError && err.status === 404 ? 'This referral does not exist, or you cannot see it.' : errorMessage(err));
+      return false;
+    }
+  };
 
   useEffect(() => {
-    api.get<Referral>(`/v1/referrals/${encodeURIComponent(params.id)}`).then(setR, (err) =>
-      setError(err instanceof ApiError && err.status === 404 ? 'This referral does not exist, or you cannot see it.' : errorMessage(err)),
-    );
-  }, [params.id]);
+    setR(null);
+    reload();
+  }, [id]);
 
-  return (
-    <>
-      <p class="crumb">
-        <a href={back.href}>← {back.label}</a>
-      </p>
-      {error && (
-        <>
-          <h1>Referral</h1>
-          <p class="notice notice-bad" role="alert">{error}</p>
-        </>
-      )}
-      {!r && !error && <p class="loading" aria-live="polite">Loading…</p>}
-      {r && (
-        <>
-          <h1>{name}</h1>
-          <ReferralFields referral={r} />
-          {(panels[area] ?? []).map((Panel, i) => (
-            <Panel key={i} referral={r} onChange={setR} />
-          ))}
-        </>
-      )}
-    </>
-  );
+  const replace = (next: Referral, tag: string | null) => {
+    setR(next);
+    setEtag(tag);
+  };
+  return { r, etag, error, reload, replace };
 }
 
 const yesNo = (b?: boolean) => (b ? 'Yes' : 'No');
 
-export function ReferralFields({ referral: r }: { referral: Referral }) {
-  const overdue = isOverdue(r);
+export function ReferralFields({ referral: r, staff }: { referral: Referral; staff: boolean }) {
+  const overdue = r.overdue ?? isOverdue(r);
   const rows: [string, ComponentChildren][] = [
     ['Status', <StatusBadge status={r.status} />],
     ['Reason', r.reason],
     ['Urgency', URGENCY_LABEL[r.urgency] ?? r.urgency],
     ['Contact by', overdue ? <strong class="overdue-text">{formatDateTime(r.contactBy)} (overdue)</strong> : formatDateTime(r.contactBy)],
+  ];
+  if (r.appointment) rows.push(['Appointment', formatAppointment(r.appointment)]);
+  if (r.decline) rows.push(['Declined because', [declineReasonLabel(r.decline.reason), r.decline.note].filter(Boolean).join(': ')]);
+  if (staff && r.contactAttempts !== undefined) rows.push(['Contact attempts', String(r.contactAttempts)]);
+  rows.push(
     ['Patient', `${r.patient.firstName} ${r.patient.lastName}`],
     ['Date of birth', r.patient.dateOfBirth],
     ['Phone', r.patient.phone ? <a href={`tel:${r.patient.phone.replace(/[^\d+]/g, '')}`}>{r.patient.phone}</a> : '—'],
@@ -72,7 +73,8 @@ export function ReferralFields({ referral: r }: { referral: Referral }) {
     ['Partner', r.partner?.name ?? '—'],
     ['Sent', formatDateTime(r.createdAt)],
     ['Last updated', formatDateTime(r.updatedAt)],
-  ];
+  );
+  if (staff && r.fhirStatus) rows.push(['FHIR Task status', <span class="mono">{r.fhirStatus}</span>]);
   return (
     <dl class="facts">
       {rows.map(([k, val]) => (
@@ -82,5 +84,69 @@ export function ReferralFields({ referral: r }: { referral: Referral }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/** The referrer's rating of the handoff: stars and "4/5". */
+export function Rating({ score, at }: { score: number; at?: string }) {
+  const n = Math.max(0, Math.min(5, Math.round(score)));
+  return (
+    <p class="rating">
+      <span aria-hidden="true" class="stars">{'★'.repeat(n)}{'☆'.repeat(5 - n)}</span>{' '}
+      <strong>{scoreText(n)}</strong>
+      {at && <span class="meta"> (rated {formatDateTime(at)})</span>}
+    </p>
+  );
+}
+
+function EntryDetails({ e }: { e: TimelineEntry }) {
+  const rows: [string, ComponentChildren][] = [];
+  if (e.reason) rows.push(['Reason', declineReasonLabel(e.reason)]);
+  if (e.contact) rows.push(['Contact', `${outcomeLabel(e.contact.outcome)} (${channelLabel(e.contact.channel)})`]);
+  if (e.appointment) rows.push(['Appointment', formatAppointment(e.appointment)]);
+  if (e.note) rows.push([e.to === 'needs-info' ? 'Question' : 'Note', <span class="pre">{e.note}</span>]);
+  if (e.answer) rows.push(['Answer', <span class="pre">{e.answer}</span>]);
+  if (!rows.length) return null;
+  return (
+    <dl class="entry-details">
+      {rows.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** The timeline, oldest first; the newest entry is marked. */
+export function Timeline({ entries }: { entries?: TimelineEntry[] }) {
+  const list = entries ?? [];
+  return (
+    <section aria-labelledby="timeline-h">
+      <h2 id="timeline-h">Timeline</h2>
+      {!list.length ? (
+        <p class="empty">Nothing has happened yet.</p>
+      ) : (
+        <ol class="timeline">
+          {list.map((e, i) => {
+            const last = i === list.length - 1;
+            const who = [e.by?.name, roleLabel(e.by?.role)].filter(Boolean);
+            return (
+              <li key={i} class={last ? 'newest' : undefined}>
+                <p class="entry-head">
+                  <strong>{entryTitle(e)}</strong>
+                </p>
+                <p class="meta">
+                  <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                  {who.length > 0 && <> · {who.length === 2 ? `${who[0]} (${who[1]})` : who[0]}</>}
+                </p>
+                <EntryDetails e={e} />
+              </li>
+            );
+          })}
+        </ol>
+      )}
+    </section>
   );
 }

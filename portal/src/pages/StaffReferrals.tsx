@@ -1,63 +1,138 @@
-// /practice/referrals: the practice's referrals, by status then contact-by date.
-import { useState } from 'preact/hooks';
-import { formatDateTime, isOverdue, STATUS_LABEL, STATUSES, URGENCY_LABEL } from '../format';
-import type { PageProps } from '../types';
+// /practice/referrals: the staff work queue. Views per status with counts (GET /v1/queue), and
+// "Overdue" (GET /v1/referrals?overdue=true) first, and chosen, when anything is overdue.
+// Rows are links; j / k move between them.
+import { useEffect, useState } from 'preact/hooks';
+import { api, errorMessage } from '../api';
+import { formatDateTime, isOverdue, STATUS_LABEL, URGENCY_LABEL } from '../format';
+import { overdueBy, QUEUE_ORDER } from '../loop';
+import type { PageProps, Queue, ReferralStatus } from '../types';
 import { StatusBadge, useTitle } from '../ui';
 import { useReferrals } from './useReferrals';
 
-export default function StaffReferrals(_: PageProps) {
+const FINISHED = new Set<string>(['closed', 'declined', 'unreachable', 'cancelled']);
+const SHORT: Partial<Record<ReferralStatus, string>> = { contacted: 'Contacted', 'no-show': 'No-show', unreachable: 'Unreachable' };
+
+const viewName = (v: string) => (v === 'overdue' ? 'Overdue' : v === 'all' ? 'All referrals' : STATUS_LABEL[v as ReferralStatus] ?? v);
+
+export default function StaffReferrals({ query }: PageProps) {
   useTitle('Referrals');
-  const [status, setStatus] = useState('');
-  const { items, error, busy, hasMore, loadMore } = useReferrals(status);
-  const now = new Date();
+  const [queue, setQueue] = useState<Queue | null>(null);
+  const [queueError, setQueueError] = useState('');
+
+  useEffect(() => {
+    api.get<Queue>('/v1/queue').then(setQueue, (err) => setQueueError(errorMessage(err)));
+  }, []);
+
+  const asked = query.get('view');
+  const valid = asked && (asked === 'overdue' || asked === 'all' || (QUEUE_ORDER as string[]).includes(asked));
+  const view = valid ? asked : queue ? (queue.overdue > 0 ? 'overdue' : 'all') : queueError ? 'all' : null;
+
+  const total = queue ? Object.values(queue.counts ?? {}).reduce((a, b) => a + (b ?? 0), 0) : undefined;
+  const countOf = (v: string) => (!queue ? undefined : v === 'overdue' ? queue.overdue : v === 'all' ? total : queue.counts?.[v as ReferralStatus] ?? 0);
+
+  const tab = (v: string, label: string) => {
+    const n = countOf(v);
+    return (
+      <li key={v} class={v === 'overdue' ? 'tab-overdue' : n === 0 ? 'tab-empty' : undefined}>
+        <a href={`/practice/referrals?view=${v}`} aria-current={v === view ? 'page' : undefined}>
+          {label}
+          {n !== undefined && <span class="count"> {n}</span>}
+        </a>
+      </li>
+    );
+  };
 
   return (
     <>
       <h1>Referrals</h1>
-      <div class="field inline-field">
-        <label for="status-filter">Status</label>
-        <select id="status-filter" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-          <option value="">All</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>{STATUS_LABEL[s]}</option>
-          ))}
-        </select>
-      </div>
+      {queueError && <p class="notice notice-bad" role="alert">Counts could not be loaded: {queueError}</p>}
+      <nav aria-label="Referral views" class="tabs">
+        <ul>
+          {queue && queue.overdue > 0 && tab('overdue', 'Overdue')}
+          {tab('all', 'All')}
+          {QUEUE_ORDER.filter((s) => !FINISHED.has(s)).map((s) => tab(s, SHORT[s] ?? STATUS_LABEL[s]))}
+        </ul>
+        <ul aria-label="Finished">
+          {QUEUE_ORDER.filter((s) => FINISHED.has(s)).map((s) => tab(s, SHORT[s] ?? STATUS_LABEL[s]))}
+        </ul>
+      </nav>
+      {view ? <QueueList key={view} view={view} /> : <p class="loading" aria-live="polite">Loading…</p>}
+    </>
+  );
+}
+
+function QueueList({ view }: { view: string }) {
+  const filter = view === 'overdue' ? 'overdue=true' : view === 'all' ? '' : `status=${encodeURIComponent(view)}`;
+  const { items, error, busy, hasMore, loadMore } = useReferrals(filter);
+  const now = new Date();
+
+  // j / k: next / previous row (when not typing in a field)
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.key !== 'j' && e.key !== 'k') || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      const rows = Array.from(document.querySelectorAll<HTMLAnchorElement>('.queue a.card-link'));
+      if (!rows.length) return;
+      const i = rows.indexOf(document.activeElement as HTMLAnchorElement);
+      const next = i < 0 ? 0 : Math.min(rows.length - 1, Math.max(0, i + (e.key === 'j' ? 1 : -1)));
+      e.preventDefault();
+      rows[next].focus();
+      rows[next].scrollIntoView({ block: 'nearest' });
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <section aria-labelledby="view-h">
+      <h2 id="view-h">{viewName(view)}</h2>
       {error && <p class="notice notice-bad" role="alert">{error}</p>}
       {!items && !error && <p class="loading" aria-live="polite">Loading…</p>}
       {items && items.length === 0 && (
-        <p class="empty">{status ? `No referrals with status “${STATUS_LABEL[status as keyof typeof STATUS_LABEL]}”.` : 'No referrals yet. Invite partners from the Partners page.'}</p>
+        <p class="empty">{view === 'all' ? 'No referrals yet. Invite partners from the Partners page.' : view === 'overdue' ? 'Nothing is overdue.' : `No referrals are “${viewName(view)}”.`}</p>
       )}
       {items && items.length > 0 && (
-        <ul class="cards" aria-label="Referrals">
-          {items.map((r) => {
-            const overdue = isOverdue(r, now);
-            return (
-              <li key={r.id} class={overdue ? 'overdue' : ''}>
-                <a class="card card-link" href={`/practice/referrals/${encodeURIComponent(r.id)}`}>
-                  <span class="card-title">
-                    {r.patient.firstName} {r.patient.lastName}
-                  </span>
-                  <span class="badges">
-                    <StatusBadge status={r.status} />
-                    <span class={`badge urgency-${r.urgency}`}>{URGENCY_LABEL[r.urgency] ?? r.urgency}</span>
-                  </span>
-                  <span class="meta">{r.reason}</span>
-                  <span class="meta">
-                    {overdue ? <strong class="overdue-text">Overdue: contact by {formatDateTime(r.contactBy)}</strong> : <>Contact by {formatDateTime(r.contactBy)}</>}
-                  </span>
-                  <span class="meta">From {r.partner?.name ?? '—'}{r.referrer?.name ? ` (${r.referrer.name})` : ''}</span>
-                </a>
-              </li>
-            );
-          })}
-        </ul>
+        <>
+          <p class="hint keys-hint">Tip: press j and k to move between referrals, Enter to open one.</p>
+          <ul class="cards queue" aria-label="Referrals">
+            {items.map((r) => {
+              const overdue = r.overdue ?? isOverdue(r, now);
+              const late = overdue ? overdueBy(r.contactBy, now) : '';
+              return (
+                <li key={r.id} class={overdue ? 'overdue' : ''}>
+                  <a class="card card-link" href={`/practice/referrals/${encodeURIComponent(r.id)}`}>
+                    <span class="card-title">
+                      {r.patient.firstName} {r.patient.lastName}
+                    </span>
+                    <span class="badges">
+                      <StatusBadge status={r.status} />
+                      <span class={`badge urgency-${r.urgency}`}>{URGENCY_LABEL[r.urgency] ?? r.urgency}</span>
+                    </span>
+                    <span class="meta">{r.reason}</span>
+                    <span class="meta">
+                      {overdue ? (
+                        <strong class="overdue-text">
+                          Overdue{late ? ` by ${late}` : ''}: contact by {formatDateTime(r.contactBy)}
+                        </strong>
+                      ) : (
+                        <>Contact by {formatDateTime(r.contactBy)}</>
+                      )}
+                    </span>
+                    {r.appointment && r.status === 'scheduled' && <span class="meta">Appointment {formatDateTime(r.appointment.at)}</span>}
+                    <span class="meta">From {r.partner?.name ?? '—'}{r.referrer?.name ? ` (${r.referrer.name})` : ''}</span>
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
+        </>
       )}
       {hasMore && (
         <button type="button" class="secondary" onClick={loadMore} disabled={busy}>
           {busy ? 'Loading…' : 'Load more'}
         </button>
       )}
-    </>
+    </section>
   );
 }

@@ -1,19 +1,20 @@
-// Paged GET /v1/referrals, shared by the staff list and "My referrals".
+// Paged GET /v1/referrals, shared by the staff queue and "My referrals".
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
 import type { Page, Referral } from '../types';
 
 export const PAGE_SIZE = 25;
 
-export function useReferrals(status: string) {
+/** `filter`: extra query parameters, e.g. "status=received" or "overdue=true" ('' for all). */
+export function useReferrals(filter: string) {
   const [items, setItems] = useState<Referral[] | null>(null);
   const [cursor, setCursor] = useState<string | undefined>();
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
 
   const fetchPage = (after?: string) => {
-    const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    if (status) q.set('status', status);
+    const q = new URLSearchParams(filter);
+    q.set('limit', String(PAGE_SIZE));
     if (after) q.set('cursor', after);
     return api.get<Page<Referral>>(`/v1/referrals?${q}`);
   };
@@ -33,7 +34,7 @@ export function useReferrals(status: string) {
     return () => {
       live = false;
     };
-  }, [status]);
+  }, [filter]);
 
   const loadMore = async () => {
     if (!cursor || busy) return;

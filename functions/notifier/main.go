@@ -1,0 +1,24 @@
+// Command notifier consumes the table's stream: audit of writes, patient codes, and the emails and
+// text messages that close the loop.
+package main
+
+import (
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/referloop/referloop/pkg/awsenv"
+	"github.com/referloop/referloop/pkg/notifier"
+	"github.com/referloop/referloop/pkg/notify/sesmail"
+	"github.com/referloop/referloop/pkg/notify/snssms"
+)
+
+func main() {
+	cfg := awsenv.Config()
+	deps := awsenv.APIDeps(cfg, &sesmail.SES{Client: sesv2.NewFromConfig(cfg), From: os.Getenv("SENDER_EMAIL")})
+	n := &notifier.Notifier{Store: deps.Store, Mailer: deps.Mailer, Signer: deps.Signer, Origin: deps.Origin, Log: deps.Log,
+		SMS: &snssms.SNS{Client: sns.NewFromConfig(cfg)}}
+	lambda.Start(n.Handle)
+}

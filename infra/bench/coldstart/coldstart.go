@@ -1,0 +1,442 @@
+// Package coldstart measures the cold start of every API function's real bootstrap: built as the
+// release build builds it (for this machine's architecture), started many times against a fake
+// Lambda Runtime API on loopback, timed from exec to its first GET /next (its whole init), and
+// then through its first invocation. The floor is a bare aws-lambda-go hello built the same way
+// and started in the same rounds. It also reports each linux/arm64 bootstrap's size.
+package coldstart
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/referloop/referloop/infra/bench/benchenv"
+	"github.com/referloop/referloop/infra/bench/report"
+	"github.com/referloop/referloop/infra/template"
+	"github.com/referloop/referloop/pkg/auth"
+)
+
+// ReleaseFlags are the release build's flags (the Makefile's GOBUILD, with CGO_ENABLED=0 and
+// GOOS=linux): a test holds them to the Makefile.
+var ReleaseFlags = []string{"-trimpath", "-ldflags", "-s -w", "-tags", "lambda.norpc"}
+
+// HelloPkg is the floor function.
+const HelloPkg = "./infra/bench/coldstart/hello"
+
+// Build builds the main packages pkgs (paths relative to root) for linux/goarch with the release
+// flags into dir, one binary per package named after its folder, and returns name → path.
+func Build(ctx context.Context, root, goarch, dir string, pkgs ...string) (map[string]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	args := append([]string{"build"}, ReleaseFlags...)
+	args = append(args, "-o", dir+string(filepath.Separator))
+	args = append(args, pkgs...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go %s (GOARCH=%s): %v\n%s", strings.Join(args, " "), goarch, err, out)
+	}
+	bins := map[string]string{}
+	for _, p := range pkgs {
+		name := filepath.Base(p)
+		bins[name] = filepath.Join(dir, name)
+		if _, err := os.Stat(bins[name]); err != nil {
+			return nil, fmt.Errorf("go build wrote no %s: %w", bins[name], err)
+		}
+	}
+	return bins, nil
+}
+
+// FunctionPkgs lists the template's functions that have a main package: name → ./functions/name.
+func FunctionPkgs(root string, t *template.Template) map[string]string {
+	out := map[string]string{}
+	for _, f := range t.Functions {
+		if _, err := os.Stat(filepath.Join(root, f.Dir, "main.go")); err == nil {
+			out[f.Name] = "./" + f.Dir
+		}
+	}
+	return out
+}
+
+// LambdaEnv is the environment Lambda gives a function of template.yaml (provided.al2023, arm64,
+// 128 MB), with the table, signing key and DynamoDB endpoint given. An empty key leaves the key
+// to SSM (SIGNING_KEY_PARAMETER), as in AWS.
+func LambdaEnv(name, table, endpoint string, key []byte) []string {
+	env := []string{
+		"AWS_LAMBDA_FUNCTION_NAME=referloop-" + name, "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/referloop-" + name,
+		"AWS_LAMBDA_LOG_STREAM_NAME=2026/11/23/[$LATEST]bench", "AWS_LAMBDA_INITIALIZATION_TYPE=on-demand",
+		"AWS_EXECUTION_ENV=AWS_Lambda_provided.al2023", "_HANDLER=bootstrap", "LAMBDA_TASK_ROOT=/var/task",
+		"LAMBDA_RUNTIME_DIR=/var/runtime", "TZ=:UTC", "LANG=en_US.UTF-8",
+		"AWS_REGION=us-east-1", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=ASIABENCHBENCHBENCH0", "AWS_SECRET_ACCESS_KEY=bench/bench/bench/bench/bench/bench/bench0",
+		"AWS_SESSION_TOKEN=bench", "AWS_XRAY_CONTEXT_MISSING=LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS=169.254.79.129:2000",
+		// template.yaml's Globals.Environment
+		"TABLE_NAME=" + table, "SIGNING_KEY_PARAMETER=/referloop/session-signing-key",
+		"SENDER_EMAIL=no-reply@referloop.example", "PORTAL_ORIGIN=https://app.referloop.example",
+	}
+	if endpoint != "" {
+		env = append(env, "DYNAMODB_ENDPOINT="+endpoint)
+	}
+	if len(key) > 0 {
+		env = append(env, "SIGNING_KEY="+base64.StdEncoding.EncodeToString(key))
+	}
+	return env
+}
+
+// Options tune a run.
+type Options struct {
+	Rounds int // launches of each bootstrap
+}
+
+type sample struct {
+	toNext, first, warm []float64 // ms
+	status              map[int]int
+	output              string
+}
+
+// Run measures the cold starts and returns the part's figures.
+func Run(ctx context.Context, o Options) (report.Part, error) {
+	p := report.Part{Name: "coldstart", Title: "1. Cold start", Machine: report.Machine()}
+	if o.Rounds <= 0 {
+		o.Rounds = 50
+	}
+	env, err := benchenv.Open(ctx, "coldstart")
+	if err != nil {
+		return p, err
+	}
+	defer env.Close()
+	if err := env.Warm(ctx, 300); err != nil {
+		return p, err
+	}
+	fnPkgs := FunctionPkgs(env.Root, env.Template)
+	var names, pkgs []string
+	for n := range fnPkgs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		pkgs = append(pkgs, fnPkgs[n])
+	}
+	pkgs = append(pkgs, HelloPkg)
+	dir := filepath.Join(report.Dir(env.Root), "coldstart")
+	host, err := Build(ctx, env.Root, runtime.GOARCH, filepath.Join(dir, runtime.GOARCH), pkgs...)
+	if err != nil {
+		return p, err
+	}
+	arm, err := Build(ctx, env.Root, "arm64", filepath.Join(dir, "arm64"), pkgs...)
+	if err != nil {
+		return p, err
+	}
+
+	rt, err := NewRuntime()
+	if err != nil {
+		return p, err
+	}
+	defer rt.Close()
+	ids, err := env.ReferralIDs(ctx)
+	if err != nil {
+		return p, err
+	}
+	evSource := map[string]string{}
+	mkEvents := func(name string) ([][]byte, error) {
+		src := name
+		if name == "hello" {
+			src = "submit"
+		}
+		var out [][]byte
+		for i := 0; i < 2; i++ {
+			b, file, err := Event(env, src, ids[i%len(ids)])
+			if err != nil {
+				return nil, err
+			}
+			evSource[name] = file
+			out = append(out, b)
+		}
+		return out, nil
+	}
+	all := append(append([]string(nil), names...), "hello")
+	samples := map[string]*sample{}
+	for _, n := range all {
+		samples[n] = &sample{status: map[int]int{}}
+	}
+	launch := func(name string, keep bool) error {
+		evs, err := mkEvents(name)
+		if err != nil {
+			return err
+		}
+		l, err := rt.Start(ctx, host[name], LambdaEnv(name, env.Table, env.Endpoint, env.Key), evs, 20*time.Second)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if !keep {
+			return nil
+		}
+		s := samples[name]
+		s.toNext = append(s.toNext, ms(l.ToNext))
+		s.first = append(s.first, ms(l.Invocations[0].RoundTrip))
+		s.warm = append(s.warm, ms(l.Invocations[1].RoundTrip))
+		s.status[statusOf(l.Invocations[0])]++
+		s.output = l.Output
+		return nil
+	}
+	// Warm the page cache and DynamoDB Local's paths; then rounds, each in a new random order, so
+	// the machine's noise falls on every bootstrap alike.
+	for i := 0; i < 3; i++ {
+		for _, n := range all {
+			if err := launch(n, false); err != nil {
+				return p, err
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	for r := 0; r < o.Rounds; r++ {
+		order := append([]string(nil), all...)
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, n := range order {
+			if err := launch(n, true); err != nil {
+				return p, err
+			}
+		}
+	}
+	inits := map[string]initTrace{}
+	for _, n := range all {
+		evs, err := mkEvents(n)
+		if err != nil {
+			return p, err
+		}
+		l, err := rt.Start(ctx, host[n], append(LambdaEnv(n, env.Table, env.Endpoint, env.Key), "GODEBUG=inittrace=1"), evs[:1], 20*time.Second)
+		if err != nil {
+			return p, fmt.Errorf("%s with inittrace: %w", n, err)
+		}
+		inits[n] = parseInitTrace(l.Output)
+	}
+
+	hello := samples["hello"]
+	floor := report.Median(hello.toNext)
+	how := fmt.Sprintf("median of %d launches, interleaved in random order with the floor's; exec → first GET /next on a fake Runtime API (loopback); %s build, `-trimpath -ldflags \"-s -w\" -tags lambda.norpc`, CGO_ENABLED=0.",
+		o.Rounds, runtime.GOARCH)
+	for _, n := range names {
+		s := samples[n]
+		med := report.Median(s.toNext)
+		met := med <= floor+1
+		row := report.NewRow("cold start "+n+": exec → first /next", med, floor, "ms", "bare aws-lambda-go hello", how).
+			WithBudget("≤ floor + 1 ms at the median", met).WithDecimals(2)
+		if !met {
+			row = row.WithNote(fmt.Sprintf("%.2f ms over the floor + 1 ms. Package init: %.2f ms of clock, against %.2f ms for hello; the largest: %s.",
+				med-floor-1, inits[n].total, inits["hello"].total, inits[n].top(4)))
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	for _, n := range all {
+		s := samples[n]
+		first, warm := report.Median(s.first), report.Median(s.warm)
+		row := report.NewRow("first invocation "+n+": "+routeOf(env, n), first, warm, "ms", "the second invocation of the same process",
+			fmt.Sprintf("median of %d; from the event handed out at GET /next to the response POST; DynamoDB Local on loopback; event from %s.",
+				o.Rounds, evSource[n])).WithDecimals(2)
+		if bad := badStatuses(s.status); bad != "" {
+			row = row.WithNote("answers: " + bad + ".")
+		}
+		p.Rows = append(p.Rows, row)
+	}
+	helloSize := size(arm["hello"])
+	for _, n := range names {
+		mib := size(arm[n])
+		p.Rows = append(p.Rows, report.NewRow("bootstrap size "+n+" (linux/arm64)", mib, helloSize, "MiB", "hello, same build",
+			"the release build for linux/arm64, as `make build` makes it.").WithBudget("≤ 10 MiB", mib <= 10).WithDecimals(2))
+	}
+
+	// Detail: spread of every sample set and the package inits that cost most.
+	var d strings.Builder
+	d.WriteString("<details><summary>Spread of the samples (ms) and package init</summary>\n\n")
+	d.WriteString("| bootstrap | exec → /next p25 / median / p75 | first invocation p25 / median / p75 | second invocation median | package init (clock) | largest inits |\n|---|---|---|---|---|---|\n")
+	for _, n := range all {
+		s := samples[n]
+		fmt.Fprintf(&d, "| %s | %.2f / %.2f / %.2f | %.2f / %.2f / %.2f | %.2f | %.2f ms | %s |\n", n,
+			report.Quantile(s.toNext, .25), report.Median(s.toNext), report.Quantile(s.toNext, .75),
+			report.Quantile(s.first, .25), report.Median(s.first), report.Quantile(s.first, .75), report.Median(s.warm),
+			inits[n].total, inits[n].top(3))
+	}
+	d.WriteString("\nPackage init from `GODEBUG=inittrace=1` (one launch each). In AWS, the first request of a function that " +
+		"verifies sessions also fetches the signing key from SSM Parameter Store (not measured here: the bench sets SIGNING_KEY).\n</details>\n")
+	p.Detail = d.String()
+	p.Notes = append(p.Notes, "The functions run with their DynamoDB endpoint set to DynamoDB Local for the invocations; `TestInitMakesNoNetworkCall` "+
+		"(infra/bench/coldstart, part of `make test`) starts every bootstrap with DynamoDB, SSM and SES unreachable and checks each reaches /next with no connection attempted.")
+	if err := writeBenchstat(filepath.Join(report.Dir(env.Root), "coldstart.bench.txt"), all, samples); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// Event reads the v2 event of a function — events/<name>.json if the project has one, else this
+// package's events/<name>.json — and fills it in: live session cookies and CSRF token, a fresh
+// Idempotency-Key and request id, a real referral id. It returns the event and the file used.
+func Event(env *benchenv.Env, name, referralID string) ([]byte, string, error) {
+	candidates := []string{filepath.Join(env.Root, "events", name+".json"), filepath.Join(env.Root, "infra", "bench", "coldstart", "events", name+".json")}
+	var raw []byte
+	var file string
+	for _, c := range candidates {
+		if b, err := os.ReadFile(c); err == nil {
+			raw, file = b, c
+			break
+		}
+	}
+	if raw == nil {
+		return nil, "", fmt.Errorf("no event for %s (looked in %s)", name, strings.Join(candidates, ", "))
+	}
+	rel, _ := filepath.Rel(env.Root, file)
+	role := "referrer"
+	if name == "practice" {
+		role = "owner"
+	}
+	sess := map[string]benchenv.Session{"referrer": env.Referrer, "owner": env.Owner}
+	s := string(raw)
+	s = strings.NewReplacer("${IDEMPOTENCY_KEY}", benchenv.NewKey(), "${REFERRAL_ID}", referralID,
+		"${REQUEST_ID}", strconv.FormatInt(time.Now().UnixNano(), 36),
+		"${CSRF:referrer}", env.Referrer.CSRF, "${CSRF:owner}", env.Owner.CSRF).Replace(s)
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal([]byte(s), &ev); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", rel, err)
+	}
+	if len(ev.Cookies) > 0 {
+		// A committed event's cookies cannot verify against this run's key: use a live session.
+		r := role
+		if strings.HasPrefix(ev.Cookies[0], "${SESSION:") {
+			r = strings.TrimSuffix(strings.TrimPrefix(ev.Cookies[0], "${SESSION:"), "}")
+		}
+		ev.Cookies = sess[r].Cookies()
+		if ev.RequestContext.HTTP.Method != "GET" {
+			ev.Headers[strings.ToLower(auth.CSRFHeader)] = sess[r].CSRF
+		}
+	}
+	if _, ok := ev.Headers["idempotency-key"]; ok {
+		ev.Headers["idempotency-key"] = benchenv.NewKey()
+	}
+	ev.RequestContext.TimeEpoch = time.Now().UnixMilli()
+	b, err := json.Marshal(ev)
+	return b, rel, err
+}
+
+func routeOf(env *benchenv.Env, name string) string {
+	if name == "hello" {
+		return "the submit event"
+	}
+	b, _, err := Event(env, name, "x")
+	if err != nil {
+		return "?"
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	_ = json.Unmarshal(b, &ev)
+	return ev.RouteKey
+}
+
+func statusOf(inv Invocation) int {
+	if inv.Error {
+		return -1
+	}
+	var r events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(inv.Response, &r); err != nil {
+		return -2
+	}
+	return r.StatusCode
+}
+
+func badStatuses(m map[int]int) string {
+	var out []string
+	for code, n := range m {
+		if code < 200 || code >= 300 {
+			label := strconv.Itoa(code)
+			if code == -1 {
+				label = "function error"
+			}
+			out = append(out, fmt.Sprintf("%s ×%d", label, n))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func size(path string) float64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return float64(st.Size()) / (1 << 20)
+}
+
+// initTrace sums GODEBUG=inittrace=1 lines: "init pkg @0.1 ms, 0.2 ms clock, 100 bytes, 2 allocs".
+type initTrace struct {
+	total float64
+	pkgs  map[string]float64
+}
+
+var initLine = regexp.MustCompile(`^init (\S+) @[\d.]+ ms, ([\d.]+) ms clock`)
+
+func parseInitTrace(out string) initTrace {
+	t := initTrace{pkgs: map[string]float64{}}
+	for _, line := range strings.Split(out, "\n") {
+		m := initLine.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil {
+			continue
+		}
+		v, _ := strconv.ParseFloat(m[2], 64)
+		t.total += v
+		t.pkgs[m[1]] += v
+	}
+	return t
+}
+
+func (t initTrace) top(n int) string {
+	type kv struct {
+		k string
+		v float64
+	}
+	var all []kv
+	for k, v := range t.pkgs {
+		all = append(all, kv{k, v})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v })
+	var out []string
+	for i := 0; i < n && i < len(all); i++ {
+		out = append(out, fmt.Sprintf("%s %.2f ms", all[i].k, all[i].v))
+	}
+	return strings.Join(out, ", ")
+}
+
+// writeBenchstat writes the samples in Go's benchmark format, the floor first, for
+// `benchstat -col /fn bin/bench/coldstart.bench.txt`.
+func writeBenchstat(path string, order []string, samples map[string]*sample) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "goos: linux\ngoarch: %s\npkg: github.com/referloop/referloop/infra/bench/coldstart\n", runtime.GOARCH)
+	names := append([]string{"hello"}, order...)
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		s := samples[n]
+		for i := range s.toNext {
+			fmt.Fprintf(&b, "BenchmarkColdStart/phase=init/fn=%s 1 %.0f ns/op\n", n, s.toNext[i]*1e6)
+			fmt.Fprintf(&b, "BenchmarkColdStart/phase=first-invocation/fn=%s 1 %.0f ns/op\n", n, s.first[i]*1e6)
+		}
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}

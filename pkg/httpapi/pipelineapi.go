@@ -1,0 +1,190 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/referloop/referloop/pkg/auth"
+	"github.com/referloop/referloop/pkg/practice"
+	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+// Pipeline is the function that moves referrals through their lifecycle: staff transitions, the
+// referrer's answers, the work queue's counts and the referrer's rating of a closed loop.
+func Pipeline(d *Deps) *API {
+	return &API{Name: "pipeline", deps: d, Routes: []Route{
+		{"POST", "/v1/referrals/{id}/transitions", d.staff(d.transition)},
+		{"POST", "/v1/referrals/{id}/answers", d.referrer(d.answer)},
+		{"GET", "/v1/queue", d.staff(d.queue)},
+		{"POST", "/v1/ratings", d.rate},
+	}}
+}
+
+// actor names the session's person for timelines and audit records (no PHI: staff and referrers
+// are professionals; patients are never actors by name).
+func actor(c *auth.Claims) referral.Actor {
+	name := c.Name
+	if name == "" {
+		name = c.Email
+	}
+	return referral.Actor{Name: name, Role: c.Role}
+}
+
+func actorAt(r *http.Request, c *auth.Claims, action string) *referral.ActorAt {
+	return &referral.ActorAt{Actor: actor(c), ID: c.Email, IP: clientIP(r), Action: action}
+}
+
+// view is the referral as the session may see it, with the API's derived fields.
+func (d *Deps) view(ref referral.Referral, c *auth.Claims) referral.Referral {
+	if practice.IsStaff(c.Role) {
+		return ref.Present(d.now())
+	}
+	v := ref.ForReferrer().Present(d.now())
+	v.AllowedMoves = nil
+	return v
+}
+
+func writeReferral(w http.ResponseWriter, status int, ref referral.Referral) {
+	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(ref.Version)))
+	writeJSON(w, status, ref)
+}
+
+// audit records a read of referrals by a session. An audit failure fails the request: a PHI read
+// that cannot be recorded is not served.
+func (d *Deps) audit(ctx context.Context, r *http.Request, c *auth.Claims, action string, referralIDs ...string) error {
+	return d.Store.Audit(ctx, store.AuditRecord{At: d.now(), TenantID: c.Tenant, Actor: c.Email, Role: c.Role,
+		Action: action, Referral: strings.Join(referralIDs, ","), IP: clientIP(r)}, "")
+}
+
+func (d *Deps) transition(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	version, err := ifMatch(r)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if version == 0 {
+		d.fail(w, r, problem.New(http.StatusPreconditionRequired, "precondition-required", "Say which version you changed",
+			"send If-Match with the ETag of the referral as you last read it"))
+		return
+	}
+	var t referral.Transition
+	if err := decode(r, &t); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ref, err := d.loadReferral(r, c)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if ref.Version != version {
+		d.fail(w, r, conflict(ref.Version))
+		return
+	}
+	if err := ref.Apply(t, actor(c), d.now()); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ref.LastActor = actorAt(r, c, "transition:"+t.To)
+	if err := d.Store.SaveReferral(r.Context(), ref, version); err == store.ErrConflict {
+		d.fail(w, r, conflict(0))
+		return
+	} else if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeReferral(w, http.StatusOK, d.view(ref, c))
+}
+
+func conflict(current int) *problem.Problem {
+	p := problem.Conflict("someone else changed this referral since you read it; reload it and try again")
+	if current > 0 {
+		p.Detail += " (it is now at version " + strconv.Itoa(current) + ")"
+	}
+	return p
+}
+
+func (d *Deps) answer(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	version, err := ifMatch(r)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var a referral.Answer
+	if err := decode(r, &a); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ref, err := d.loadReferral(r, c)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if version != 0 && ref.Version != version {
+		d.fail(w, r, conflict(ref.Version))
+		return
+	}
+	prev := ref.Version
+	if err := ref.ApplyAnswer(a, actor(c), d.now()); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ref.LastActor = actorAt(r, c, "answer")
+	if err := d.Store.SaveReferral(r.Context(), ref, prev); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeReferral(w, http.StatusOK, d.view(ref, c))
+}
+
+func (d *Deps) queue(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+	counts, overdue, err := d.Store.QueueCounts(r.Context(), c.Tenant, d.now())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"counts": counts, "overdue": overdue})
+}
+
+type ratingRequest struct {
+	Token string `json:"token"`
+	Score int    `json:"score"`
+}
+
+func (d *Deps) rate(w http.ResponseWriter, r *http.Request) {
+	var in ratingRequest
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if in.Score < 1 || in.Score > 5 {
+		d.fail(w, r, problem.Invalid("score", "must be a whole number from 1 to 5"))
+		return
+	}
+	ctx := r.Context()
+	if err := d.limitIP(ctx, r, "rating-ip", 30); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	tid, id, err := d.Signer.VerifyRating(ctx, strings.TrimSpace(in.Token))
+	if err != nil {
+		d.fail(w, r, problem.New(http.StatusUnauthorized, "invalid-link", "This rating link does not work",
+			"it has expired or was changed; rate from the referral's page instead"))
+		return
+	}
+	by := referral.ActorAt{Actor: referral.Actor{Name: "referrer (rating link)", Role: practice.RoleReferrer}, ID: "rating-link",
+		IP: clientIP(r), Action: "rate"}
+	if err := d.Store.RateReferral(ctx, tid, id, referral.Rating{Score: in.Score, At: d.now()}, by); err != nil {
+		if store.IsNotFound(err) {
+			d.fail(w, r, problem.NotFound("a closed referral for this link"))
+			return
+		}
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"score": in.Score})
+}

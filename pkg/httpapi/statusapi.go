@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/referloop/referloop/pkg/auth"
+	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+// Limits of the patient status lookup.
+const (
+	lookupTriesPerCode = 5
+	lookupsPerIP       = 10
+)
+
+// Status is the patient status lookup function: a code and a date of birth, no sign-in.
+func Status(d *Deps) *API {
+	return &API{Name: "status", deps: d, Routes: []Route{
+		{"POST", "/v1/status-lookups", d.lookup},
+	}}
+}
+
+type lookupRequest struct {
+	Code        string `json:"code"`
+	DateOfBirth string `json:"dateOfBirth"`
+}
+
+// StatusView is all a patient lookup returns: nothing clinical, no names.
+type StatusView struct {
+	Status      string                `json:"status"`
+	StatusText  string                `json:"statusText"`
+	Next        string                `json:"next"`
+	Appointment *referral.Appointment `json:"appointment,omitempty"`
+	Practice    struct {
+		Name  string `json:"name"`
+		Phone string `json:"phone"`
+	} `json:"practice"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// noMatch is the one answer for a wrong code, a wrong date of birth and a locked code.
+var noMatch = problem.New(http.StatusNotFound, "no-match", "The code and date of birth don't match",
+	"check both and try again; after 5 wrong tries the code is locked, then call the practice")
+
+func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) {
+	var in lookupRequest
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var f problem.Fields
+	if strings.TrimSpace(in.Code) == "" {
+		f.Add("code", "is required: it is in the message the practice sent you")
+	}
+	referral.ValidateDateOfBirth(&f, "dateOfBirth", strings.TrimSpace(in.DateOfBirth), d.now())
+	if err := f.Err(); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if err := d.limitIP(ctx, r, "lookup-ip", lookupsPerIP); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	code, ok := auth.NormalizeCode(in.Code)
+	if !ok {
+		d.fail(w, r, noMatch)
+		return
+	}
+	hash := auth.CodeHash(code)
+	m, err := d.Store.Code(ctx, hash)
+	if store.IsNotFound(err) || (err == nil && m.Attempts >= lookupTriesPerCode) {
+		d.fail(w, r, noMatch)
+		return
+	} else if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ref, err := d.Store.Referral(ctx, m.TenantID, m.ReferralID)
+	if store.IsNotFound(err) {
+		d.fail(w, r, noMatch)
+		return
+	} else if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(ref.Patient.DateOfBirth), []byte(strings.TrimSpace(in.DateOfBirth))) != 1 {
+		if err := d.Store.FailCode(ctx, hash); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		d.fail(w, r, noMatch)
+		return
+	}
+	p, err := d.Store.Practice(ctx, m.TenantID)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if err := d.Store.Audit(ctx, store.AuditRecord{At: d.now(), TenantID: m.TenantID, Actor: "patient (status code)",
+		Role: "patient", Action: "status-lookup", Referral: ref.ID, IP: clientIP(r)}, ""); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	v := StatusView{Status: ref.Status, UpdatedAt: ref.UpdatedAt}
+	v.StatusText, v.Next = referral.PatientWords(ref, p.IntakeContact.Phone)
+	if ref.Status == referral.Scheduled || ref.Status == referral.Seen {
+		v.Appointment = ref.Appointment
+	}
+	v.Practice.Name, v.Practice.Phone = p.Name, p.IntakeContact.Phone
+	writeJSON(w, http.StatusOK, v)
+}

@@ -1,0 +1,287 @@
+// /practice/referrals/<id>: one referral for practice staff — its fields, the actions allowed now
+// (exactly the referral's `allowed` statuses), the rating, and the timeline.
+// Changes go to POST /v1/referrals/{id}/transitions with If-Match (docs/api.md "The closed loop").
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, errorMessage, requestTagged } from '../api';
+import { statusLabel } from '../format';
+import { actionsFor, CONTACT_CHANNELS, CONTACT_OUTCOMES, DECLINE_REASONS, emptyAction, ifMatch, overdueBy, transitionBody, utcToLocalInput } from '../loop';
+import type { Action, ActionValues } from '../loop';
+import type { PageProps, Referral } from '../types';
+import { Field, FieldError, fieldId, StatusBadge, useTitle } from '../ui';
+import { Rating, ReferralFields, Timeline, useReferral } from './ReferralDetail';
+
+export default function StaffReferral({ params }: PageProps) {
+  const { r, etag, error, reload, replace } = useReferral(params.id);
+  const [message, setMessage] = useState({ text: '', tone: 'ok' as 'ok' | 'bad', n: 0 });
+  const messageRef = useRef<HTMLDivElement>(null);
+  const name = r ? `${r.patient.firstName} ${r.patient.lastName}` : 'Referral';
+  useTitle(name);
+
+  useEffect(() => {
+    if (message.n) messageRef.current?.focus();
+  }, [message.n]);
+
+  const say = (text: string, tone: 'ok' | 'bad' = 'ok') => setMessage((m) => ({ text, tone, n: m.n + 1 }));
+
+  return (
+    <>
+      <p class="crumb">
+        <a href="/practice/referrals">← All referrals</a>
+      </p>
+      {error && !r && (
+        <>
+          <h1>Referral</h1>
+          <p class="notice notice-bad" role="alert">{error}</p>
+        </>
+      )}
+      {!r && !error && <p class="loading" aria-live="polite">Loading…</p>}
+      {r && (
+        <>
+          <h1>{name}</h1>
+          <p class="badges summary-line">
+            <StatusBadge status={r.status} />
+            {r.overdue && <strong class="overdue-text">Overdue by {overdueBy(r.contactBy) || 'a moment'}</strong>}
+          </p>
+          <div ref={messageRef} tabIndex={-1} role={message.tone === 'bad' ? 'alert' : 'status'} class={message.text ? `notice notice-${message.tone}` : 'visually-hidden'}>
+            {message.text}
+          </div>
+          {r.rating && (
+            <section aria-labelledby="rating-h" class="rating-box">
+              <h2 id="rating-h">Referrer’s rating of the handoff</h2>
+              <Rating score={r.rating.score} at={r.rating.at} />
+            </section>
+          )}
+          <Actions
+            key={`${r.id}-${r.version}`}
+            r={r}
+            etag={etag}
+            onDone={(next, tag, text) => {
+              replace(next, tag);
+              say(`${text} Status: ${statusLabel(next.status)}.`);
+            }}
+            onConflict={async () => {
+              const ok = await reload();
+              say(ok ? 'Someone else changed this referral — here is the latest.' : 'Someone else changed this referral, and it could not be reloaded. Reload the page.', ok ? 'ok' : 'bad');
+            }}
+            onAllowed={(allowed) => replace({ ...r, allowed }, etag)}
+          />
+          <section aria-labelledby="details-h">
+            <h2 id="details-h">Details</h2>
+            <ReferralFields referral={r} staff />
+          </section>
+          <Timeline entries={r.timeline} />
+        </>
+      )}
+    </>
+  );
+}
+
+interface ActionsProps {
+  r: Referral;
+  etag: string | null;
+  onDone: (r: Referral, etag: string | null, text: string) => void;
+  onConflict: () => void;
+  onAllowed: (allowed: string[]) => void;
+}
+
+function Actions({ r, etag, onDone, onConflict, onAllowed }: ActionsProps) {
+  const actions = actionsFor(r);
+  const [open, setOpen] = useState<Action | null>(null);
+  const [v, setV] = useState<ActionValues>(emptyAction);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState('');
+  const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const set = (k: keyof ActionValues) => (x: string) => setV((old) => ({ ...old, [k]: x }));
+
+  // a form that opens takes focus on its first field
+  useEffect(() => {
+    if (open) formRef.current?.querySelector<HTMLElement>('input, select, textarea, button[type=submit]')?.focus();
+  }, [open]);
+
+  const toggle = (a: Action) => {
+    setErrors({});
+    setFailure('');
+    if (open?.to === a.to) return setOpen(null);
+    setV(
+      a.kind === 'schedule' && r.appointment
+        ? { ...emptyAction(), at: utcToLocalInput(r.appointment.at), location: r.appointment.location }
+        : emptyAction(),
+    );
+    setOpen(a);
+  };
+
+  const run = async (a: Action, values: ActionValues) => {
+    if (busy) return;
+    setFailure('');
+    const { body, errors: errs } = transitionBody(a.to, values);
+    setErrors(errs);
+    if (!body) {
+      const first = Object.keys(errs)[0];
+      document.getElementById(fieldId(first))?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const { data, etag: tag } = await requestTagged<Referral>('POST', `/v1/referrals/${encodeURIComponent(r.id)}/transitions`, {
+        body,
+        headers: { 'If-Match': ifMatch(etag, r.version) },
+      });
+      setBusy(false);
+      onDone(data, tag, a.done);
+    } catch (err) {
+      setBusy(false);
+      if (err instanceof ApiError && (err.status === 409 || err.status === 412)) return onConflict();
+      if (err instanceof ApiError && err.status === 422) {
+        if (err.allowed) {
+          const words = err.allowed.map(statusLabel).join(', ') || 'nothing: it is final';
+          setFailure(`${err.title}. Allowed now: ${words}.`);
+          setOpen(null);
+          onAllowed(err.allowed);
+          return;
+        }
+        if (Object.keys(err.errors).length) {
+          setErrors(err.errors);
+          setFailure(err.title);
+          const first = Object.keys(err.errors)[0];
+          document.getElementById(fieldId(first))?.focus();
+          return;
+        }
+      }
+      setFailure(errorMessage(err));
+    }
+  };
+
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (open) run(open, v);
+  };
+
+  // errors the form has no field for (e.g. "contact", "appointment", "to")
+  const shown = new Set(['reason', 'note', 'contact.outcome', 'contact.channel', 'appointment.at', 'appointment.location']);
+  const other = Object.entries(errors).filter(([k]) => !shown.has(k));
+
+  return (
+    <section aria-labelledby="actions-h" class="panel actions">
+      <h2 id="actions-h">Next step</h2>
+      {!actions.length && <p class="empty">Nothing more to do: this referral is {statusLabel(r.status).toLowerCase()}.</p>}
+      {actions.length > 0 && (
+        <div class="action-bar">
+          {actions.map((a) =>
+            a.kind === 'button' ? (
+              <button key={a.to} type="button" onClick={() => { setOpen(null); setErrors({}); run(a, emptyAction()); }} disabled={busy}>
+                {a.label}
+              </button>
+            ) : (
+              <button
+                key={a.to}
+                type="button"
+                class={`secondary${a.kind === 'confirm' ? ' danger' : ''}`}
+                aria-expanded={open?.to === a.to}
+                aria-controls="action-form"
+                onClick={() => toggle(a)}
+              >
+                {a.label}
+              </button>
+            ),
+          )}
+        </div>
+      )}
+      {failure && (
+        <p class="notice notice-bad" role="alert">
+          {failure}
+        </p>
+      )}
+      {open && (
+        <form id="action-form" ref={formRef} onSubmit={submit} noValidate class="stack action-form" aria-label={open.label}>
+          {open.kind === 'decline' && (
+            <>
+              <Select path="reason" label="Why decline?" value={v.reason} onValue={set('reason')} error={errors.reason} options={DECLINE_REASONS} placeholder="Choose a reason" />
+              <Field
+                path="note"
+                label={v.reason === 'other' ? 'Where should the patient go instead?' : 'Note for the referrer (optional)'}
+                hint={v.reason === 'other' ? 'Required for “other”.' : undefined}
+                multiline
+                maxLength={1000}
+                value={v.note}
+                onValue={set('note')}
+                error={errors.note}
+              />
+            </>
+          )}
+          {open.kind === 'ask' && (
+            <Field path="note" label="Question for the referrer" hint="They get an email with a link to answer it." multiline maxLength={1000} value={v.note} onValue={set('note')} error={errors.note} />
+          )}
+          {open.kind === 'contact' && (
+            <>
+              <p class="hint">Attempts so far: {r.contactAttempts ?? 0}</p>
+              <Select path="contact.outcome" label="Outcome" value={v.outcome} onValue={set('outcome')} error={errors['contact.outcome']} options={CONTACT_OUTCOMES} placeholder="How did it go?" />
+              <Select path="contact.channel" label="Channel" value={v.channel} onValue={set('channel')} error={errors['contact.channel']} options={CONTACT_CHANNELS} />
+              <Field path="note" label="Note (optional)" multiline maxLength={1000} value={v.note} onValue={set('note')} error={errors.note} />
+            </>
+          )}
+          {open.kind === 'schedule' && (
+            <>
+              <div class={`field${errors['appointment.at'] ? ' field-error' : ''}`}>
+                <label for={fieldId('appointment.at')}>Date and time</label>
+                <div id={`${fieldId('appointment.at')}-hint`} class="hint">
+                  In your time zone ({Intl.DateTimeFormat().resolvedOptions().timeZone}).
+                </div>
+                <FieldError id={`${fieldId('appointment.at')}-error`} message={errors['appointment.at']} />
+                <input
+                  type="datetime-local"
+                  id={fieldId('appointment.at')}
+                  value={v.at}
+                  onInput={(e) => set('at')(e.currentTarget.value)}
+                  aria-invalid={errors['appointment.at'] ? 'true' : undefined}
+                  aria-describedby={`${fieldId('appointment.at')}-hint${errors['appointment.at'] ? ` ${fieldId('appointment.at')}-error` : ''}`}
+                />
+              </div>
+              <Field path="appointment.location" label="Location" hint="e.g. Main St clinic, room 2" maxLength={200} value={v.location} onValue={set('location')} error={errors['appointment.location']} />
+              <Field path="note" label="Note (optional)" multiline maxLength={1000} value={v.note} onValue={set('note')} error={errors.note} />
+            </>
+          )}
+          {open.kind === 'note' && <Field path="note" label="Note (optional)" multiline maxLength={1000} value={v.note} onValue={set('note')} error={errors.note} />}
+          {open.kind === 'confirm' && (
+            <>
+              <p>
+                <strong>Cancel this referral?</strong> It leaves the queue for good and the referrer is told.
+              </p>
+              <Field path="note" label="Why? (optional)" multiline maxLength={1000} value={v.note} onValue={set('note')} error={errors.note} />
+            </>
+          )}
+          {other.map(([k, msg]) => (
+            <p key={k} class="error-text">
+              {k ? `${k}: ` : ''}
+              {msg}
+            </p>
+          ))}
+          <div class="action-bar">
+            <button type="submit" class={open.kind === 'confirm' ? 'danger' : undefined} disabled={busy}>
+              {busy ? 'Saving…' : open.submit}
+            </button>
+            <button type="button" class="secondary" onClick={() => setOpen(null)}>
+              {open.kind === 'confirm' ? 'Keep it' : 'Never mind'}
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Select({ path, label, value, onValue, error, options, placeholder }: { path: string; label: string; value: string; onValue: (v: string) => void; error?: string; options: [string, string][]; placeholder?: string }) {
+  const id = fieldId(path);
+  return (
+    <div class={`field${error ? ' field-error' : ''}`}>
+      <label for={id}>{label}</label>
+      <FieldError id={`${id}-error`} message={error} />
+      <select id={id} value={value} onChange={(e) => onValue(e.currentTarget.value)} aria-invalid={error ? 'true' : undefined} aria-describedby={error ? `${id}-error` : undefined}>
+        {placeholder && <option value="">{placeholder}</option>}
+        {options.map(([k, text]) => (
+          <option key={k} value={k}>{text}</option>
+        ))}
+      </select>
+    </div>
+  );
+}

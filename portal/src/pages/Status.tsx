@@ -1,0 +1,170 @@
+// /status: patients check where their referral stands with the code they were sent and their date
+// of birth (POST /v1/status-lookups). No sign-in, plain words, big and readable on a phone.
+// Public and budgeted (≤ 15 KB gzipped JS with the entry): it imports only small modules.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, errorMessage } from '../api';
+import { dobError, formatDob } from '../dob';
+import { normalizeCode } from '../lookup';
+import type { StatusLookup } from '../types';
+
+const NO_MATCH = "The code and date of birth don't match. Check both; after 5 tries the code is locked — call the practice.";
+const TOO_MANY = 'Too many tries from this network; wait 15 minutes.';
+
+const when = (iso: string, o: Intl.DateTimeFormatOptions) => {
+  const d = new Date(iso);
+  return isNaN(d.getTime()) ? '' : d.toLocaleString(undefined, o);
+};
+
+export default function Status() {
+  const [code, setCode] = useState('');
+  const [dob, setDob] = useState('');
+  const [errors, setErrors] = useState<{ code?: string; dob?: string }>({});
+  const [failure, setFailure] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<StatusLookup | null>(null);
+  const resultRef = useRef<HTMLHeadingElement>(null);
+  const failureRef = useRef<HTMLParagraphElement>(null);
+  const codeRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    document.title = 'Check your referral · Referloop';
+  }, []);
+  useEffect(() => {
+    if (result) resultRef.current?.focus();
+  }, [result]);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    setFailure('');
+    const c = normalizeCode(code);
+    const d = dob.trim();
+    const errs: { code?: string; dob?: string } = {};
+    if (!c) errs.code = code.trim() ? 'The code has 12 letters and numbers, like K7Q2-M9XD-4TRA' : 'Enter the status code from your message';
+    const de = d ? dobError(d, new Date()) : 'Enter your date of birth';
+    if (de) errs.dob = de.replace('the date of birth', 'your date of birth');
+    setErrors(errs);
+    if (errs.code || errs.dob) {
+      document.getElementById(errs.code ? 'code' : 'dob')?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      setResult(await api.post<StatusLookup>('/v1/status-lookups', { code: c, dateOfBirth: d }, { anonymous: true }));
+    } catch (err) {
+      const s = err instanceof ApiError ? err.status : -1;
+      if (s === 422 && err instanceof ApiError && Object.keys(err.errors).length) {
+        setErrors({ code: err.errors.code, dob: err.errors.dateOfBirth });
+      }
+      setFailure(s === 404 ? NO_MATCH : s === 429 ? TOO_MANY : errorMessage(err));
+      setTimeout(() => failureRef.current?.focus());
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (result) {
+    const a = result.appointment;
+    const phone = result.practice?.phone;
+    return (
+      <section class="status-card" aria-labelledby="result-h">
+        <p class="label">Your referral</p>
+        <h1 id="result-h" tabIndex={-1} ref={resultRef} class="status-text">
+          {result.statusText || result.status}
+        </h1>
+        {a && (
+          <div class="appt">
+            <p class="label">Your appointment</p>
+            <p class="big">{when(a.at, { weekday: 'long', month: 'long', day: 'numeric' })}</p>
+            <p class="big">{when(a.at, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' })}</p>
+            {a.location && <p>{a.location}</p>}
+          </div>
+        )}
+        {result.next && (
+          <>
+            <p class="label">What happens next</p>
+            <p class="next">{result.next}</p>
+          </>
+        )}
+        {result.practice?.name && (
+          <>
+            <p class="label">Practice</p>
+            <p class="next">{result.practice.name}</p>
+          </>
+        )}
+        {phone && (
+          <a class="button call" href={`tel:${phone.replace(/[^\d+]/g, '')}`}>
+            Call {phone}
+          </a>
+        )}
+        {result.updatedAt && <p class="meta">Last updated {when(result.updatedAt, { month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' })}</p>}
+        <button
+          type="button"
+          class="secondary"
+          onClick={() => {
+            setResult(null);
+            setCode('');
+            setDob('');
+            setTimeout(() => codeRef.current?.focus());
+          }}
+        >
+          Check another code
+        </button>
+      </section>
+    );
+  }
+
+  return (
+    <section class="status-page">
+      <h1>Check your referral</h1>
+      <p>Enter the status code from the message you got, and your date of birth.</p>
+      <form onSubmit={submit} noValidate class="stack">
+        <div class={`field${errors.code ? ' field-error' : ''}`}>
+          <label for="code">Status code</label>
+          <div id="code-hint" class="hint">12 letters and numbers, like K7Q2-M9XD-4TRA</div>
+          {errors.code && <p id="code-error" class="error-text">{errors.code}</p>}
+          <input
+            id="code"
+            ref={codeRef}
+            class="big-input code-input"
+            value={code}
+            onInput={(e) => setCode(e.currentTarget.value)}
+            autoComplete="off"
+            inputMode="text"
+            autoCapitalize="characters"
+            autoCorrect="off"
+            spellcheck={false}
+            maxLength={24}
+            aria-invalid={errors.code ? 'true' : undefined}
+            aria-describedby={errors.code ? 'code-hint code-error' : 'code-hint'}
+          />
+        </div>
+        <div class={`field${errors.dob ? ' field-error' : ''}`}>
+          <label for="dob">Date of birth</label>
+          <div id="dob-hint" class="hint">Year-month-day, like 1980-04-02</div>
+          {errors.dob && <p id="dob-error" class="error-text">{errors.dob}</p>}
+          <input
+            id="dob"
+            class="big-input"
+            value={dob}
+            onInput={(e) => setDob(formatDob(e.currentTarget.value))}
+            inputMode="numeric"
+            autoComplete="bday"
+            placeholder="YYYY-MM-DD"
+            maxLength={10}
+            aria-invalid={errors.dob ? 'true' : undefined}
+            aria-describedby={errors.dob ? 'dob-hint dob-error' : 'dob-hint'}
+          />
+        </div>
+        {failure && (
+          <p class="notice notice-bad" role="alert" tabIndex={-1} ref={failureRef}>
+            {failure}
+          </p>
+        )}
+        <button type="submit" class="wide" disabled={busy}>
+          {busy ? 'Checking…' : 'Check status'}
+        </button>
+      </form>
+    </section>
+  );
+}
