@@ -14,11 +14,11 @@ import (
 
 	"github.com/referloop/referloop/infra/dynamodblocal"
 	"github.com/referloop/referloop/infra/streamfeed"
-	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/infra/template"
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/httpapi"
+	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/store"
 )
 

@@ -295,4 +295,3 @@ func firstFailed(batch []events.DynamoDBEventRecord, resp events.DynamoDBEventRe
 	}
 	return -1
 }
-

@@ -16,10 +16,10 @@ import (
 
 	"github.com/referloop/referloop/infra/dynamotest"
 	"github.com/referloop/referloop/infra/streamfeed"
-	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/notify"
 	"github.com/referloop/referloop/pkg/store"
 )

@@ -22,7 +22,7 @@ func TestClosedLoop(t *testing.T) {
 	e := newEnv(t)
 	owner := e.practice("Loop Clinic", "owner@loop.example")
 	owner.do("PUT", "/v1/practice", map[string]any{"name": "Loop Clinic", "conditions": []string{"Low back pain"},
-		"intakeContact": map[string]string{"name": "Maria", "phone": "+1 555 0100", "email": "intake@loop.example"},
+		"intakeContact":  map[string]string{"name": "Maria", "phone": "+1 555 0100", "email": "intake@loop.example"},
 		"contactByHours": map[string]int{"default": 48, "urgent": 24}})
 	ref, _ := e.referrer(owner, "Loop FM", "dr@loop-fm.example")
 	body := submission("Low back pain")

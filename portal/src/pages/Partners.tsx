@@ -75,7 +75,7 @@ const UPDATES: [StatusUpdates, string][] = [
 
 /** How the partner's referrers hear about status changes: each change, a daily digest, or not at all. */
 function StatusUpdatesForm({ partner, onSaved }: { partner: Partner; onSaved: (p: Partner) => void }) {
-  const current = partner.statusUpdates ?? 'each';
+  const current: StatusUpdates = partner.statusUpdates || 'each'; // older partners may have none (or "")
   const [value, setValue] = useState<StatusUpdates>(current);
   const [status, setStatus] = useState({ text: '', tone: 'ok' as 'ok' | 'bad' });
   const [busy, setBusy] = useState(false);
