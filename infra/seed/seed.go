@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/referloop/referloop/pkg/ids"
@@ -91,10 +92,46 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 			FormMillis: int64(60000 + i*7000)}
 		r := referral.New(p.ID, referral.PartnerRef{ID: partners[0].ID, Name: partners[0].Name}, demo.Referrer.ID,
 			referral.Person{Name: demo.Referrer.Name, Email: demo.Referrer.Email}, ids.NewULID(at), sub, at, p.ContactByHours)
-		r.Status = pt.status
+		if i%3 == 0 {
+			r.Patient.Email = strings.ToLower(pt.first) + "@patient.example"
+		}
+		if err := walk(&r, pt.status, at); err != nil {
+			return demo, false, fmt.Errorf("seed %s: %w", pt.status, err)
+		}
 		if _, _, err := s.CreateReferral(ctx, r); err != nil {
 			return demo, false, err
 		}
 	}
 	return demo, true, nil
+}
+
+// paths are the transitions that bring a new referral to each demo status.
+var paths = map[string][]referral.Transition{
+	referral.Received:  nil,
+	referral.Accepted:  {{To: referral.Accepted}},
+	referral.Contacted: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "voicemail", Channel: "phone"}}},
+	referral.Scheduled: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "reached", Channel: "phone"}}, {To: referral.Scheduled}},
+	referral.Seen:      {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "reached", Channel: "phone"}}, {To: referral.Scheduled}, {To: referral.Seen}},
+	referral.Closed: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "reached", Channel: "phone"}}, {To: referral.Scheduled},
+		{To: referral.Seen}, {To: referral.Closed, Note: "Discharged with a home exercise program"}},
+	referral.NoShow: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "reached", Channel: "sms"}}, {To: referral.Scheduled},
+		{To: referral.NoShow}},
+	referral.Declined:  {{To: referral.Declined, Reason: "not-a-match", Note: "Chronic migraine: please refer to neurology"}},
+	referral.Cancelled: {{To: referral.Cancelled, Note: "Patient chose a clinic closer to home"}},
+}
+
+// walk moves r along its demo path, six hours a step, as the practice's intake staff.
+func walk(r *referral.Referral, status string, start time.Time) error {
+	staff := referral.Actor{Name: "Maria (intake)", Role: practice.RoleStaff}
+	at := start
+	for _, t := range paths[status] {
+		at = at.Add(6 * time.Hour)
+		if t.To == referral.Scheduled {
+			t.Appointment = &referral.Appointment{At: at.Add(30 * time.Hour).Truncate(time.Hour), Location: "Lakeside PT, 12 Shore Rd, room 2"}
+		}
+		if err := r.Apply(t, staff, at); err != nil {
+			return err
+		}
+	}
+	return nil
 }

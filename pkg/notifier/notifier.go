@@ -117,12 +117,19 @@ func (n *Notifier) record(ctx context.Context, rec events.DynamoDBEventRecord, c
 	if err != nil {
 		return err
 	}
+	// Every message is tried even when one fails, so one bad address delays nobody else; the
+	// record is then reported and its retry sends only what is still unsent.
 	var kinds []string
+	var failed error
 	for _, m := range msgs {
 		if err := n.deliver(ctx, now, m); err != nil {
-			return err
+			failed = errors.Join(failed, err)
+			continue
 		}
 		kinds = append(kinds, m.kind)
+	}
+	if failed != nil {
+		return failed
 	}
 	if len(kinds) > 0 {
 		return n.Store.Audit(ctx, store.AuditRecord{At: n.now(), TenantID: now.TenantID, Actor: "notifier", Role: "system",

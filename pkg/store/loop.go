@@ -328,3 +328,17 @@ func marshalValue(v any) (types.AttributeValue, error) {
 	}
 	return &types.AttributeValueMemberM{Value: m}, nil
 }
+
+// Parked lists the stream records the notifier could not read.
+func (s *Store) Parked(ctx context.Context) ([]map[string]string, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("DEADLETTER")}})
+	if err != nil {
+		return nil, err
+	}
+	var list []map[string]string
+	for _, item := range out.Items {
+		list = append(list, map[string]string{"at": getS(item, attrSK), "key": getS(item, "recordKey"), "reason": getS(item, "reason")})
+	}
+	return list, nil
+}

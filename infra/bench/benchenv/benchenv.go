@@ -402,3 +402,14 @@ func (e *Env) RouteKey(method, path string) string {
 	}
 	return method + " " + path
 }
+
+// SignInToken stores a fresh sign-in link of the demo referrer and returns its token, as the
+// invitation email would carry it.
+func (e *Env) SignInToken(ctx context.Context) (string, error) {
+	token := ids.Token(auth.TokenBytes)
+	now := time.Now().UTC()
+	err := e.Store.PutLink(ctx, ids.Hash(token), store.Link{Purpose: store.LinkSignin, Email: e.Demo.Referrer.Email,
+		TenantID: e.Demo.TenantID, Role: practice.RoleReferrer, PartnerID: e.Demo.Referrer.PartnerID, CreatedAt: now,
+		ExpiresAt: now.Add(auth.LinkTTL)})
+	return token, err
+}

@@ -26,7 +26,6 @@ import (
 	"github.com/referloop/referloop/infra/bench/benchenv"
 	"github.com/referloop/referloop/infra/bench/report"
 	"github.com/referloop/referloop/infra/template"
-	"github.com/referloop/referloop/pkg/auth"
 )
 
 // ReleaseFlags are the release build's flags (the Makefile's GOBUILD, with CGO_ENABLED=0 and
@@ -149,23 +148,17 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 		return p, err
 	}
 	defer rt.Close()
-	ids, err := env.ReferralIDs(ctx)
-	if err != nil {
-		return p, err
-	}
-	evSource := map[string]string{}
 	mkEvents := func(name string) ([][]byte, error) {
-		src := name
-		if name == "hello" {
-			src = "submit"
+		c, as := eventFor(env.Root, name)
+		if c == "" {
+			return nil, nil
 		}
 		var out [][]byte
 		for i := 0; i < 2; i++ {
-			b, file, err := Event(env, src, ids[i%len(ids)])
+			b, err := Event(ctx, env, c, as)
 			if err != nil {
 				return nil, err
 			}
-			evSource[name] = file
 			out = append(out, b)
 		}
 		return out, nil
@@ -189,9 +182,11 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 		}
 		s := samples[name]
 		s.toNext = append(s.toNext, ms(l.ToNext))
-		s.first = append(s.first, ms(l.Invocations[0].RoundTrip))
-		s.warm = append(s.warm, ms(l.Invocations[1].RoundTrip))
-		s.status[statusOf(l.Invocations[0])]++
+		if len(l.Invocations) == 2 {
+			s.first = append(s.first, ms(l.Invocations[0].RoundTrip))
+			s.warm = append(s.warm, ms(l.Invocations[1].RoundTrip))
+			s.status[statusOf(l.Invocations[0])]++
+		}
 		s.output = l.Output
 		return nil
 	}
@@ -220,7 +215,10 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 		if err != nil {
 			return p, err
 		}
-		l, err := rt.Start(ctx, host[n], append(LambdaEnv(n, env.Table, env.Endpoint, env.Key), "GODEBUG=inittrace=1"), evs[:1], 20*time.Second)
+		if len(evs) > 1 {
+			evs = evs[:1]
+		}
+		l, err := rt.Start(ctx, host[n], append(LambdaEnv(n, env.Table, env.Endpoint, env.Key), "GODEBUG=inittrace=1"), evs, 20*time.Second)
 		if err != nil {
 			return p, fmt.Errorf("%s with inittrace: %w", n, err)
 		}
@@ -245,10 +243,16 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 	}
 	for _, n := range all {
 		s := samples[n]
+		c, _ := eventFor(env.Root, n)
+		if c == "" {
+			p.Notes = append(p.Notes, fmt.Sprintf("%s: no representative event (coldstart.Representative, events/), so its first invocation is not measured.", n))
+			continue
+		}
+		ev, _ := Event(ctx, env, c, "referrer")
 		first, warm := report.Median(s.first), report.Median(s.warm)
-		row := report.NewRow("first invocation "+n+": "+routeOf(env, n), first, warm, "ms", "the second invocation of the same process",
-			fmt.Sprintf("median of %d; from the event handed out at GET /next to the response POST; DynamoDB Local on loopback; event from %s.",
-				o.Rounds, evSource[n])).WithDecimals(2)
+		row := report.NewRow(fmt.Sprintf("first invocation %s: %s", n, routeOf(ev)), first, warm, "ms", "the second invocation of the same process",
+			fmt.Sprintf("median of %d; from the event handed out at GET /next to the response POST; DynamoDB Local on loopback; events/%s.json.",
+				o.Rounds, c)).WithDecimals(2)
 		if bad := badStatuses(s.status); bad != "" {
 			row = row.WithNote("answers: " + bad + ".")
 		}
@@ -267,9 +271,13 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 	d.WriteString("| bootstrap | exec → /next p25 / median / p75 | first invocation p25 / median / p75 | second invocation median | package init (clock) | largest inits |\n|---|---|---|---|---|---|\n")
 	for _, n := range all {
 		s := samples[n]
-		fmt.Fprintf(&d, "| %s | %.2f / %.2f / %.2f | %.2f / %.2f / %.2f | %.2f | %.2f ms | %s |\n", n,
-			report.Quantile(s.toNext, .25), report.Median(s.toNext), report.Quantile(s.toNext, .75),
-			report.Quantile(s.first, .25), report.Median(s.first), report.Quantile(s.first, .75), report.Median(s.warm),
+		first, warm := "—", "—"
+		if len(s.first) > 0 {
+			first = fmt.Sprintf("%.2f / %.2f / %.2f", report.Quantile(s.first, .25), report.Median(s.first), report.Quantile(s.first, .75))
+			warm = fmt.Sprintf("%.2f", report.Median(s.warm))
+		}
+		fmt.Fprintf(&d, "| %s | %.2f / %.2f / %.2f | %s | %s | %.2f ms | %s |\n", n,
+			report.Quantile(s.toNext, .25), report.Median(s.toNext), report.Quantile(s.toNext, .75), first, warm,
 			inits[n].total, inits[n].top(3))
 	}
 	d.WriteString("\nPackage init from `GODEBUG=inittrace=1` (one launch each). In AWS, the first request of a function that " +
@@ -283,66 +291,72 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 	return p, nil
 }
 
-// Event reads the v2 event of a function — events/<name>.json if the project has one, else this
-// package's events/<name>.json — and fills it in: live session cookies and CSRF token, a fresh
-// Idempotency-Key and request id, a real referral id. It returns the event and the file used.
-func Event(env *benchenv.Env, name, referralID string) ([]byte, string, error) {
-	candidates := []string{filepath.Join(env.Root, "events", name+".json"), filepath.Join(env.Root, "infra", "bench", "coldstart", "events", name+".json")}
-	var raw []byte
-	var file string
-	for _, c := range candidates {
-		if b, err := os.ReadFile(c); err == nil {
-			raw, file = b, c
-			break
-		}
-	}
-	if raw == nil {
-		return nil, "", fmt.Errorf("no event for %s (looked in %s)", name, strings.Join(candidates, ", "))
-	}
-	rel, _ := filepath.Rel(env.Root, file)
-	role := "referrer"
-	if name == "practice" {
-		role = "owner"
-	}
-	sess := map[string]benchenv.Session{"referrer": env.Referrer, "owner": env.Owner}
-	s := string(raw)
-	s = strings.NewReplacer("${IDEMPOTENCY_KEY}", benchenv.NewKey(), "${REFERRAL_ID}", referralID,
-		"${REQUEST_ID}", strconv.FormatInt(time.Now().UnixNano(), 36),
-		"${CSRF:referrer}", env.Referrer.CSRF, "${CSRF:owner}", env.Owner.CSRF).Replace(s)
-	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal([]byte(s), &ev); err != nil {
-		return nil, "", fmt.Errorf("%s: %w", rel, err)
-	}
-	if len(ev.Cookies) > 0 {
-		// A committed event's cookies cannot verify against this run's key: use a live session.
-		r := role
-		if strings.HasPrefix(ev.Cookies[0], "${SESSION:") {
-			r = strings.TrimSuffix(strings.TrimPrefix(ev.Cookies[0], "${SESSION:"), "}")
-		}
-		ev.Cookies = sess[r].Cookies()
-		if ev.RequestContext.HTTP.Method != "GET" {
-			ev.Headers[strings.ToLower(auth.CSRFHeader)] = sess[r].CSRF
-		}
-	}
-	if _, ok := ev.Headers["idempotency-key"]; ok {
-		ev.Headers["idempotency-key"] = benchenv.NewKey()
-	}
-	ev.RequestContext.TimeEpoch = time.Now().UnixMilli()
-	b, err := json.Marshal(ev)
-	return b, rel, err
+// Representative names the event each function's cold start is measured with: a success case of
+// events/ (events/<function>.<case>.json) and who its {{session}} stands for. A function without an
+// entry (or whose file is missing) is measured from exec to /next only. Add a line when a function
+// gets its events.
+var Representative = map[string]struct{ Case, As string }{
+	"auth":      {"auth.me", "owner"},
+	"practice":  {"practice.get-profile", "owner"},
+	"submit":    {"submit.create", "referrer"},
+	"referrals": {"referrals.get", "referrer"},
 }
 
-func routeOf(env *benchenv.Env, name string) string {
-	if name == "hello" {
-		return "the submit event"
-	}
-	b, _, err := Event(env, name, "x")
+// Event reads events/<case>.json and fills its placeholders (events/README.md): a live session of
+// as and its CSRF token, a fresh Idempotency-Key, the demo referrer's newest referral, the demo's
+// first partner, a fresh sign-in link token of the demo referrer.
+func Event(ctx context.Context, env *benchenv.Env, name, as string) ([]byte, error) {
+	raw, err := os.ReadFile(filepath.Join(env.Root, "events", name+".json"))
 	if err != nil {
-		return "?"
+		return nil, err
 	}
+	sess := env.Referrer
+	if as == "owner" {
+		sess = env.Owner
+	}
+	r := []string{"{{session}}", sess.Token, "{{csrf}}", sess.CSRF, "{{idempotencyKey}}", benchenv.NewKey(),
+		"{{partnerId}}", env.Demo.PartnerIDs[0]}
+	if strings.Contains(string(raw), "{{referralId}}") {
+		ids, err := env.ReferralIDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r = append(r, "{{referralId}}", ids[0])
+	}
+	if strings.Contains(string(raw), "{{token}}") {
+		token, err := env.SignInToken(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r = append(r, "{{token}}", token)
+	}
+	out := strings.NewReplacer(r...).Replace(string(raw))
 	var ev events.APIGatewayV2HTTPRequest
-	_ = json.Unmarshal(b, &ev)
-	return ev.RouteKey
+	if err := json.Unmarshal([]byte(out), &ev); err != nil {
+		return nil, fmt.Errorf("events/%s.json: %w", name, err)
+	}
+	return []byte(out), nil
+}
+
+// eventFor returns the representative event's case for a function ("" if it has none).
+func eventFor(root, fn string) (string, string) {
+	if fn == "hello" {
+		fn = "submit"
+	}
+	rep, ok := Representative[fn]
+	if !ok {
+		return "", ""
+	}
+	if _, err := os.Stat(filepath.Join(root, "events", rep.Case+".json")); err != nil {
+		return "", ""
+	}
+	return rep.Case, rep.As
+}
+
+func routeOf(ev []byte) string {
+	var e events.APIGatewayV2HTTPRequest
+	_ = json.Unmarshal(ev, &e)
+	return e.RouteKey
 }
 
 func statusOf(inv Invocation) int {
@@ -433,9 +447,11 @@ func writeBenchstat(path string, order []string, samples map[string]*sample) err
 		}
 		seen[n] = true
 		s := samples[n]
-		for i := range s.toNext {
-			fmt.Fprintf(&b, "BenchmarkColdStart/phase=init/fn=%s 1 %.0f ns/op\n", n, s.toNext[i]*1e6)
-			fmt.Fprintf(&b, "BenchmarkColdStart/phase=first-invocation/fn=%s 1 %.0f ns/op\n", n, s.first[i]*1e6)
+		for _, v := range s.toNext {
+			fmt.Fprintf(&b, "BenchmarkColdStart/phase=init/fn=%s 1 %.0f ns/op\n", n, v*1e6)
+		}
+		for _, v := range s.first {
+			fmt.Fprintf(&b, "BenchmarkColdStart/phase=first-invocation/fn=%s 1 %.0f ns/op\n", n, v*1e6)
 		}
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)

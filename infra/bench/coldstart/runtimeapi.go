@@ -139,7 +139,7 @@ type Invocation struct {
 // Start runs bin with env (and nothing else of this process's environment) against the runtime
 // API, hands it events one by one, and kills it when it asks for more. timeout bounds the wait for
 // each step.
-func (rt *Runtime) Start(ctx context.Context, bin string, env []string, events [][]byte, timeout time.Duration) (Launch, error) {
+func (rt *Runtime) Start(ctx context.Context, bin string, env []string, events [][]byte, timeout time.Duration) (l Launch, err error) {
 	s := &session{events: events, nexts: make(chan time.Time, len(events)+2), posts: make(chan post, len(events)+2), done: make(chan struct{})}
 	rt.mu.Lock()
 	rt.cur = s
@@ -157,7 +157,6 @@ func (rt *Runtime) Start(ctx context.Context, bin string, env []string, events [
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	exited := make(chan error, 1)
-	var l Launch
 
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -191,7 +190,8 @@ func (rt *Runtime) Start(ctx context.Context, bin string, env []string, events [
 			return time.Time{}, ctx.Err()
 		}
 	}
-	t1, err := wait("its first GET /next")
+	var t1 time.Time
+	t1, err = wait("its first GET /next")
 	if err != nil {
 		return l, err
 	}
