@@ -30,6 +30,7 @@ import (
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/lambdahttp"
+	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/notify"
 	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/practice"
@@ -45,9 +46,13 @@ const origin = "https://app.referloop.example"
 const (
 	owner    = "owner"    // the demo practice's owner (seed.OwnerEmail)
 	referrer = "referrer" // the demo referrer (seed.ReferrerEmail) of Northside Family Medicine
+	staff    = "staff"    // a staff member (not the owner) of the demo practice
 
 	ownReferral   = "own"          // a referral the demo referrer sent to the demo practice
 	otherTenant   = "other-tenant" // a referral of another practice
+	demoReceived  = "received"     // the demo's received referral due first (Ana, born 1980-04-02), version 1
+	needsInfo     = "needs-info"   // that referral, moved to needs-info by staff (version 2)
+	demoClosed    = "closed"       // the demo's closed referral
 	problemPrefix = problem.TypeBase
 )
 
@@ -389,14 +394,240 @@ var cases = map[string]want{
 	"referrals.get-other-tenant": {status: 404, as: owner, referral: otherTenant, problem: "not-found"},
 	"referrals.bad-cursor":       {status: 422, as: referrer, problem: "validation", fields: []string{"cursor"}},
 	"referrals.anonymous":        {status: 401, problem: "unauthorized"},
+	"referrals.list-overdue": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		// The demo's 3 received and 1 accepted referrals are all past their contact-by time.
+		items := list(r.body, "items")
+		if len(items) != 4 {
+			t.Fatalf("%d overdue referrals, want the demo's 4: %s", len(items), r.resp.Body)
+		}
+		if _, ok := r.body["nextCursor"]; ok {
+			t.Errorf("nextCursor on the overdue list")
+		}
+		now := time.Now()
+		var prev time.Time
+		for i, it := range items {
+			m, _ := it.(map[string]any)
+			due := parseTime(t, str(m, "contactBy"))
+			if st := str(m, "status"); (st != referral.Received && st != referral.Accepted) || m["overdue"] != true || !due.Before(now) {
+				t.Errorf("item %d: status %q, overdue %v, contactBy %v", i, st, m["overdue"], due)
+			}
+			if i > 0 && due.Before(prev) {
+				t.Errorf("item %d is due %v, before the one above it (%v): not most overdue first", i, due, prev)
+			}
+			prev = due
+			if str(m, "fhirStatus") == "" || m["allowed"] == nil {
+				t.Errorf("item %d lacks the staff view's fhirStatus/allowed: %v", i, m)
+			}
+		}
+	}},
+
+	// ---- the closed loop: pipeline, status, practice ----
+	"pipeline.transition-accept": {status: 200, as: owner, referral: demoReceived, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "id") != w.vals["referralId"] || str(r.body, "status") != referral.Accepted || num(r.body, "version") != 2 ||
+			str(r.body, "fhirStatus") != "accepted" || r.body["overdue"] != true {
+			t.Errorf("Referral = %s", r.resp.Body)
+		}
+		if got := fmt.Sprint(list(r.body, "allowed")); got != "[contacted needs-info declined cancelled]" {
+			t.Errorf("allowed %s", got)
+		}
+		if et := header(r.resp, "ETag"); et != `"2"` {
+			t.Errorf("ETag %q, want \"2\"", et)
+		}
+		tl := list(r.body, "timeline")
+		last, _ := tl[len(tl)-1].(map[string]any)
+		if len(tl) != 2 || str(last, "from") != referral.Received || str(last, "to") != referral.Accepted ||
+			str(last, "by.name") != "Sam Rivera" || str(last, "by.role") != practice.RoleOwner {
+			t.Errorf("timeline %v", tl)
+		}
+		for _, k := range []string{"lastActor", "heldFrom"} {
+			if _, ok := r.body[k]; ok {
+				t.Errorf("the answer shows %q", k)
+			}
+		}
+		got := w.stored(t)
+		if got.Status != referral.Accepted || got.Version != 2 || got.LastActor == nil ||
+			got.LastActor.ID != seed.OwnerEmail || got.LastActor.Action != "transition:accepted" || got.LastActor.IP != "203.0.113.24" {
+			t.Errorf("stored %v, last actor %+v", got, got.LastActor)
+		}
+	}},
+	"pipeline.transition-illegal": {status: 422, as: owner, referral: demoReceived, problem: "illegal-transition",
+		check: func(t *testing.T, w *world, r result) {
+			if got := fmt.Sprint(list(r.body, "allowed")); got != "[accepted declined needs-info cancelled]" {
+				t.Errorf("allowed %s, want the moves from received", got)
+			}
+			w.unchanged(t)
+		}},
+	"pipeline.transition-stale": {status: 409, as: owner, referral: demoReceived, problem: "conflict",
+		before: []string{"pipeline.transition-accept"}, check: func(t *testing.T, w *world, r result) {
+			// Read at version 1, accepted meanwhile by someone else: the decline is refused.
+			if !strings.Contains(str(r.body, "detail"), "version 2") {
+				t.Errorf("detail %q does not say the current version", str(r.body, "detail"))
+			}
+			if got := w.stored(t); got.Status != referral.Accepted || got.Version != 2 || got.Decline != nil {
+				t.Errorf("stored %v (decline %+v)", got, got.Decline)
+			}
+		}},
+	"pipeline.transition-no-if-match": {status: 428, as: owner, referral: demoReceived, problem: "precondition-required",
+		check: func(t *testing.T, w *world, r result) { w.unchanged(t) }},
+	"pipeline.answer": {status: 200, as: referrer, referral: needsInfo, check: func(t *testing.T, w *world, r result) {
+		// Back where it was held (received), the question closed, the missing detail filled in.
+		if str(r.body, "status") != referral.Received || num(r.body, "version") != 3 || str(r.body, "insurance") != "Aetna PPO" ||
+			str(r.body, "fhirStatus") != "requested" {
+			t.Errorf("Referral = %s", r.resp.Body)
+		}
+		for _, k := range []string{"question", "heldFrom", "allowed", "lastActor"} {
+			if _, ok := r.body[k]; ok {
+				t.Errorf("the referrer's answer shows %q: %s", k, r.resp.Body)
+			}
+		}
+		if et := header(r.resp, "ETag"); et != `"3"` {
+			t.Errorf("ETag %q", et)
+		}
+		tl := list(r.body, "timeline")
+		last, _ := tl[len(tl)-1].(map[string]any)
+		if str(last, "from") != referral.NeedsInfo || str(last, "to") != referral.Received || str(last, "by.role") != practice.RoleReferrer ||
+			!strings.HasPrefix(str(last, "answer"), "Left side, since early October") {
+			t.Errorf("last timeline entry %v", last)
+		}
+		if got := w.stored(t); got.Status != referral.Received || got.Question != "" || got.HeldFrom != "" || got.LastActor == nil ||
+			got.LastActor.Action != "answer" || got.LastActor.ID != seed.ReferrerEmail {
+			t.Errorf("stored %v, last actor %+v", got, got.LastActor)
+		}
+	}},
+	"pipeline.queue": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		want := map[string]float64{referral.Received: 3, referral.NeedsInfo: 0, referral.Accepted: 1, referral.Contacted: 1,
+			referral.Scheduled: 2, referral.NoShow: 1, referral.Seen: 1, referral.Closed: 1, referral.Declined: 1,
+			referral.Unreachable: 0, referral.Cancelled: 1}
+		counts, _ := r.body["counts"].(map[string]any)
+		if len(counts) != len(referral.Statuses) {
+			t.Errorf("counts for %d statuses, want every one of %d: %v", len(counts), len(referral.Statuses), counts)
+		}
+		for st, n := range want {
+			if num(counts, st) != n {
+				t.Errorf("counts[%s] = %v, want %v", st, counts[st], n)
+			}
+		}
+		if num(r.body, "overdue") != 4 {
+			t.Errorf("overdue %v, want 4 (the 3 received and the accepted one)", r.body["overdue"])
+		}
+	}},
+	"pipeline.rate": {status: 200, referral: demoClosed, check: func(t *testing.T, w *world, r result) {
+		if r.resp.Body != "{\"score\":5}\n" {
+			t.Errorf("body %q", r.resp.Body)
+		}
+		got := w.stored(t)
+		if got.Rating == nil || got.Rating.Score != 5 || got.Version != 1 || got.LastActor == nil || got.LastActor.Action != "rate" {
+			t.Fatalf("stored rating %+v, version %d, last actor %+v", got.Rating, got.Version, got.LastActor)
+		}
+		// The last rating counts.
+		again := w.invokeWith(t, "pipeline.rate", func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.Body = strings.Replace(ev.Body, `"score":5`, `"score":2`, 1)
+		})
+		if again.resp.StatusCode != 200 || w.stored(t).Rating.Score != 2 {
+			t.Errorf("rating again: %d %s, stored %+v", again.resp.StatusCode, again.resp.Body, w.stored(t).Rating)
+		}
+		// A link for a referral that is not closed rates nothing.
+		open := w.demoReferral(t, referral.Received)
+		tok, err := w.deps.Signer.IssueRating(context.Background(), w.demo.TenantID, open.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := w.invokeWith(t, "pipeline.rate", func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.Body = strings.Replace(ev.Body, w.vals["ratingToken"], tok, 1)
+		})
+		if x.resp.StatusCode != 404 || str(x.body, "type") != problemPrefix+"not-found" {
+			t.Errorf("rating an open referral: %d %s", x.resp.StatusCode, x.resp.Body)
+		}
+	}},
+	"status.lookup": {status: 200, referral: demoReceived, check: func(t *testing.T, w *world, r result) {
+		allowed := map[string]bool{"status": true, "statusText": true, "next": true, "appointment": true, "practice": true, "updatedAt": true}
+		for k := range r.body {
+			if !allowed[k] {
+				t.Errorf("the lookup answers %q", k)
+			}
+		}
+		if str(r.body, "status") != referral.Received || str(r.body, "statusText") != "The practice has your referral" ||
+			!strings.HasPrefix(str(r.body, "next"), "They will call you by ") || str(r.body, "practice.name") != "Lakeside Physical Therapy" ||
+			str(r.body, "practice.phone") != "+1 555 0100" || str(r.body, "updatedAt") == "" {
+			t.Errorf("StatusView = %s", r.resp.Body)
+		}
+		for _, phi := range []string{"Ana", "Silva", "1980", "Low back pain", "0142", seed.ReferrerEmail, "Northside"} {
+			if strings.Contains(r.resp.Body, phi) {
+				t.Errorf("the lookup answer holds %q: %s", phi, r.resp.Body)
+			}
+		}
+		if !w.audited(t, "patient", "status-lookup") {
+			t.Errorf("no audit record of the lookup")
+		}
+	}},
+	"status.lookup-wrong": {status: 404, referral: demoReceived, problem: "no-match", check: func(t *testing.T, w *world, r result) {
+		// A real code with a wrong date of birth answers exactly the same, and counts a try.
+		code := w.value(t, "code")
+		x := w.invokeWith(t, "status.lookup-wrong", func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.Body = fmt.Sprintf(`{"code":%q,"dateOfBirth":"1980-04-03"}`, code)
+		})
+		if x.resp.StatusCode != r.resp.StatusCode || x.resp.Body != r.resp.Body {
+			t.Errorf("unknown code: %d %s; wrong birth date: %d %s", r.resp.StatusCode, r.resp.Body, x.resp.StatusCode, x.resp.Body)
+		}
+		if m, err := w.deps.Store.Code(context.Background(), auth.CodeHash(code)); err != nil || m.Attempts != 1 {
+			t.Errorf("code marker after a wrong birth date: %+v, %v", m, err)
+		}
+	}},
+	"status.lookup-invalid": {status: 422, problem: "validation", fields: []string{"code", "dateOfBirth"}},
+	"practice.update-partner": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "id") != w.vals["partnerId"] || str(r.body, "name") != "Northside Family Medicine" || str(r.body, "kind") != "pcp" ||
+			str(r.body, "npi") != "1234567893" || str(r.body, "statusUpdates") != partner.UpdatesDigest || str(r.body, "createdAt") == "" {
+			t.Errorf("Partner = %s", r.resp.Body)
+		}
+		p, err := w.deps.Store.Partner(context.Background(), w.demo.TenantID, w.vals["partnerId"])
+		if err != nil || p.StatusUpdates != partner.UpdatesDigest || p.ContactEmail != "office@northside.example" ||
+			!p.CreatedAt.Equal(parseTime(t, str(r.body, "createdAt"))) {
+			t.Errorf("stored partner %+v, %v", p, err)
+		}
+	}},
+	"practice.audit": {status: 200, as: owner, before: []string{"referrals.list-staff-by-status"}, check: func(t *testing.T, w *world, r result) {
+		// The staff list read before is on today's trail: who, in what role, which referrals, from where.
+		var found bool
+		for _, it := range list(r.body, "items") {
+			m, _ := it.(map[string]any)
+			for k := range m {
+				if k != "at" && k != "actor" && k != "role" && k != "action" && k != "referral" && k != "ip" {
+					t.Errorf("an audit record shows %q: %v", k, m)
+				}
+			}
+			if str(m, "actor") == seed.OwnerEmail && str(m, "role") == practice.RoleOwner && str(m, "action") == "list" &&
+				strings.Count(str(m, "referral"), ",") == 2 && str(m, "ip") == "203.0.113.24" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no audit record of the owner's list: %s", r.resp.Body)
+		}
+		for _, phi := range []string{"Ana", "Silva", "1980-04-02", "Low back pain"} {
+			if strings.Contains(r.resp.Body, phi) {
+				t.Errorf("the audit trail holds %q", phi)
+			}
+		}
+	}},
+	"practice.audit-as-staff-or-referrer": {status: 403, as: referrer, problem: "forbidden", check: func(t *testing.T, w *world, r result) {
+		// The audit trail is the owner's: staff are refused too.
+		w.vals["session"], w.vals["csrf"] = w.issueSession(t, staff)
+		x := w.invoke(t, "practice.audit-as-staff-or-referrer")
+		if x.resp.StatusCode != 403 || str(x.body, "type") != problemPrefix+"forbidden" {
+			t.Errorf("staff read the audit trail: %d %s", x.resp.StatusCode, x.resp.Body)
+		}
+		t.Logf("the 403 a staff member gets says: %q", str(x.body, "detail"))
+	}},
 }
 
 // TestEvents invokes every event of events/ through its function's Lambda entry point.
 func TestEvents(t *testing.T) {
 	dir := eventsDir(t)
 	for _, name := range eventNames(t, dir) {
-		if _, ok := cases[name]; !ok {
-			t.Errorf("events/%s.json: no entry in the cases table of events_test.go", name)
+		_, api := cases[name]
+		_, stream := streamCases[name]
+		if !api && !stream {
+			t.Errorf("events/%s.json: no entry in the cases or streamCases table of events_test.go", name)
 		}
 	}
 	have := map[string]bool{}
@@ -432,8 +663,9 @@ func TestEvents(t *testing.T) {
 	}
 }
 
-// TestEventShapes checks that each event is a plausible API Gateway payload 2.0 for a route that
-// template.yaml gives the event's function.
+// TestEventShapes checks that each event is what the event's function receives in AWS: an API
+// Gateway payload 2.0 for a route template.yaml gives an API function, or a DynamoDB stream batch of
+// the template's table for a function with a DynamoDB event.
 func TestEventShapes(t *testing.T) {
 	dir := eventsDir(t)
 	tpl := loadTemplate(t)
@@ -447,6 +679,14 @@ func TestEventShapes(t *testing.T) {
 			raw, err := os.ReadFile(filepath.Join(dir, name+".json"))
 			if err != nil {
 				t.Fatal(err)
+			}
+			switch {
+			case len(f.Routes) > 0:
+			case eventTypes(f)["DynamoDB"]:
+				checkStreamShape(t, tpl, raw)
+				return
+			default:
+				t.Fatalf("%s has neither HttpApi nor DynamoDB events (%v): no event shape to check", f.LogicalID, f.Events)
 			}
 			ev := decodeEvent(t, raw)
 			var route *template.Route
@@ -530,6 +770,293 @@ func TestEventShapes(t *testing.T) {
 	}
 }
 
+// ---- the stream consumer (notifier) ----
+
+// streamWant is what one DynamoDB stream batch must do, fed to notifier.Notifier.Handle.
+type streamWant struct {
+	check func(t *testing.T, w *world, resp events.DynamoDBEventResponse)
+}
+
+// streamCases has one entry per notifier event of events/.
+var streamCases = map[string]streamWant{
+	// A new referral (INSERT), its acceptance (MODIFY) and a rate-limit counter (not a referral).
+	"notifier.stream-batch": {check: func(t *testing.T, w *world, resp events.DynamoDBEventResponse) {
+		ctx := context.Background()
+		if len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("batch item failures %+v", resp.BatchItemFailures)
+		}
+		ev := w.streamEvent(t, "notifier.stream-batch")
+		id := ev.Records[0].Change.NewImage["id"].String()
+		ref := "R-" + id[len(id)-8:]
+		byTo := map[string][]notify.Message{}
+		for _, m := range w.mail.Sent() {
+			byTo[m.To] = append(byTo[m.To], m)
+		}
+		// The referrer: the acknowledgement of the INSERT, then the update of the MODIFY (the
+		// partner's statusUpdates is unset: each change).
+		if got := byTo[seed.ReferrerEmail]; len(got) != 2 ||
+			got[0].Subject != "Referral "+ref+" received by Lakeside Physical Therapy" || !strings.Contains(got[0].Text, origin+"/referrals/"+id) ||
+			got[1].Subject != "Referral "+ref+": accepted" {
+			t.Errorf("to the referrer: %+v", got)
+		}
+		// The intake contact: the new-referral alert.
+		if got := byTo["intake@lakeside.example"]; len(got) != 1 || got[0].Subject != "New referral "+ref+" from Northside Family Medicine" ||
+			!strings.Contains(got[0].Text, origin+"/practice/referrals/"+id) {
+			t.Errorf("to the intake contact: %+v", got)
+		}
+		// The patient's status code: its marker, the email and the text message that carry it.
+		code, err := w.deps.Signer.PatientCode(ctx, w.demo.TenantID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := w.deps.Store.Code(ctx, auth.CodeHash(code))
+		if err != nil || m.TenantID != w.demo.TenantID || m.ReferralID != id || m.Attempts != 0 {
+			t.Errorf("code marker %+v, %v", m, err)
+		}
+		if got := byTo["noah.becker@patient.example"]; len(got) != 1 || !strings.Contains(got[0].Text, code) || !strings.Contains(got[0].Text, origin+"/status") {
+			t.Errorf("to the patient: %+v", got)
+		}
+		if got := w.sms.Sent(); len(got) != 1 || got[0].To != "+15550160" || !strings.Contains(got[0].Text, code) {
+			t.Errorf("text messages %+v", got)
+		}
+		if n := len(w.mail.Sent()); n != 4 {
+			t.Errorf("%d emails, want 4 (acknowledgement, intake alert, patient code, update): %+v", n, w.mail.Sent())
+		}
+		// Nothing sent holds the patient's name, birth date, phone or reason (or the referrer's note).
+		for _, msg := range append(w.mail.Sent(), w.sms.Sent()...) {
+			for _, phi := range []string{"Noah", "Becker", "1986-03-11", "03/11/1986", "555 0160", "5550160", "Plantar", "fasciitis", "Worse in the mornings"} {
+				if strings.Contains(msg.Subject+"\n"+msg.Text, phi) {
+					t.Errorf("the message %q to %s holds %q", msg.Subject, msg.To, phi)
+				}
+			}
+		}
+		// Both writes are audited with the actor the write stamped, and the sends with the notifier.
+		day := ev.Records[0].Change.ApproximateCreationDateTime.Time
+		want := map[string]bool{"referrer create " + seed.ReferrerEmail: false, "owner transition:accepted " + seed.OwnerEmail: false,
+			"system notify:ack+intake+patient-code+patient-sms notifier": false, "system notify:update notifier": false}
+		for _, a := range append(w.auditDay(t, day), w.auditDay(t, time.Now())...) {
+			k := a.Role + " " + a.Action + " " + a.Actor
+			if _, ok := want[k]; ok && a.Referral == id {
+				want[k] = true
+			}
+			if strings.Contains(fmt.Sprintf("%+v", a), "Noah") || strings.Contains(a.Referral, "RL#") {
+				t.Errorf("audit record %+v", a)
+			}
+		}
+		for k, ok := range want {
+			if !ok {
+				t.Errorf("no audit record %q of the referral", k)
+			}
+		}
+		// Lambda delivers a batch at least once: the same batch again sends nothing more.
+		sent, texts := len(w.mail.Sent()), len(w.sms.Sent())
+		if again := w.invokeStream(t, "notifier.stream-batch"); len(again.BatchItemFailures) != 0 {
+			t.Errorf("redelivery: failures %+v", again.BatchItemFailures)
+		}
+		if len(w.mail.Sent()) != sent || len(w.sms.Sent()) != texts {
+			t.Errorf("redelivery sent again: %d emails, %d texts (was %d, %d)", len(w.mail.Sent()), len(w.sms.Sent()), sent, texts)
+		}
+		notes, err := w.deps.Store.Notifications(ctx, w.demo.TenantID, 20)
+		if err != nil || len(notes) != 5 {
+			t.Errorf("outbox %+v, %v", notes, err)
+		}
+		for _, n := range notes {
+			if n.Status != store.NoteSent || n.Attempts != 1 {
+				t.Errorf("outbox entry %+v", n)
+			}
+		}
+		if parked, err := w.deps.Store.Parked(ctx); err != nil || len(parked) != 0 {
+			t.Errorf("parked %v, %v", parked, err)
+		}
+	}},
+	// A referral item that cannot be decoded (createdAt is not RFC 3339): parked, never retried.
+	"notifier.poison": {check: func(t *testing.T, w *world, resp events.DynamoDBEventResponse) {
+		if len(resp.BatchItemFailures) != 0 {
+			t.Errorf("a poison record is reported for retry: %+v (it would fail forever)", resp.BatchItemFailures)
+		}
+		parked, err := w.deps.Store.Parked(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sk := w.streamEvent(t, "notifier.poison").Records[0].Change.Keys["SK"].String()
+		if len(parked) != 1 || parked[0]["key"] != "T "+sk || !strings.HasPrefix(parked[0]["reason"], "unreadable record") {
+			t.Fatalf("parked %v, want the record's key T %s", parked, sk)
+		}
+		for _, phi := range []string{"Noah", "Becker", "1986", "Plantar"} {
+			if strings.Contains(fmt.Sprint(parked), phi) {
+				t.Errorf("the parked record holds %q: %v", phi, parked)
+			}
+		}
+		if n := len(w.mail.Sent()) + len(w.sms.Sent()); n != 0 {
+			t.Errorf("%d messages sent for a poison record", n)
+		}
+	}},
+}
+
+// TestStreamEvents feeds every stream batch of events/ to the notifier's Lambda entry point
+// (notifier.Notifier.Handle) over a fresh table with the demo data.
+func TestStreamEvents(t *testing.T) {
+	dir := eventsDir(t)
+	have := map[string]bool{}
+	for _, n := range eventNames(t, dir) {
+		have[n] = true
+	}
+	for _, name := range sortedKeys(streamCases) {
+		if !have[name] {
+			t.Errorf("stream case %s: events/%s.json does not exist", name, name)
+			continue
+		}
+		wnt := streamCases[name]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, dir, want{})
+			resp := w.invokeStream(t, name)
+			wnt.check(t, w, resp)
+		})
+	}
+}
+
+// handler is the notifier as functions/notifier/main.go builds it from the same Deps, with
+// recorders for email and text messages.
+func (w *world) handler() func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	n := &notifier.Notifier{Store: w.deps.Store, Mailer: w.mail, Signer: w.deps.Signer, Origin: w.deps.Origin, Log: w.deps.Log, SMS: w.sms}
+	return n.Handle
+}
+
+// streamEvent reads a stream batch of events/ with its placeholders filled, strictly.
+func (w *world) streamEvent(t *testing.T, name string) events.DynamoDBEvent {
+	t.Helper()
+	return decodeStream(t, w.fill(t, name))
+}
+
+// invokeStream feeds events/<name>.json to the notifier within the template's 60-second timeout.
+func (w *world) invokeStream(t *testing.T, name string) events.DynamoDBEventResponse {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	resp, err := w.handler()(ctx, w.streamEvent(t, name))
+	if err != nil {
+		t.Fatalf("%s: the handler returned an error (Lambda would retry the whole batch): %v", name, err)
+	}
+	return resp
+}
+
+func decodeStream(t *testing.T, b []byte) events.DynamoDBEvent {
+	t.Helper()
+	var ev events.DynamoDBEvent
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		t.Fatalf("not a DynamoDBEvent: %v", err)
+	}
+	return ev
+}
+
+// eventTypes is the set of event source types (HttpApi, DynamoDB…) of a template function.
+func eventTypes(f template.Function) map[string]bool {
+	out := map[string]bool{}
+	for _, typ := range f.Events {
+		out[typ] = true
+	}
+	return out
+}
+
+var streamARN = regexp.MustCompile(`^arn:aws:dynamodb:([a-z0-9-]+):\d{12}:table/[A-Za-z0-9_.-]+/stream/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$`)
+
+// checkStreamShape checks a batch is what Lambda hands a DynamoDB stream consumer of the template's
+// table: well-formed records in stream order, keys of the table's key schema, images as the
+// template's StreamViewType gives them.
+func checkStreamShape(t *testing.T, tpl *template.Template, raw []byte) {
+	t.Helper()
+	ev := decodeStream(t, raw)
+	table, err := tpl.CreateTableInput("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keyNames []string
+	for _, k := range table.KeySchema {
+		keyNames = append(keyNames, *k.AttributeName)
+	}
+	view := string(table.StreamSpecification.StreamViewType)
+	if len(ev.Records) == 0 || len(ev.Records) > 25 {
+		t.Fatalf("%d records; a batch holds 1 to BatchSize (25)", len(ev.Records))
+	}
+	seen := map[string]bool{}
+	var prevSeq string
+	var prevAt time.Time
+	for i, rec := range ev.Records {
+		c := rec.Change
+		at := fmt.Sprintf("record %d (%s)", i, rec.EventID)
+		if rec.EventID == "" || seen[rec.EventID] {
+			t.Errorf("%s: empty or repeated eventID", at)
+		}
+		seen[rec.EventID] = true
+		m := streamARN.FindStringSubmatch(rec.EventSourceArn)
+		switch {
+		case rec.EventSource != "aws:dynamodb" || rec.EventVersion != "1.1":
+			t.Errorf("%s: eventSource %q, eventVersion %q", at, rec.EventSource, rec.EventVersion)
+		case m == nil || m[1] != rec.AWSRegion:
+			t.Errorf("%s: eventSourceARN %q is not a table stream ARN of region %q", at, rec.EventSourceArn, rec.AWSRegion)
+		case rec.EventSourceArn != ev.Records[0].EventSourceArn:
+			t.Errorf("%s: another stream than record 0's", at)
+		case c.StreamViewType != view:
+			t.Errorf("%s: StreamViewType %q, the template's stream is %s", at, c.StreamViewType, view)
+		case c.SizeBytes <= 0 || c.ApproximateCreationDateTime.Unix() <= 0:
+			t.Errorf("%s: no SizeBytes or ApproximateCreationDateTime", at)
+		case !regexp.MustCompile(`^\d{21,40}$`).MatchString(c.SequenceNumber) || (prevSeq != "" && !seqAfter(c.SequenceNumber, prevSeq)):
+			t.Errorf("%s: SequenceNumber %q is not a number after the previous record's", at, c.SequenceNumber)
+		case c.ApproximateCreationDateTime.Before(prevAt):
+			t.Errorf("%s: written before the previous record", at)
+		}
+		prevSeq, prevAt = c.SequenceNumber, c.ApproximateCreationDateTime.Time
+		// Images as NEW_AND_OLD_IMAGES gives them for each kind of change.
+		img := c.NewImage
+		switch rec.EventName {
+		case "INSERT":
+			if c.NewImage == nil || c.OldImage != nil {
+				t.Errorf("%s: an INSERT has a NewImage and no OldImage", at)
+			}
+		case "MODIFY":
+			if c.NewImage == nil || c.OldImage == nil {
+				t.Errorf("%s: a MODIFY has both images", at)
+			}
+		case "REMOVE":
+			img = c.OldImage
+			if c.NewImage != nil || c.OldImage == nil {
+				t.Errorf("%s: a REMOVE has an OldImage and no NewImage", at)
+			}
+		default:
+			t.Errorf("%s: eventName %q", at, rec.EventName)
+		}
+		// Keys are exactly the table's key attributes, equal to the image's.
+		if len(c.Keys) != len(keyNames) {
+			t.Errorf("%s: Keys %v, the table's key is %v", at, sortedKeys(c.Keys), keyNames)
+		}
+		for _, k := range keyNames {
+			v, ok := c.Keys[k]
+			if !ok || v.DataType() != events.DataTypeString || img[k].DataType() != events.DataTypeString || img[k].String() != v.String() {
+				t.Errorf("%s: key %s is not the image's", at, k)
+			}
+		}
+		if rec.EventName == "MODIFY" {
+			for _, k := range keyNames {
+				if c.OldImage[k].String() != c.NewImage[k].String() {
+					t.Errorf("%s: a MODIFY changes the key %s", at, k)
+				}
+			}
+		}
+	}
+}
+
+// seqAfter compares stream sequence numbers (decimal strings of any length).
+func seqAfter(a, b string) bool {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
+}
+
 // ---- the world one case runs in ----
 
 type result struct {
@@ -543,6 +1070,7 @@ type world struct {
 	dir    string
 	deps   *httpapi.Deps
 	mail   *notify.Recorder
+	sms    *notify.Recorder // text messages (the notifier's)
 	demo   seed.Demo
 	vals   map[string]string
 	claims map[string]auth.Claims
@@ -565,7 +1093,8 @@ func newWorld(t *testing.T, dir string, wnt want) *world {
 		Origin: origin,
 		Log:    slog.New(slog.NewTextHandler(testWriter{t}, nil)),
 	}
-	return &world{want: wnt, dir: dir, deps: deps, mail: mail, demo: demo, vals: map[string]string{}, claims: map[string]auth.Claims{}}
+	return &world{want: wnt, dir: dir, deps: deps, mail: mail, sms: &notify.Recorder{}, demo: demo, vals: map[string]string{},
+		claims: map[string]auth.Claims{}}
 }
 
 var placeholderRE = regexp.MustCompile(`\{\{([A-Za-z]+)\}\}`)
@@ -589,6 +1118,10 @@ func (w *world) value(t *testing.T, name string) string {
 		v = ids.NewULID(time.Now())
 	case "partnerId":
 		v = w.demo.PartnerIDs[0]
+	case "tenantId":
+		v = w.demo.TenantID
+	case "referrerId":
+		v = w.demo.Referrer.ID
 	case "referralId":
 		switch w.want.referral {
 		case ownReferral:
@@ -599,8 +1132,34 @@ func (w *world) value(t *testing.T, name string) string {
 			v = page.Items[0].ID
 		case otherTenant:
 			v = otherTenantReferral(t, w.deps.Store)
+		case demoReceived:
+			v = w.demoReferral(t, referral.Received).ID
+		case needsInfo:
+			v = w.askQuestion(t, w.demoReferral(t, referral.Received)).ID
+		case demoClosed:
+			v = w.demoReferral(t, referral.Closed).ID
 		default:
 			t.Fatalf("the event uses {{referralId}} but its case says no referral")
+		}
+	case "ratingToken":
+		// The token of a closing email's rating link, as the notifier signs it.
+		tok, err := w.deps.Signer.IssueRating(ctx, w.demo.TenantID, w.value(t, "referralId"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = tok
+	case "code":
+		// The patient's status code, and its marker as the notifier writes it for a new referral.
+		ref, err := w.deps.Store.Referral(ctx, w.demo.TenantID, w.value(t, "referralId"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err = w.deps.Signer.PatientCode(ctx, ref.TenantID, ref.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.deps.Store.PutCode(ctx, auth.CodeHash(v), store.CodeMarker{TenantID: ref.TenantID, ReferralID: ref.ID},
+			ref.CreatedAt.Add(notifier.CodeLife)); err != nil {
+			t.Fatal(err)
 		}
 	case "token":
 		// A sign-in link of the demo referrer, as POST /v1/auth/links would email it.
@@ -640,6 +1199,10 @@ func (w *world) issueSession(t *testing.T, who string) (string, string) {
 		c = auth.Claims{Tenant: w.demo.TenantID, Role: practice.RoleReferrer, Partner: ref.PartnerID, Referrer: ref.ID,
 			Email: ref.Email, Name: ref.Name, PartnerName: p.Name}
 		c.Subject = ids.EmailKey(ref.Email)
+	case staff:
+		// Staff sign in like the owner; the demo has none, so this one exists only as a session.
+		c = auth.Claims{Tenant: w.demo.TenantID, Role: practice.RoleStaff, Email: "frontdesk@lakeside.example", Name: "Jo Park"}
+		c.Subject = ids.EmailKey(c.Email)
 	default:
 		t.Fatalf("no session for %q", who)
 	}
@@ -658,19 +1221,21 @@ func (w *world) issueSession(t *testing.T, who string) (string, string) {
 // entry point.
 func (w *world) invoke(t *testing.T, name string) result {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(w.dir, name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	filled := placeholderRE.ReplaceAllStringFunc(string(raw), func(m string) string {
-		return w.value(t, placeholderRE.FindStringSubmatch(m)[1])
-	})
-	if strings.Contains(filled, "{{") {
-		t.Fatalf("%s: a placeholder is left: %s", name, filled)
-	}
-	ev := decodeEvent(t, []byte(filled))
+	return w.invokeWith(t, name, nil)
+}
+
+// invokeWith is invoke with the event changed by edit first (its content-length follows the body).
+func (w *world) invokeWith(t *testing.T, name string, edit func(*events.APIGatewayV2HTTPRequest)) result {
+	t.Helper()
+	ev := decodeEvent(t, w.fill(t, name))
 	if cl, ok := ev.Headers["content-length"]; ok && cl != strconv.Itoa(len(ev.Body)) {
 		t.Fatalf("%s: content-length %s, body %d bytes", name, cl, len(ev.Body))
+	}
+	if edit != nil {
+		edit(&ev)
+		if _, ok := ev.Headers["content-length"]; ok {
+			ev.Headers["content-length"] = strconv.Itoa(len(ev.Body))
+		}
 	}
 	fn, _, _ := strings.Cut(name, ".")
 	build, ok := httpapi.Builders[fn]
@@ -690,6 +1255,87 @@ func (w *world) invoke(t *testing.T, name string) result {
 		}
 	}
 	return r
+}
+
+// fill reads events/<name>.json with its placeholders filled.
+func (w *world) fill(t *testing.T, name string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(w.dir, name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	filled := placeholderRE.ReplaceAllStringFunc(string(raw), func(m string) string {
+		return w.value(t, placeholderRE.FindStringSubmatch(m)[1])
+	})
+	if strings.Contains(filled, "{{") {
+		t.Fatalf("%s: a placeholder is left: %s", name, filled)
+	}
+	return []byte(filled)
+}
+
+// demoReferral is the demo referral of status st that is due first (the queue's order).
+func (w *world) demoReferral(t *testing.T, st string) referral.Referral {
+	t.Helper()
+	page, err := w.deps.Store.ReferralsByStatus(context.Background(), w.demo.TenantID, st, 1, "")
+	if err != nil || len(page.Items) == 0 {
+		t.Fatalf("no %s referral in the demo: %v", st, err)
+	}
+	return page.Items[0]
+}
+
+// askQuestion moves ref to needs-info as POST …/transitions does for the owner: the referrer
+// answers next.
+func (w *world) askQuestion(t *testing.T, ref referral.Referral) referral.Referral {
+	t.Helper()
+	prev := ref.Version
+	if err := ref.Apply(referral.Transition{To: referral.NeedsInfo, Note: "Which side hurts, and since when? Any imaging?"},
+		referral.Actor{Name: "Sam Rivera", Role: practice.RoleOwner}, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	ref.LastActor = &referral.ActorAt{Actor: referral.Actor{Name: "Sam Rivera", Role: practice.RoleOwner}, ID: seed.OwnerEmail,
+		IP: "203.0.113.24", Action: "transition:" + referral.NeedsInfo}
+	if err := w.deps.Store.SaveReferral(context.Background(), ref, prev); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+// stored reads the case's referral ({{referralId}}) from the table.
+func (w *world) stored(t *testing.T) referral.Referral {
+	t.Helper()
+	ref, err := w.deps.Store.Referral(context.Background(), w.demo.TenantID, w.vals["referralId"])
+	if err != nil {
+		t.Fatalf("the case's referral: %v", err)
+	}
+	return ref
+}
+
+// unchanged checks the case's referral is still the demo's received one at version 1.
+func (w *world) unchanged(t *testing.T) {
+	t.Helper()
+	if got := w.stored(t); got.Status != referral.Received || got.Version != 1 || len(got.Timeline) != 1 {
+		t.Errorf("the referral changed: %v, version %d, %d timeline entries", got, got.Version, len(got.Timeline))
+	}
+}
+
+// audited reports whether today's audit trail of the demo practice has a record of role and action.
+func (w *world) audited(t *testing.T, role, action string) bool {
+	t.Helper()
+	for _, a := range w.auditDay(t, time.Now().UTC()) {
+		if a.Role == role && a.Action == action {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *world) auditDay(t *testing.T, day time.Time) []store.AuditRecord {
+	t.Helper()
+	page, err := w.deps.Store.AuditDay(context.Background(), w.demo.TenantID, day.UTC().Format(time.DateOnly), 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.Items
 }
 
 // checkCommon asserts what every answer must hold: status, content type, security headers, and for

@@ -61,8 +61,8 @@ type Call struct {
 	// API is the DynamoDB action: GetItem, PutItem, Query, TransactWriteItems…
 	API   string `json:"api"`
 	Table string `json:"table"`
-	// Target is the shape of what the request touched, without ids: the leading segments of its
-	// keys ("T#…/SESSION#…"), or the index a query used ("Query GSI1 GSI1PK=T#…").
+	// Target is the shape of what the request touched, without ids: its key's upper-case segments
+	// ("T#…#U#…/SESSION#…"), or the index a query used and its key values ("GSI1 T#…#REF").
 	Target string `json:"target"`
 	// Units is what DynamoDB bills for the request: table plus indexes, transactions doubled.
 	Units Units `json:"units"`
@@ -208,7 +208,7 @@ func (m *Meter) handle(ctx context.Context, in middleware.InitializeInput, next 
 	case *dynamodb.QueryInput:
 		p.ReturnConsumedCapacity, c.API, c.Table, c.Target = idx, "Query", aws.ToString(p.TableName), queryShape(p)
 	case *dynamodb.ScanInput:
-		p.ReturnConsumedCapacity, c.API, c.Table, c.Target = idx, "Scan", aws.ToString(p.TableName), "Scan "+orTable(aws.ToString(p.IndexName))
+		p.ReturnConsumedCapacity, c.API, c.Table, c.Target = idx, "Scan", aws.ToString(p.TableName), orTable(aws.ToString(p.IndexName))
 	case *dynamodb.BatchGetItemInput:
 		p.ReturnConsumedCapacity, c.API, c.Table = idx, "BatchGetItem", strings.Join(sortedKeys(p.RequestItems), ",")
 		var shapes []string
@@ -629,33 +629,46 @@ func numberSize(s string) int {
 	return (len(digits)+1)/2 + 1
 }
 
-// keyShape describes a key (or an item's key) without ids: the first segment of each key
-// attribute's value, "T#…/SESSION#…".
+// keyShape describes a key (or an item's key) without ids: each '#'-separated segment of the
+// key attributes that is an upper-case word is kept, anything else becomes "…":
+// "T#…#U#…/SESSION#…".
 func keyShape(item map[string]types.AttributeValue) string {
-	return segment(item["PK"]) + "/" + segment(item["SK"])
+	return shape(item["PK"]) + "/" + shape(item["SK"])
 }
 
-func segment(v types.AttributeValue) string {
+func shape(v types.AttributeValue) string {
 	s, ok := v.(*types.AttributeValueMemberS)
 	if !ok {
 		return "?"
 	}
-	if i := strings.IndexByte(s.Value, '#'); i >= 0 {
-		return s.Value[:i+1] + "…"
+	parts := strings.Split(s.Value, "#")
+	for i, p := range parts {
+		if !isWord(p) {
+			parts[i] = "…"
+		}
 	}
-	if len(s.Value) > 12 {
-		return "…"
+	return strings.Join(parts, "#")
+}
+
+func isWord(s string) bool {
+	if s == "" || len(s) > 12 {
+		return false
 	}
-	return s.Value
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 func queryShape(q *dynamodb.QueryInput) string {
 	var parts []string
 	for _, v := range q.ExpressionAttributeValues {
-		parts = append(parts, segment(v))
+		parts = append(parts, shape(v))
 	}
 	sort.Strings(parts)
-	return "Query " + orTable(aws.ToString(q.IndexName)) + " " + strings.Join(parts, ",")
+	return orTable(aws.ToString(q.IndexName)) + " " + strings.Join(parts, ",")
 }
 
 func orTable(index string) string {

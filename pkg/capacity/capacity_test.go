@@ -54,7 +54,7 @@ func TestPutIntoTheIndexIsOnePlusOneAndGetIsHalf(t *testing.T) {
 		got.Indexes["GSI1"] != (capacity.Units{Write: 1}) {
 		t.Errorf("put into GSI1: units %v (table %v, indexes %v), want 1 + 1 WCU", got.Units, got.TableUnits, got.Indexes)
 	}
-	if got := put[0].Target; got != "T#…/R#…" {
+	if got := put[0].Target; got != "T#…#P#…/R#…#…" {
 		t.Errorf("put target %q", got)
 	}
 	get := m.Of("get")

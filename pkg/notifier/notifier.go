@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/referloop/referloop/pkg/auth"
+	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/notify"
 	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/practice"
@@ -111,6 +112,13 @@ func (n *Notifier) record(ctx context.Context, rec events.DynamoDBEventRecord, c
 		}
 	}
 	if err := n.auditWrite(ctx, rec, now); err != nil {
+		return err
+	}
+	pt, err := c.partner(ctx, now.TenantID, now.Partner.ID)
+	if err != nil {
+		return err
+	}
+	if err := n.Store.PutFact(ctx, metrics.FactOf(now, metrics.KindOf(pt.Kind)), n.now()); err != nil {
 		return err
 	}
 	msgs, err := n.plan(ctx, before, now, c)

@@ -36,3 +36,7 @@ func statusPrefix(status string) string       { return status + "#" }
 func codePK(hash string) string      { return "CODE#" + hash }
 func auditPK(tid, day string) string { return "T#" + tid + "#AUDIT#" + day }
 func outboxPK(tid string) string     { return "T#" + tid + "#OUTBOX" }
+
+// stamp is a fixed-width UTC time for sort keys: RFC 3339 with all nine fraction digits, so string
+// order is time order (time.RFC3339Nano trims zeros and would not sort).
+const stamp = "2006-01-02T15:04:05.000000000Z"

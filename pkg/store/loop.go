@@ -194,7 +194,7 @@ func (s *Store) Audit(ctx context.Context, a AuditRecord, key string) error {
 		key = fmt.Sprintf("%d", time.Now().UnixNano())
 	}
 	item, err := marshal(a, map[string]string{attrPK: auditPK(a.TenantID, a.At.UTC().Format(time.DateOnly)),
-		attrSK: a.At.UTC().Format(time.RFC3339Nano) + "#" + key, "type": "audit"})
+		attrSK: a.At.UTC().Format(stamp) + "#" + key, "type": "audit"})
 	if err != nil {
 		return err
 	}
@@ -268,7 +268,7 @@ func (s *Store) ClaimNotification(ctx context.Context, tid string, n Notificatio
 		ExpressionAttributeNames: map[string]string{"#t": "type", "#k": "key", "#s": "status", "#at": "at"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("notification"), ":k": str(n.Key),
 			":kind": str(n.Kind), ":ref": str(n.Referral), ":pending": str(NotePending), ":sent": str(NoteSent),
-			":at": str(n.At.UTC().Format(time.RFC3339Nano)), ":one": num(1)}})
+			":at": str(n.At.UTC().Format(stamp)), ":one": num(1)}})
 	if isConditionFailed(err) {
 		return false, nil
 	}
@@ -313,7 +313,7 @@ func (s *Store) Notifications(ctx context.Context, tid string, limit int) ([]Not
 
 // ParkRecord keeps a stream record the consumer could not read, for a person to look at.
 func (s *Store) ParkRecord(ctx context.Context, id, pk, sk, reason string) error {
-	item := key("DEADLETTER", time.Now().UTC().Format(time.RFC3339Nano)+"#"+id)
+	item := key("DEADLETTER", time.Now().UTC().Format(stamp)+"#"+id)
 	item["type"] = str("deadletter")
 	item["recordKey"] = str(strings.Join([]string{typeOf(pk), sk}, " "))
 	item["reason"] = str(reason)

@@ -37,11 +37,18 @@ type DB interface {
 
 var _ DB = (*dynamodb.Client)(nil)
 
+// Scanner is the Scan call, kept out of DB on purpose: only the metrics rebuild (a repair tool, never
+// a request path) may scan, and it must be given one explicitly.
+type Scanner interface {
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+}
+
 // Store reads and writes the table.
 type Store struct {
-	DB    DB
-	Table string
-	Now   func() time.Time
+	DB      DB
+	Scanner Scanner // nil on every request path
+	Table   string
+	Now     func() time.Time
 }
 
 // New returns a store over db and table.

@@ -85,7 +85,10 @@ describe(`the closed loop against ${BASE_URL}`, { timeout: 300_000 }, () => {
     await page.getByRole('heading', { name: view, level: 2 }).waitFor();
     const row = page.getByRole('list', { name: 'Referrals' }).getByRole('link', { name: new RegExp(`${patient.first} ${patient.last}`) });
     await row.waitFor();
-    await row.click();
+    // rows are links; j moves to the first one, Enter opens it
+    await page.keyboard.press('j');
+    assert.equal(await row.evaluate((el) => el === document.activeElement), true, 'j focuses the first row');
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: `${patient.first} ${patient.last}`, level: 1 }).waitFor();
   }
 
@@ -274,6 +277,22 @@ describe(`the closed loop against ${BASE_URL}`, { timeout: 300_000 }, () => {
     const { page } = staff;
     await page.goto(referralPath);
     const actions = page.getByRole('region', { name: 'Next step' });
+    await actions.getByRole('button', { name: 'Mark seen' }).waitFor();
+
+    // meanwhile someone else changes it (the same appointment, saved again): a conflict, then the latest
+    const id = referralPath.split('/').pop();
+    const csrf = (await staff.context.cookies()).find((c) => c.name === 'rl_csrf').value;
+    const read = await page.request.get(`/v1/referrals/${id}`);
+    const current = await read.json();
+    const other = await page.request.post(`/v1/referrals/${id}/transitions`, {
+      headers: { 'If-Match': read.headers().etag, 'X-CSRF-Token': csrf },
+      data: { to: 'scheduled', appointment: current.appointment },
+    });
+    assert.equal(other.status(), 200);
+    await actions.getByRole('button', { name: 'Mark seen' }).click();
+    await expectDone('Someone else changed this referral — here is the latest.');
+    await page.getByText('Rescheduled').waitFor();
+
     await actions.getByRole('button', { name: 'Mark seen' }).click();
     await expectDone('Marked as seen. Status: Seen.');
     await actions.getByRole('button', { name: 'Close the loop' }).click();

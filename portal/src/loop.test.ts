@@ -9,6 +9,7 @@ import {
   localToUtc,
   overdueBy,
   partnerInput,
+  refOf,
   QUEUE_ORDER,
   REFERRER_STATUS_TEXT,
   referrerStatusText,
@@ -149,5 +150,13 @@ describe('partner input', () => {
       npi: '1234567893',
       statusUpdates: 'digest',
     });
+  });
+});
+
+describe('referral reference', () => {
+  it('is R- and the last 8 characters of the id’s ULID, as in the emails', () => {
+    expect(refOf('p_739xrb74gzj1.r_asjwc4se4r2w.01M6KJKQJBDCC9VMCWB8RE5ERC')).toBe('R-B8RE5ERC');
+    expect(refOf('01M6KJKQJBDCC9VMCWB8RE5ERC')).toBe('R-B8RE5ERC');
+    expect(refOf('r1')).toBe('');
   });
 });

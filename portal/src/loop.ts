@@ -237,3 +237,12 @@ export function partnerInput(p: Partner, statusUpdates: StatusUpdates): Record<s
   body.statusUpdates = statusUpdates;
   return body;
 }
+
+/**
+ * The short reference emails use for a referral ("R-" and the last 8 characters of its ULID,
+ * which ends the id), so staff can match an email to a page. '' for ids of another shape.
+ */
+export function refOf(id: string): string {
+  const ulid = id.split('.').pop() ?? '';
+  return /^[0-9A-HJKMNP-TV-Z]{26}$/i.test(ulid) ? `R-${ulid.slice(-8).toUpperCase()}` : '';
+}

@@ -13,4 +13,6 @@ type Options struct {
 	For  time.Duration
 }
 
-func Run(ctx context.Context, o Options) (report.Part, error) { return report.Part{}, errors.New("todo") }
+func Run(ctx context.Context, o Options) (report.Part, error) {
+	return report.Part{}, errors.New("todo")
+}

@@ -1,23 +1,39 @@
 // /practice/audit (owner only): who did what on a given day — GET /v1/audit?date=&cursor=.
+import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
-import { roleLabel } from '../loop';
+import { refOf, roleLabel } from '../loop';
 import type { AuditItem, Page, PageProps } from '../types';
 import { useTitle } from '../ui';
 
-const pad = (n: number) => String(n).padStart(2, '0');
-/** Today's date in the browser's time zone, YYYY-MM-DD. */
-export const localToday = (d = new Date()) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit' });
+// The server keeps the audit log by UTC day, so the day and the times here are UTC.
+const utcToday = () => new Date().toISOString().slice(0, 10);
 const fmtTime = (iso: string) => {
   const d = new Date(iso);
-  return isNaN(d.getTime()) ? iso : timeFmt.format(d);
+  return isNaN(d.getTime()) ? iso : d.toISOString().slice(11, 19);
 };
+
+/** The referral(s) of an entry: a list read names many, comma-separated. */
+function Referrals({ ids }: { ids?: string }) {
+  const list = (ids ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!list.length) return <>—</>;
+  const links = list.map((id, i) => (
+    <Fragment key={id}>
+      {i > 0 && ' '}
+      <a href={`/practice/referrals/${encodeURIComponent(id)}`} title={id}>{refOf(id) || id}</a>
+    </Fragment>
+  ));
+  return list.length <= 3 ? <>{links}</> : (
+    <details>
+      <summary>{list.length} referrals</summary>
+      {links}
+    </details>
+  );
+}
 
 export default function Audit({ me }: PageProps) {
   useTitle('Audit log');
-  const [date, setDate] = useState(localToday);
+  const [date, setDate] = useState(utcToday);
   const [items, setItems] = useState<AuditItem[] | null>(null);
   const [cursor, setCursor] = useState<string | undefined>();
   const [error, setError] = useState('');
@@ -73,10 +89,10 @@ export default function Audit({ me }: PageProps) {
   return (
     <>
       <h1>Audit log</h1>
-      <p>Every read and change of referrals in your practice, by day. Times are in your time zone.</p>
+      <p>Every read and change of referrals in your practice, by day. Days and times are in UTC.</p>
       <div class="field inline-field">
-        <label for="audit-date">Day</label>
-        <input type="date" id="audit-date" value={date} max={localToday()} onChange={(e) => e.currentTarget.value && setDate(e.currentTarget.value)} />
+        <label for="audit-date">Day (UTC)</label>
+        <input type="date" id="audit-date" value={date} max={utcToday()} onChange={(e) => e.currentTarget.value && setDate(e.currentTarget.value)} />
       </div>
       {error && <p class="notice notice-bad" role="alert">{error}</p>}
       {!items && !error && <p class="loading" aria-live="polite">Loading…</p>}
@@ -84,10 +100,10 @@ export default function Audit({ me }: PageProps) {
       {items && items.length > 0 && (
         <div class="table-wrap" role="region" aria-labelledby="audit-caption" tabIndex={0}>
           <table class="audit">
-            <caption id="audit-caption">Audit log for {date}</caption>
+            <caption id="audit-caption">Audit log for {date} (UTC)</caption>
             <thead>
               <tr>
-                <th scope="col">Time</th>
+                <th scope="col">Time (UTC)</th>
                 <th scope="col">Actor</th>
                 <th scope="col">Role</th>
                 <th scope="col">Action</th>
@@ -102,7 +118,9 @@ export default function Audit({ me }: PageProps) {
                   <td>{it.actor}</td>
                   <td>{roleLabel(it.role)}</td>
                   <td>{it.action}</td>
-                  <td class="mono">{it.referral ? <a href={`/practice/referrals/${encodeURIComponent(it.referral)}`}>{it.referral}</a> : '—'}</td>
+                  <td class="mono">
+                    <Referrals ids={it.referral} />
+                  </td>
                   <td class="mono">{it.ip || '—'}</td>
                 </tr>
               ))}

@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, errorMessage, requestTagged } from '../api';
 import { formatDateTime, isOverdue, URGENCY_LABEL } from '../format';
-import { channelLabel, declineReasonLabel, entryTitle, outcomeLabel, roleLabel, scoreText } from '../loop';
+import { channelLabel, declineReasonLabel, entryTitle, outcomeLabel, refOf, roleLabel, scoreText } from '../loop';
 import type { Appointment, Referral, TimelineEntry } from '../types';
 import { StatusBadge } from '../ui';
 
@@ -52,11 +52,13 @@ const yesNo = (b?: boolean) => (b ? 'Yes' : 'No');
 export function ReferralFields({ referral: r, staff }: { referral: Referral; staff: boolean }) {
   const overdue = r.overdue ?? isOverdue(r);
   const rows: [string, ComponentChildren][] = [
+    ['Reference', refOf(r.id) ? <span class="mono">{refOf(r.id)}</span> : r.id],
     ['Status', <StatusBadge status={r.status} />],
     ['Reason', r.reason],
     ['Urgency', URGENCY_LABEL[r.urgency] ?? r.urgency],
     ['Contact by', overdue ? <strong class="overdue-text">{formatDateTime(r.contactBy)} (overdue)</strong> : formatDateTime(r.contactBy)],
   ];
+  if (staff && r.question) rows.push(['Open question to the referrer', <span class="pre">{r.question}</span>]);
   if (r.appointment) rows.push(['Appointment', formatAppointment(r.appointment)]);
   if (r.decline) rows.push(['Declined because', [declineReasonLabel(r.decline.reason), r.decline.note].filter(Boolean).join(': ')]);
   if (staff && r.contactAttempts !== undefined) rows.push(['Contact attempts', String(r.contactAttempts)]);

@@ -121,7 +121,7 @@ export default function Status() {
       <form onSubmit={submit} noValidate class="stack">
         <div class={`field${errors.code ? ' field-error' : ''}`}>
           <label for="code">Status code</label>
-          <div id="code-hint" class="hint">12 letters and numbers, like K7Q2-M9XD-4TRA</div>
+          <div id="code-hint" class="hint">12 letters and numbers, like <span class="nowrap">K7Q2-M9XD-4TRA</span></div>
           {errors.code && <p id="code-error" class="error-text">{errors.code}</p>}
           <input
             id="code"

@@ -1,0 +1,278 @@
+// Package metrics turns referral histories into the numbers a practice reads: counts, the funnel,
+// show rate, times to contact, schedule and first visit, contact-by compliance, repeat frequency
+// and dormant sources. It is pure: no AWS, no clock of its own.
+//
+// Attribution: a referral's numbers belong to the day it was received (its cohort), whatever day
+// its later steps happen on. A late transition therefore changes exactly one day's buckets (and
+// their week and month), which is what makes the rollup incremental.
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/referloop/referloop/pkg/referral"
+)
+
+// Source kinds.
+const (
+	KindProvider = "provider"
+	KindPatient  = "patient"
+	KindSelf     = "self"
+)
+
+// KindOf maps a partner's kind to a source kind.
+func KindOf(partnerKind string) string {
+	switch partnerKind {
+	case "patient":
+		return KindPatient
+	case "self":
+		return KindSelf
+	}
+	return KindProvider
+}
+
+// Fact is what the metrics need of one referral: its timestamps, none of its PHI.
+type Fact struct {
+	Tenant       string     `json:"tid"`
+	Referral     string     `json:"ref"`
+	Source       string     `json:"src"`
+	Kind         string     `json:"kind"`
+	Received     time.Time  `json:"received"`
+	ContactBy    time.Time  `json:"contactBy"`
+	Accepted     *time.Time `json:"accepted,omitempty"`
+	Declined     *time.Time `json:"declined,omitempty"`
+	DeclineWhy   string     `json:"declineWhy,omitempty"`
+	FirstContact *time.Time `json:"firstContact,omitempty"`
+	Scheduled    *time.Time `json:"scheduled,omitempty"`
+	Visit        *time.Time `json:"visit,omitempty"` // the appointment the patient was seen at
+	Seen         *time.Time `json:"seen,omitempty"`
+	NoShows      int        `json:"noShows,omitempty"`
+	Closed       *time.Time `json:"closed,omitempty"`
+	Cancelled    *time.Time `json:"cancelled,omitempty"`
+	Unreachable  *time.Time `json:"unreachable,omitempty"`
+	FormMillis   int64      `json:"formMillis,omitempty"`
+	Status       string     `json:"status"`
+	UpdatedAt    time.Time  `json:"updatedAt"`
+}
+
+// Day is the cohort day of the fact (UTC).
+func (f Fact) Day() string { return f.Received.UTC().Format(time.DateOnly) }
+
+// FactOf reads a referral's timeline into its fact.
+func FactOf(r referral.Referral, kind string) Fact {
+	f := Fact{Tenant: r.TenantID, Referral: r.ID, Source: r.Partner.ID, Kind: kind, Received: r.CreatedAt.UTC(),
+		ContactBy: r.ContactBy.UTC(), FormMillis: r.FormMillis, Status: r.Status, UpdatedAt: r.UpdatedAt.UTC()}
+	first := func(p **time.Time, at time.Time) {
+		if *p == nil {
+			t := at.UTC()
+			*p = &t
+		}
+	}
+	var appt *time.Time
+	for _, e := range r.Timeline {
+		switch e.To {
+		case referral.Accepted:
+			if e.From == referral.Received {
+				first(&f.Accepted, e.At)
+			}
+		case referral.Declined:
+			first(&f.Declined, e.At)
+			f.DeclineWhy = e.Reason
+		case referral.Contacted:
+			first(&f.FirstContact, e.At)
+		case referral.Scheduled:
+			first(&f.Scheduled, e.At)
+			if e.Appointment != nil {
+				a := e.Appointment.At.UTC()
+				appt = &a
+			}
+		case referral.Seen:
+			first(&f.Seen, e.At)
+			if f.Visit == nil {
+				if appt != nil {
+					f.Visit = appt
+				} else {
+					first(&f.Visit, e.At)
+				}
+			}
+		case referral.NoShow:
+			f.NoShows++
+		case referral.Closed:
+			first(&f.Closed, e.At)
+		case referral.Cancelled:
+			first(&f.Cancelled, e.At)
+		case referral.Unreachable:
+			first(&f.Unreachable, e.At)
+		}
+	}
+	return f
+}
+
+// Bucket holds one group's numbers for one period. Durations are kept as their values (minutes),
+// so buckets merge exactly and percentiles over any range are exact.
+type Bucket struct {
+	Received        int            `json:"received"`
+	Accepted        int            `json:"accepted"`
+	Declined        int            `json:"declined"`
+	DeclinedBy      map[string]int `json:"declinedBy,omitempty"`
+	Contacted       int            `json:"contacted"`
+	ContactedOnTime int            `json:"contactedOnTime"`
+	Scheduled       int            `json:"scheduled"`
+	Seen            int            `json:"seen"`
+	NoShow          int            `json:"noShow"`
+	Closed          int            `json:"closed"`
+	Cancelled       int            `json:"cancelled"`
+	Unreachable     int            `json:"unreachable"`
+	ToContact       []int          `json:"toContact,omitempty"`  // minutes, received → first contact
+	ToSchedule      []int          `json:"toSchedule,omitempty"` // minutes, received → first scheduled
+	ToVisit         []int          `json:"toVisit,omitempty"`    // minutes, received → the visit
+	FormSeconds     []int          `json:"formSeconds,omitempty"`
+	ReceivedAt      []int64        `json:"receivedAt,omitempty"` // unix seconds, for repeat frequency
+}
+
+func minutes(from time.Time, to *time.Time) int {
+	return int(math.Round(to.Sub(from).Minutes()))
+}
+
+// Add counts one fact into the bucket.
+func (b *Bucket) Add(f Fact) {
+	b.Received++
+	b.ReceivedAt = append(b.ReceivedAt, f.Received.Unix())
+	if f.Accepted != nil {
+		b.Accepted++
+	}
+	if f.Declined != nil {
+		b.Declined++
+		if b.DeclinedBy == nil {
+			b.DeclinedBy = map[string]int{}
+		}
+		b.DeclinedBy[f.DeclineWhy]++
+	}
+	if f.FirstContact != nil {
+		b.Contacted++
+		b.ToContact = append(b.ToContact, minutes(f.Received, f.FirstContact))
+		if !f.FirstContact.After(f.ContactBy) {
+			b.ContactedOnTime++
+		}
+	}
+	if f.Scheduled != nil {
+		b.Scheduled++
+		b.ToSchedule = append(b.ToSchedule, minutes(f.Received, f.Scheduled))
+	}
+	if f.Seen != nil {
+		b.Seen++
+		b.ToVisit = append(b.ToVisit, minutes(f.Received, f.Visit))
+	}
+	b.NoShow += f.NoShows
+	if f.Closed != nil {
+		b.Closed++
+	}
+	if f.Cancelled != nil {
+		b.Cancelled++
+	}
+	if f.Unreachable != nil {
+		b.Unreachable++
+	}
+	if f.FormMillis > 0 {
+		b.FormSeconds = append(b.FormSeconds, int(math.Round(float64(f.FormMillis)/1000)))
+	}
+}
+
+// Merge adds another bucket's numbers.
+func (b *Bucket) Merge(o Bucket) {
+	b.Received += o.Received
+	b.Accepted += o.Accepted
+	b.Declined += o.Declined
+	for k, v := range o.DeclinedBy {
+		if b.DeclinedBy == nil {
+			b.DeclinedBy = map[string]int{}
+		}
+		b.DeclinedBy[k] += v
+	}
+	b.Contacted += o.Contacted
+	b.ContactedOnTime += o.ContactedOnTime
+	b.Scheduled += o.Scheduled
+	b.Seen += o.Seen
+	b.NoShow += o.NoShow
+	b.Closed += o.Closed
+	b.Cancelled += o.Cancelled
+	b.Unreachable += o.Unreachable
+	b.ToContact = append(b.ToContact, o.ToContact...)
+	b.ToSchedule = append(b.ToSchedule, o.ToSchedule...)
+	b.ToVisit = append(b.ToVisit, o.ToVisit...)
+	b.FormSeconds = append(b.FormSeconds, o.FormSeconds...)
+	b.ReceivedAt = append(b.ReceivedAt, o.ReceivedAt...)
+}
+
+// Normalize sorts the bucket's lists so equal buckets are equal item for item.
+func (b *Bucket) Normalize() {
+	sort.Ints(b.ToContact)
+	sort.Ints(b.ToSchedule)
+	sort.Ints(b.ToVisit)
+	sort.Ints(b.FormSeconds)
+	sort.Slice(b.ReceivedAt, func(i, j int) bool { return b.ReceivedAt[i] < b.ReceivedAt[j] })
+}
+
+// Groups a fact counts into within its period: everything, its source, its kind.
+func Groups(f Fact) []string {
+	return []string{"all", "src#" + f.Source, "kind#" + f.Kind}
+}
+
+// Periods a cohort day belongs to.
+func Week(day time.Time) string {
+	y, w := day.ISOWeek()
+	return fmt.Sprintf("%04d-W%02d", y, w)
+}
+
+// Month of a day, YYYY-MM.
+func Month(day time.Time) string { return day.UTC().Format("2006-01") }
+
+// WeekDays are the seven days (YYYY-MM-DD) of the ISO week holding day.
+func WeekDays(day time.Time) []string {
+	wd := int(day.Weekday())
+	if wd == 0 {
+		wd = 7
+	}
+	monday := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1-wd)
+	out := make([]string, 7)
+	for i := range out {
+		out[i] = monday.AddDate(0, 0, i).Format(time.DateOnly)
+	}
+	return out
+}
+
+// Rollup computes the buckets of a set of facts for one granularity: period → group → bucket.
+func Rollup(facts []Fact, period func(time.Time) string) map[string]map[string]*Bucket {
+	return RollupBy(facts, func(f Fact) string { return period(f.Received.UTC()) })
+}
+
+// RollupBy is Rollup with the period taken from the whole fact.
+func RollupBy(facts []Fact, period func(Fact) string) map[string]map[string]*Bucket {
+	out := map[string]map[string]*Bucket{}
+	for _, f := range facts {
+		p := period(f)
+		if out[p] == nil {
+			out[p] = map[string]*Bucket{}
+		}
+		for _, g := range Groups(f) {
+			b := out[p][g]
+			if b == nil {
+				b = &Bucket{}
+				out[p][g] = b
+			}
+			b.Add(f)
+		}
+	}
+	for _, groups := range out {
+		for _, b := range groups {
+			b.Normalize()
+		}
+	}
+	return out
+}
+
+// DayOf is the day period.
+func DayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }

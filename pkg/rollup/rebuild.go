@@ -1,0 +1,103 @@
+package rollup
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/referloop/referloop/pkg/metrics"
+	"github.com/referloop/referloop/pkg/referral"
+)
+
+// Rebuild recomputes everything from the referrals themselves: it rewrites every fact and every
+// bucket and sets the watermark. It scans the table (parallel segments), so it is a repair tool
+// for an operator, never run on a schedule or a request path. The store must have a Scanner.
+func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
+	lag, _, _, _ := r.defaults()
+	if r.Store.Scanner == nil {
+		return Result{}, fmt.Errorf("rebuild needs a store with a Scanner")
+	}
+	start := r.now()
+	var mu sync.Mutex
+	facts := map[string][]metrics.Fact{} // tenant → facts
+	kinds := map[string]map[string]string{}
+	kindOf := func(ctx context.Context, tid, pid string) (string, error) {
+		mu.Lock()
+		m, ok := kinds[tid]
+		mu.Unlock()
+		if !ok {
+			var err error
+			if m, err = r.Store.PartnerKinds(ctx, tid); err != nil {
+				return "", err
+			}
+			mu.Lock()
+			kinds[tid] = m
+			mu.Unlock()
+		}
+		return metrics.KindOf(m[pid]), nil
+	}
+	err := parallel(ctx, segments, segments, func(seg int) error {
+		return r.Store.ScanReferrals(ctx, seg, segments, func(ref referral.Referral) error {
+			kind, err := kindOf(ctx, ref.TenantID, ref.Partner.ID)
+			if err != nil {
+				return err
+			}
+			f := metrics.FactOf(ref, kind)
+			mu.Lock()
+			facts[ref.TenantID] = append(facts[ref.TenantID], f)
+			mu.Unlock()
+			return nil
+		})
+	}, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{}
+	tenants := make([]string, 0, len(facts))
+	for t := range facts {
+		tenants = append(tenants, t)
+	}
+	err = parallel(ctx, 8, len(tenants), func(i int) error {
+		tid := tenants[i]
+		if err := r.Store.PutFacts(ctx, facts[tid]); err != nil {
+			return err
+		}
+		for gran, period := range map[string]func(f metrics.Fact) string{
+			"day":   func(f metrics.Fact) string { return metrics.DayOf(f.Received) },
+			"week":  func(f metrics.Fact) string { return metrics.Week(f.Received) },
+			"month": func(f metrics.Fact) string { return metrics.Month(f.Received) },
+		} {
+			b := metrics.RollupBy(facts[tid], period)
+			if err := r.Store.PutBuckets(ctx, tid, gran, flatten(b)); err != nil {
+				return err
+			}
+			mu.Lock()
+			switch gran {
+			case "day":
+				res.Days += len(b)
+			case "week":
+				res.Weeks += len(b)
+			case "month":
+				res.Months += len(b)
+			}
+			mu.Unlock()
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		return res, err
+	}
+	for _, f := range facts {
+		res.Changes += len(f)
+	}
+	wm, err := r.Store.Watermark(ctx)
+	if err != nil {
+		return res, err
+	}
+	upper := start.Add(-lag)
+	if err := r.Store.SetWatermark(ctx, wm, upper); err != nil {
+		return res, err
+	}
+	res.Watermark = upper
+	return res, nil
+}

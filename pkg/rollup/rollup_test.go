@@ -1,0 +1,374 @@
+package rollup
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand"
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/referloop/referloop/infra/dynamotest"
+	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/metrics"
+	"github.com/referloop/referloop/pkg/partner"
+	"github.com/referloop/referloop/pkg/practice"
+	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+var base = time.Date(2026, 9, 25, 8, 0, 0, 0, time.UTC) // spans a month and ISO week boundary
+
+type source struct{ tenant, id, kind string }
+
+// history makes a referral and a random walk of transitions, some days or weeks later.
+func history(rng *rand.Rand, s source) (referral.Referral, []referral.Transition, []time.Time) {
+	created := base.Add(time.Duration(rng.Intn(40*24*60)) * time.Minute)
+	sub := referral.Submission{Patient: referral.Patient{FirstName: "A", LastName: "B", DateOfBirth: "1990-01-01", Phone: "+1 555 0100",
+		ConsentToContact: true}, Reason: "x", Urgency: []string{referral.Routine, referral.Soon, referral.Urgent}[rng.Intn(3)],
+		FormMillis: int64(20000 + rng.Intn(200000))}
+	r := referral.New(s.tenant, referral.PartnerRef{ID: s.id}, "r_1", referral.Person{}, ids.NewULID(created), sub, created, practice.DefaultContactBy)
+	var ts []referral.Transition
+	var at []time.Time
+	cur := r
+	when := created
+	for steps := rng.Intn(9); steps > 0; steps-- {
+		allowed := cur.Allowed()
+		if len(allowed) == 0 {
+			break
+		}
+		to := allowed[rng.Intn(len(allowed))]
+		when = when.Add(time.Duration(30+rng.Intn(5*24*60)) * time.Minute) // up to 5 days: crosses days, weeks, months
+		t := referral.Transition{To: to}
+		switch to {
+		case referral.Declined:
+			t.Reason = referral.DeclineReasons[rng.Intn(5)]
+		case referral.NeedsInfo:
+			t.Note = "q"
+		case referral.Contacted:
+			t.Contact = &referral.Contact{Outcome: referral.ContactOutcomes[rng.Intn(4)], Channel: "phone"}
+		case referral.Scheduled:
+			t.Appointment = &referral.Appointment{At: when.Add(time.Duration(1+rng.Intn(200)) * time.Hour), Location: "here"}
+		}
+		if err := cur.Apply(t, referral.Actor{}, when); err != nil {
+			panic(err)
+		}
+		if to == referral.NeedsInfo {
+			_ = cur.ApplyAnswer(referral.Answer{Answer: "a"}, referral.Actor{}, when.Add(time.Hour))
+			when = when.Add(time.Hour)
+			t.Note = "answered"
+		}
+		ts = append(ts, t)
+		at = append(at, when)
+	}
+	return r, ts, at
+}
+
+// replay applies transitions [0, n) to a fresh referral.
+func replay(r referral.Referral, ts []referral.Transition, at []time.Time, n int) referral.Referral {
+	for i := 0; i < n; i++ {
+		t := ts[i]
+		answered := t.Note == "answered"
+		if answered {
+			t.Note = "q"
+		}
+		if err := r.Apply(t, referral.Actor{}, at[i]); err != nil {
+			panic(err)
+		}
+		if answered {
+			_ = r.ApplyAnswer(referral.Answer{Answer: "a"}, referral.Actor{}, at[i])
+		}
+	}
+	return r
+}
+
+// bruteForce computes the expected buckets straight from the timelines, without facts.
+func bruteForce(refs []referral.Referral, kinds map[string]string, period func(time.Time) string) map[string]map[string]metrics.Bucket {
+	out := map[string]map[string]metrics.Bucket{}
+	add := func(p, g string, fn func(*metrics.Bucket)) {
+		if out[p] == nil {
+			out[p] = map[string]metrics.Bucket{}
+		}
+		b := out[p][g]
+		fn(&b)
+		out[p][g] = b
+	}
+	for _, r := range refs {
+		p := r.TenantID + "|" + period(r.CreatedAt)
+		var firstContact, firstSched, firstSeen *time.Time
+		var lastAppt *time.Time
+		var visit *time.Time
+		accepted, declined, closed, cancelled, unreachable, noShows := false, "", false, false, false, 0
+		for _, e := range r.Timeline {
+			e := e
+			switch e.To {
+			case referral.Accepted:
+				if e.From == referral.Received {
+					accepted = true
+				}
+			case referral.Declined:
+				declined = e.Reason
+			case referral.Contacted:
+				if firstContact == nil {
+					firstContact = &e.At
+				}
+			case referral.Scheduled:
+				if firstSched == nil {
+					firstSched = &e.At
+				}
+				lastAppt = &e.Appointment.At
+			case referral.Seen:
+				if firstSeen == nil {
+					firstSeen = &e.At
+					visit = lastAppt
+				}
+			case referral.NoShow:
+				noShows++
+			case referral.Closed:
+				closed = true
+			case referral.Cancelled:
+				cancelled = true
+			case referral.Unreachable:
+				unreachable = true
+			}
+		}
+		mins := func(t *time.Time) int { return int(math.Round(t.Sub(r.CreatedAt).Minutes())) }
+		for _, g := range []string{"all", "src#" + r.Partner.ID, "kind#" + metrics.KindOf(kinds[r.Partner.ID])} {
+			add(p, g, func(b *metrics.Bucket) {
+				b.Received++
+				b.ReceivedAt = append(b.ReceivedAt, r.CreatedAt.Unix())
+				b.FormSeconds = append(b.FormSeconds, int(math.Round(float64(r.FormMillis)/1000)))
+				if accepted {
+					b.Accepted++
+				}
+				if declined != "" {
+					b.Declined++
+					if b.DeclinedBy == nil {
+						b.DeclinedBy = map[string]int{}
+					}
+					b.DeclinedBy[declined]++
+				}
+				if firstContact != nil {
+					b.Contacted++
+					b.ToContact = append(b.ToContact, mins(firstContact))
+					if !firstContact.After(r.ContactBy) {
+						b.ContactedOnTime++
+					}
+				}
+				if firstSched != nil {
+					b.Scheduled++
+					b.ToSchedule = append(b.ToSchedule, mins(firstSched))
+				}
+				if firstSeen != nil {
+					b.Seen++
+					b.ToVisit = append(b.ToVisit, mins(visit))
+				}
+				b.NoShow += noShows
+				if closed {
+					b.Closed++
+				}
+				if cancelled {
+					b.Cancelled++
+				}
+				if unreachable {
+					b.Unreachable++
+				}
+			})
+		}
+	}
+	for p, groups := range out {
+		for g, b := range groups {
+			b.Normalize()
+			out[p][g] = b
+		}
+	}
+	return out
+}
+
+func stored(t *testing.T, s *store.Store, tenants []string, gran string) map[string]map[string]metrics.Bucket {
+	out := map[string]map[string]metrics.Bucket{}
+	for _, tid := range tenants {
+		list, err := s.Buckets(context.Background(), tid, gran, "0", "9", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range list {
+			p := tid + "|" + b.Period
+			if out[p] == nil {
+				out[p] = map[string]metrics.Bucket{}
+			}
+			bb := b.Bucket
+			bb.Normalize()
+			out[p][b.Group] = bb
+		}
+	}
+	return out
+}
+
+func compare(t *testing.T, label string, got, want map[string]map[string]metrics.Bucket) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d periods, want %d", label, len(got), len(want))
+	}
+	for p, groups := range want {
+		for g, w := range groups {
+			if gb := got[p][g]; !reflect.DeepEqual(norm(gb), norm(w)) {
+				t.Fatalf("%s %s %s:\n got  %+v\n want %+v", label, p, g, gb, w)
+			}
+			if !reflect.DeepEqual(metrics.Summarize(got[p][g]), metrics.Summarize(w)) {
+				t.Fatalf("%s %s %s: summaries differ", label, p, g)
+			}
+		}
+		if len(got[p]) != len(groups) {
+			t.Fatalf("%s %s: %d groups, want %d", label, p, len(got[p]), len(groups))
+		}
+	}
+}
+
+// norm makes empty and nil lists equal.
+func norm(b metrics.Bucket) string { return fmt.Sprintf("%v", b) }
+
+func snapshot(t *testing.T, s *store.Store, tenants []string) string {
+	var out []string
+	for _, g := range []string{"day", "week", "month"} {
+		for _, tid := range tenants {
+			list, _ := s.Buckets(context.Background(), tid, g, "0", "9", true)
+			for _, b := range list {
+				out = append(out, fmt.Sprintf("%s|%s|%s|%v", tid, g, b.Period+b.Group, b.Bucket))
+			}
+		}
+	}
+	sort.Strings(out)
+	return fmt.Sprint(out)
+}
+
+func TestRollupMatchesBruteForceAndIsIdempotent(t *testing.T) {
+	db, table := dynamotest.NewTable(t)
+	s := store.New(db, table)
+	ctx := context.Background()
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	seed := rng.Int63()
+	rng = rand.New(rand.NewSource(seed))
+	t.Logf("seed %d", seed)
+
+	tenants := []string{ids.Short("t_"), ids.Short("t_")}
+	var sources []source
+	kinds := map[string]string{}
+	for _, tid := range tenants {
+		for i := 0; i < 3; i++ {
+			src := source{tid, ids.Short("p_"), []string{"pcp", "patient", "chiropractor"}[i]}
+			kinds[src.id] = src.kind
+			sources = append(sources, src)
+		}
+	}
+	clock := base.Add(60 * 24 * time.Hour)
+	runner := &Runner{Store: s, Now: func() time.Time { return clock }, Lag: time.Second, Overlap: 5 * time.Second, FirstRun: time.Hour}
+
+	type hist struct {
+		r  referral.Referral
+		ts []referral.Transition
+		at []time.Time
+	}
+	var hs []hist
+	for i := 0; i < 80; i++ {
+		src := sources[rng.Intn(len(sources))]
+		r, ts, at := history(rng, src)
+		hs = append(hs, hist{r, ts, at})
+	}
+	write := func(refs []referral.Referral) {
+		for _, r := range refs {
+			if err := s.PutFact(ctx, metrics.FactOf(r, metrics.KindOf(kinds[r.Partner.ID])), clock); err != nil {
+				t.Fatal(err)
+			}
+			clock = clock.Add(time.Millisecond)
+		}
+	}
+	check := func(label string, refs []referral.Referral) {
+		for gran, period := range map[string]func(time.Time) string{"day": metrics.DayOf, "week": metrics.Week, "month": metrics.Month} {
+			compare(t, label+" "+gran, stored(t, s, tenants, gran), bruteForce(refs, kinds, period))
+		}
+	}
+
+	// Phase 1: each referral with the first half of its history.
+	var phase1 []referral.Referral
+	for _, h := range hs {
+		phase1 = append(phase1, replay(h.r, h.ts, h.at, len(h.ts)/2))
+	}
+	write(phase1)
+	clock = clock.Add(time.Minute)
+	if _, err := runner.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("phase 1", phase1)
+
+	// Phase 2: late transitions land on old cohorts; only half the referrals change.
+	var final, changed []referral.Referral
+	for i, h := range hs {
+		r := replay(h.r, h.ts, h.at, len(h.ts))
+		final = append(final, r)
+		if len(h.ts) != len(h.ts)/2 || i%7 == 0 {
+			changed = append(changed, r)
+		}
+	}
+	clock = clock.Add(20 * time.Minute)
+	write(changed)
+	clock = clock.Add(time.Minute)
+	res, err := runner.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("run 2: %+v", res)
+	if res.Changes != len(changed) {
+		t.Fatalf("the incremental run read %d changes, want %d", res.Changes, len(changed))
+	}
+	check("phase 2", final)
+
+	// The same run twice, and a run that crashes halfway then reruns, leave identical items.
+	before := snapshot(t, s, tenants)
+	wm, _ := s.Watermark(ctx)
+	rewind := func() {
+		cur, _ := s.Watermark(ctx)
+		if err := s.SetWatermark(ctx, cur, wm.Add(-30*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rewind()
+	if _, err := runner.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := snapshot(t, s, tenants); after != before {
+		t.Fatal("running the same changes twice changed the buckets")
+	}
+	rewind()
+	crashing := *runner
+	crashing.crashAfter = res.Days / 2
+	crashing.Workers = 1
+	if _, err := crashing.Run(ctx); err != errCrash {
+		t.Fatalf("crash run: %v", err)
+	}
+	if _, err := runner.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := snapshot(t, s, tenants); after != before {
+		t.Fatal("a run interrupted halfway and rerun gave different buckets")
+	}
+
+	// A full rebuild from the referrals gives the same numbers too.
+	for _, r := range final {
+		if _, _, err := s.CreateReferral(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, src := range sources {
+		_ = s.CreatePartner(ctx, src.tenant, partnerOf(src))
+	}
+	s.Scanner = db
+	if _, err := runner.Rebuild(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	check("rebuild", final)
+}
+
+func partnerOf(s source) partner.Partner { return partner.Partner{ID: s.id, Name: s.id, Kind: s.kind} }
