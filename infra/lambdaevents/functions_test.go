@@ -1,18 +1,28 @@
 package lambdaevents_test
 
 import (
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"gopkg.in/yaml.v3"
 
 	"github.com/referloop/referloop/infra/dynamotest"
 	"github.com/referloop/referloop/infra/localserver"
 	"github.com/referloop/referloop/pkg/httpapi"
+	"github.com/referloop/referloop/pkg/notifier"
 )
 
 // functionDirs lists the folders under functions/.
@@ -131,4 +141,182 @@ func TestBuildersMatchTemplate(t *testing.T) {
 			t.Errorf("httpapi.Builders[%q] has no function with HttpApi events in template.yaml", name)
 		}
 	}
+}
+
+// eventFunction is a function without HTTP routes: the event source type it consumes (its template
+// events' Type) and the handler its main.go hands to lambda.Start, as <import path>.<type>.<method>.
+type eventFunction struct {
+	event, pkg, typ, method string
+}
+
+// eventFunctions lists every function of template.yaml that has no HttpApi events.
+var eventFunctions = map[string]eventFunction{
+	// The table's stream consumer: a DynamoDB event in, the records to retry out.
+	"notifier": {event: "DynamoDB", pkg: "github.com/referloop/referloop/pkg/notifier", typ: "Notifier", method: "Handle"},
+}
+
+// The notifier's entry point has the shape of a DynamoDB stream handler that reports partial batch
+// failures (the events/notifier.*.json cases run through it).
+var _ func(*notifier.Notifier, context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) = (*notifier.Notifier).Handle
+
+// TestEventFunctionsMatchTemplate: every function without HttpApi events is a known event consumer
+// whose template events are all of its source type, and whose main.go starts the handler the tests
+// exercise with lambda.Start (not the HTTP adapter). A DynamoDB consumer reads the template's
+// table stream and reports batch item failures, which Lambda ignores unless the event source
+// mapping says ReportBatchItemFailures.
+func TestEventFunctionsMatchTemplate(t *testing.T) {
+	root, err := dynamotest.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := loadTemplate(t)
+	raw := rawTemplate(t, root)
+	seen := map[string]bool{}
+	for _, f := range tpl.Functions {
+		if len(f.Routes) > 0 {
+			continue
+		}
+		seen[f.Name] = true
+		ef, ok := eventFunctions[f.Name]
+		if !ok {
+			t.Errorf("%s (functions/%s) has no HttpApi events and no entry in eventFunctions: what does it consume? (%v)", f.LogicalID, f.Name, f.Events)
+			continue
+		}
+		if len(f.Events) == 0 {
+			t.Errorf("%s has no events at all: nothing invokes it", f.LogicalID)
+		}
+		for name, typ := range f.Events {
+			if typ != ef.event {
+				t.Errorf("%s event %s is %s, want %s", f.LogicalID, name, typ, ef.event)
+			}
+			if typ != "DynamoDB" {
+				continue
+			}
+			props := dig(raw, "Resources", f.LogicalID, "Properties", "Events", name, "Properties")
+			if got, _ := props["Stream"].(string); got != tpl.TableID+".StreamArn" {
+				t.Errorf("%s event %s reads stream %v, want the table's (!GetAtt %s.StreamArn)", f.LogicalID, name, props["Stream"], tpl.TableID)
+			}
+			types, _ := props["FunctionResponseTypes"].([]any)
+			if !slices.Contains(types, any("ReportBatchItemFailures")) {
+				t.Errorf("%s event %s lacks FunctionResponseTypes: [ReportBatchItemFailures]; Lambda would ignore the records %s.%s reports",
+					f.LogicalID, name, ef.typ, ef.method)
+			}
+		}
+		checkMainStarts(t, filepath.Join(root, f.Dir, "main.go"), ef)
+	}
+	for name := range eventFunctions {
+		if !seen[name] {
+			t.Errorf("eventFunctions[%q] is not a function of template.yaml without HttpApi events", name)
+		}
+		if _, ok := httpapi.Builders[name]; ok {
+			t.Errorf("httpapi.Builders has %q, an event function", name)
+		}
+	}
+}
+
+// checkMainStarts checks main.go calls lambda.Start with ef's method on a value of ef's type:
+// lambda.Start(v.Handle) with v := &pkg.Type{…}, or lambda.Start((&pkg.Type{…}).Handle).
+func checkMainStarts(t *testing.T, path string, ef eventFunction) {
+	t.Helper()
+	file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := map[string]string{} // import path → name in the file
+	for _, im := range file.Imports {
+		p, _ := strconv.Unquote(im.Path.Value)
+		name := p[strings.LastIndex(p, "/")+1:]
+		if im.Name != nil {
+			name = im.Name.Name
+		}
+		local[p] = name
+	}
+	const lambdaPkg = "github.com/aws/aws-lambda-go/lambda"
+	if _, ok := local["github.com/referloop/referloop/pkg/lambdahttp"]; ok {
+		t.Errorf("%s imports lambdahttp, the API Gateway adapter, in a %s function", path, ef.event)
+	}
+	if local[lambdaPkg] == "" || local[ef.pkg] == "" {
+		t.Errorf("%s does not import %s and %s", path, lambdaPkg, ef.pkg)
+		return
+	}
+	// isType reports whether e is pkg.Type{…} or &pkg.Type{…}.
+	isType := func(e ast.Expr) bool {
+		if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			e = u.X
+		}
+		lit, ok := e.(*ast.CompositeLit)
+		if !ok {
+			return false
+		}
+		sel, ok := lit.Type.(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		id, ok := sel.X.(*ast.Ident)
+		return ok && id.Name == local[ef.pkg] && sel.Sel.Name == ef.typ
+	}
+	typed := map[string]bool{} // variables holding a value of the type
+	starts := 0
+	ast.Inspect(file, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.AssignStmt:
+			for i, lhs := range x.Lhs {
+				if id, ok := lhs.(*ast.Ident); ok && i < len(x.Rhs) && isType(x.Rhs[i]) {
+					typed[id.Name] = true
+				}
+			}
+		case *ast.ValueSpec:
+			for i, id := range x.Names {
+				if i < len(x.Values) && isType(x.Values[i]) {
+					typed[id.Name] = true
+				}
+			}
+		case *ast.CallExpr:
+			fn, ok := x.Fun.(*ast.SelectorExpr)
+			if !ok || fn.Sel.Name != "Start" {
+				return true
+			}
+			if id, ok := fn.X.(*ast.Ident); !ok || id.Name != local[lambdaPkg] {
+				return true
+			}
+			starts++
+			arg, ok := x.Args[0].(*ast.SelectorExpr)
+			recv := ast.Expr(nil)
+			if ok && arg.Sel.Name == ef.method {
+				recv = arg.X
+				if p, ok := recv.(*ast.ParenExpr); ok {
+					recv = p.X
+				}
+			}
+			id, isIdent := recv.(*ast.Ident)
+			if recv == nil || !(isType(recv) || isIdent && typed[id.Name]) {
+				t.Errorf("%s: lambda.Start is not given %s.%s.%s", path, ef.pkg, ef.typ, ef.method)
+			}
+		}
+		return true
+	})
+	if starts != 1 {
+		t.Errorf("%s calls lambda.Start %d times, want once", path, starts)
+	}
+}
+
+// rawTemplate is template.yaml as plain YAML (short-form tags dropped: !GetAtt A.B reads "A.B").
+func rawTemplate(t *testing.T, root string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	return m
+}
+
+func dig(m map[string]any, path ...string) map[string]any {
+	for _, k := range path {
+		m, _ = m[k].(map[string]any)
+	}
+	return m
 }

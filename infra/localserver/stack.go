@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/referloop/referloop/infra/dynamodblocal"
 	"github.com/referloop/referloop/infra/streamfeed"
@@ -19,6 +21,7 @@ import (
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/notifier"
+	"github.com/referloop/referloop/pkg/rollup"
 	"github.com/referloop/referloop/pkg/store"
 )
 
@@ -33,6 +36,8 @@ type Options struct {
 	Out     io.Writer
 	// DynamoDBEndpoint uses a running DynamoDB Local instead of starting one.
 	DynamoDBEndpoint string
+	// RollupEvery runs the metric rollup on a timer (0: never; make rollup runs it once).
+	RollupEvery time.Duration
 }
 
 // Stack is the running local product.
@@ -44,6 +49,7 @@ type Stack struct {
 	Deps     *httpapi.Deps
 	Notifier *notifier.Notifier
 	Feeder   *streamfeed.Feeder
+	Rollup   *rollup.Runner
 	Handler  http.Handler
 	cancel   context.CancelFunc
 }
@@ -101,12 +107,51 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	st.cancel = cancel
 	go st.Feeder.Run(feedCtx)
 
+	// The scheduled rollup, on the local server's own timer.
+	st.Rollup = &rollup.Runner{Store: st.Store, Log: st.Deps.Log, Lag: time.Second}
+	if o.RollupEvery > 0 {
+		go func() {
+			tick := time.NewTicker(o.RollupEvery)
+			defer tick.Stop()
+			for {
+				select {
+				case <-feedCtx.Done():
+					return
+				case <-tick.C:
+					if _, err := st.Rollup.Run(feedCtx); err != nil && feedCtx.Err() == nil {
+						st.Deps.Log.Warn("rollup", "error", err.Error())
+					}
+				}
+			}
+		}()
+	}
+
 	mux := http.NewServeMux()
 	if err := Mount(mux, t, st.Deps); err != nil {
 		st.Close()
 		return nil, err
 	}
 	mux.Handle("/_dev/", st.Mailbox.Handler())
+	mux.HandleFunc("POST /_dev/rollup", func(w http.ResponseWriter, r *http.Request) {
+		var res rollup.Result
+		var err error
+		if r.URL.Query().Get("rebuild") == "1" {
+			rebuilder := *st.Rollup
+			rs := *st.Store
+			rs.Scanner = db
+			rebuilder.Store = &rs
+			res, err = rebuilder.Rebuild(r.Context(), 4)
+		} else {
+			res, err = st.Rollup.Run(r.Context())
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(res)
+	})
 	mux.Handle("/", Portal(filepath.Join(o.Root, "portal", "dist")))
 	st.Handler = mux
 	return st, nil

@@ -71,8 +71,8 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 	}
 	demo.TenantID = p.ID
 	partners := []partner.Partner{
-		{ID: ids.Short("p_"), Name: "Northside Family Medicine", Kind: "pcp", Specialty: "Family medicine", NPI: "1234567893", ContactEmail: "office@northside.example", CreatedAt: now},
-		{ID: ids.Short("p_"), Name: "Harbor Chiropractic", Kind: "chiropractor", ContactEmail: "front@harborchiro.example", CreatedAt: now},
+		{ID: ids.Short("p_"), Name: "Northside Family Medicine", Kind: "pcp", Specialty: "Family medicine", NPI: "1234567893", ContactEmail: "office@northside.example", StatusUpdates: partner.UpdatesEach, CreatedAt: now.AddDate(0, -4, 0)},
+		{ID: ids.Short("p_"), Name: "Harbor Chiropractic", Kind: "chiropractor", ContactEmail: "front@harborchiro.example", StatusUpdates: partner.UpdatesDigest, CreatedAt: now.AddDate(0, -5, 0)},
 	}
 	for _, pt := range partners {
 		if err := s.CreatePartner(ctx, p.ID, pt); err != nil {

@@ -78,6 +78,7 @@ var Builders = map[string]func(*Deps) *API{
 	"referrals": Referrals,
 	"pipeline":  Pipeline,
 	"status":    Status,
+	"metrics":   Metrics,
 }
 
 // Handler serves the API's routes, with body limit, panic recovery, security headers and a

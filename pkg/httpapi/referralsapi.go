@@ -23,6 +23,7 @@ func Referrals(d *Deps) *API {
 	return &API{Name: "referrals", deps: d, Routes: []Route{
 		{"GET", "/v1/referrals", d.signedIn(d.listReferrals)},
 		{"GET", "/v1/referrals/{id}", d.signedIn(d.getReferral)},
+		{"GET", "/v1/scorecard", d.referrer(d.referrerScorecard)},
 	}}
 }
 

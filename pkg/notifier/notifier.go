@@ -246,7 +246,8 @@ func (n *Notifier) plan(ctx context.Context, before *referral.Referral, r referr
 		return nil, err
 	}
 	ref := r.Ref()
-	link := n.Origin + "/referrals/" + r.ID
+	// The practice's slug lets a referrer on a new device ask for a sign-in link on the way.
+	link := n.Origin + "/referrals/" + r.ID + "?practice=" + p.Slug
 	var out []message
 	if before == nil { // a new referral
 		code, err := n.Signer.PatientCode(ctx, r.TenantID, r.ID)

@@ -92,6 +92,7 @@ type Referral struct {
 	LastActor *ActorAt `json:"lastActor,omitempty"`
 	// Derived for the API (never stored).
 	FHIRStatus   string   `json:"fhirStatus,omitempty" dynamodbav:"-"`
+	Reference    string   `json:"ref,omitempty" dynamodbav:"-"`
 	AllowedMoves []string `json:"allowed,omitempty" dynamodbav:"-"`
 	IsOverdue    bool     `json:"overdue,omitempty" dynamodbav:"-"`
 	// Stored, not shown.
@@ -250,6 +251,7 @@ func New(tenantID string, partner PartnerRef, referrerID string, referrer Person
 func (r Referral) Present(now time.Time) Referral {
 	r.LastActor = nil
 	r.FHIRStatus = FHIR[r.Status]
+	r.Reference = r.Ref()
 	r.AllowedMoves = r.Allowed()
 	if r.AllowedMoves == nil {
 		r.AllowedMoves = []string{}
@@ -262,7 +264,12 @@ func (r Referral) Present(now time.Time) Referral {
 }
 
 // Ref is the short reference used in emails and on the phone: never PHI.
-func (r Referral) Ref() string { return "R-" + r.ULID[len(r.ULID)-8:] }
+func (r Referral) Ref() string {
+	if len(r.ULID) < 8 {
+		return "R-" + r.ULID
+	}
+	return "R-" + r.ULID[len(r.ULID)-8:]
+}
 
 // String never prints PHI: a referral in a log line is its id and status only.
 func (r Referral) String() string { return fmt.Sprintf("referral %s (%s)", r.ID, r.Status) }

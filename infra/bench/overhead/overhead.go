@@ -86,8 +86,8 @@ type lambdaHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events
 // Pairs of requests timed per handler, after Warm; Block pairs make one line of the benchmark file.
 const (
 	Warm      = 20
-	Pairs     = 240
-	Block     = 30
+	Pairs     = 150
+	Block     = 25
 	benchtime = "100ms"
 )
 

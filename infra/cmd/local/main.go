@@ -42,6 +42,7 @@ func run() error {
 	dataDir := flag.String("data", ".data", "folder for data kept across restarts")
 	memory := flag.Bool("memory", false, "keep nothing: in-memory DynamoDB, fresh keys")
 	noSeed := flag.Bool("no-seed", false, "do not seed the demo practice")
+	rollupEvery := flag.Duration("rollup-every", time.Minute, "run the metric rollup this often (0: only on POST /_dev/rollup)")
 	flag.Parse()
 
 	started := time.Now()
@@ -64,7 +65,7 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := localserver.Start(ctx, localserver.Options{Root: root, Origin: origin, DataDir: *dataDir, Out: os.Stdout,
-		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT")})
+		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"), RollupEvery: *rollupEvery})
 	if err != nil {
 		return err
 	}
