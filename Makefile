@@ -92,3 +92,42 @@ portal-test: portal/node_modules/.installed ## the portal's unit tests (vitest)
 .PHONY: clean
 clean: ## remove build output and local data
 	rm -rf bin portal/dist .aws-sam .data
+
+## ---- bench ----
+# `make bench` runs every part below, then writes docs/benchmarks.md; `make bench-<part>` runs one
+# part and rewrites only its rows. Every figure stands beside a floor measured in the same run.
+# Budgets are reported, not enforced: it exits non-zero only when a part could not run.
+BENCH_PARTS := coldstart capacity overhead load portal
+BENCHSTAT   := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+.PHONY: bench bench-report $(addprefix bench-,$(BENCH_PARTS))
+bench: node-deps system-deps portal bin/with bin/bench/bench ## every benchmark (a few minutes), reported in docs/benchmarks.md
+	@failed=""; for p in $(BENCH_PARTS); do \
+	  $(MAKE) --no-print-directory bench-$$p || failed="$$failed $$p"; done; \
+	  bin/bench/bench report; \
+	  if [ -n "$$failed" ]; then echo "bench: could not run:$$failed" >&2; exit 1; fi
+
+bin/bench/bench: FORCE
+	$(GO) build -o $@ ./infra/bench/cmd/bench
+
+bench-coldstart: node-deps system-deps bin/with bin/bench/bench ## each bootstrap's cold start vs a bare aws-lambda-go hello; arm64 sizes
+	bin/with -- bin/bench/bench coldstart
+	@$(BENCHSTAT) -col /fn bin/bench/coldstart.bench.txt > bin/bench/coldstart.benchstat.txt 2>/dev/null || echo "benchstat unavailable: skipped"
+	@bin/bench/bench report
+
+bench-capacity: node-deps system-deps bin/with bin/bench/bench ## read/write units of each API operation; $ per million submissions
+	bin/with -- bin/bench/bench capacity
+
+bench-overhead: node-deps system-deps bin/with bin/bench/bench ## each handler through the Lambda adapter vs its raw DynamoDB calls
+	bin/with -- bin/bench/bench overhead
+	@$(BENCHSTAT) -col /arm bin/bench/overhead.bench.txt > bin/bench/overhead.benchstat.txt 2>/dev/null || echo "benchstat unavailable: skipped"
+	@bin/bench/bench report
+
+bench-load: node-deps system-deps bin/with bin/bench/bench ## vegeta on 127.0.0.1: fixed rate, then the highest rate with 0 errors
+	bin/with -- bin/bench/bench load
+
+bench-portal: node-deps system-deps portal bin/with bin/bench/bench ## gzipped JS/CSS per route; LCP, CLS and a human-pace fill of /refer
+	bin/with -- bin/bench/bench portal
+
+bench-report: bin/bench/bench ## docs/benchmarks.md from the parts already run (bin/bench/*.json)
+	bin/bench/bench report

@@ -11,6 +11,7 @@ import (
 	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/store"
 )
 
 // Metrics is the metrics function: the dashboard's numbers and a partner's scorecard, read from the
@@ -145,7 +146,11 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 	if groupBy == "source" || groupBy == "kind" {
 		sort.SliceStable(view.Groups, func(i, j int) bool { return view.Groups[i].Received > view.Groups[j].Received })
 	}
-	if view.Sources, err = d.sourceHealth(ctx, c.Tenant, partners, now); err != nil {
+	var reuse []store.StoredBucket
+	if gran == "month" && lo <= metrics.Month(now.AddDate(0, -12, 0)) && hi >= metrics.Month(now) {
+		reuse = buckets // the same months the health check reads: no second Query
+	}
+	if view.Sources, err = d.sourceHealth(ctx, c.Tenant, partners, now, reuse); err != nil {
 		d.fail(w, r, err)
 		return
 	}
@@ -156,13 +161,19 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 }
 
 // sourceHealth judges each partner's rhythm from the last 13 months of month buckets.
-func (d *Deps) sourceHealth(ctx context.Context, tid string, partners []partner.Partner, now time.Time) ([]SourceHealth, error) {
-	months, err := d.Store.Buckets(ctx, tid, "month", metrics.Month(now.AddDate(0, -12, 0)), metrics.Month(now), false)
-	if err != nil {
-		return nil, err
+func (d *Deps) sourceHealth(ctx context.Context, tid string, partners []partner.Partner, now time.Time, months []store.StoredBucket) ([]SourceHealth, error) {
+	lo, hi := metrics.Month(now.AddDate(0, -12, 0)), metrics.Month(now)
+	if months == nil {
+		var err error
+		if months, err = d.Store.Buckets(ctx, tid, "month", lo, hi, false); err != nil {
+			return nil, err
+		}
 	}
 	at := map[string][]int64{}
 	for _, b := range months {
+		if b.Period < lo || b.Period > hi {
+			continue
+		}
 		if len(b.Group) > 4 && b.Group[:4] == "src#" {
 			at[b.Group[4:]] = append(at[b.Group[4:]], b.Bucket.ReceivedAt...)
 		}
@@ -229,7 +240,7 @@ func (d *Deps) scorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims)
 		sc.Months = append(sc.Months, Group{Key: b.Period, Label: b.Period, Summary: metrics.Summarize(b.Bucket)})
 	}
 	sc.Summary = metrics.Summarize(total)
-	health, err := d.sourceHealth(ctx, c.Tenant, []partner.Partner{p}, now)
+	health, err := d.sourceHealth(ctx, c.Tenant, []partner.Partner{p}, now, nil)
 	if err != nil {
 		d.fail(w, r, err)
 		return
