@@ -49,6 +49,10 @@ portal/dist/index.html: portal/node_modules/.installed $(PORTAL_SRC)
 .PHONY: portal
 portal: portal/dist/index.html ## build the portal (Vite) into portal/dist
 
+.PHONY: rollup
+rollup: ## run the metric rollup once against a running `make dev` (REBUILD=1: full rebuild)
+	@curl -fsS -X POST "http://127.0.0.1:$(PORT)/_dev/rollup$(if $(REBUILD),?rebuild=1,)" && echo
+
 ## ---- build ----
 .PHONY: build
 build: $(addprefix bin/,$(addsuffix /bootstrap,$(FUNCTIONS))) ## every function to bin/<name>/bootstrap (linux/arm64)
