@@ -1,5 +1,5 @@
-// Command notifier consumes the table's stream: audit of writes, patient codes, and the emails and
-// text messages that close the loop.
+// Command notifier consumes the table's stream (audit of writes, patient codes, metric facts, the
+// emails and text messages that close the loop) and sends the daily digests on a schedule.
 package main
 
 import (
@@ -20,5 +20,5 @@ func main() {
 	deps := awsenv.APIDeps(cfg, &sesmail.SES{Client: sesv2.NewFromConfig(cfg), From: os.Getenv("SENDER_EMAIL")})
 	n := &notifier.Notifier{Store: deps.Store, Mailer: deps.Mailer, Signer: deps.Signer, Origin: deps.Origin, Log: deps.Log,
 		SMS: &snssms.SNS{Client: sns.NewFromConfig(cfg)}}
-	lambda.Start(n.Handle)
+	lambda.Start(n.Invoke)
 }

@@ -30,12 +30,14 @@ import (
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/lambdahttp"
+	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/notify"
 	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/rollup"
 	"github.com/referloop/referloop/pkg/store"
 )
 
@@ -629,8 +631,9 @@ func TestEvents(t *testing.T) {
 	for _, name := range eventNames(t, dir) {
 		_, api := cases[name]
 		_, stream := streamCases[name]
-		if !api && !stream {
-			t.Errorf("events/%s.json: no entry in the cases or streamCases table of events_test.go", name)
+		_, schedule := scheduleCases[name]
+		if !api && !stream && !schedule {
+			t.Errorf("events/%s.json: no entry in the cases, streamCases or scheduleCases table of events_test.go", name)
 		}
 	}
 	have := map[string]bool{}
@@ -688,8 +691,11 @@ func TestEventShapes(t *testing.T) {
 			case eventTypes(f)["DynamoDB"]:
 				checkStreamShape(t, tpl, raw)
 				return
+			case eventTypes(f)["ScheduleV2"]:
+				checkScheduleShape(t, raw)
+				return
 			default:
-				t.Fatalf("%s has neither HttpApi nor DynamoDB events (%v): no event shape to check", f.LogicalID, f.Events)
+				t.Fatalf("%s has neither HttpApi, DynamoDB nor ScheduleV2 events (%v): no event shape to check", f.LogicalID, f.Events)
 			}
 			ev := decodeEvent(t, raw)
 			var route *template.Route
@@ -1058,6 +1064,119 @@ func seqAfter(a, b string) bool {
 		return len(a) > len(b)
 	}
 	return a > b
+}
+
+// ---- the scheduled rollup ----
+
+// scheduleCases has one entry per EventBridge Scheduler event of events/, run through the rollup's
+// handler as functions/rollup/main.go builds it.
+var scheduleCases = map[string]func(t *testing.T, w *world){
+	"rollup.schedule": func(t *testing.T, w *world) {
+		ctx := context.Background()
+		// The notifier records the batch's new (then accepted) referral as a fact and a change.
+		if resp := w.invokeStream(t, "notifier.stream-batch"); len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("notifier: %+v", resp.BatchItemFailures)
+		}
+		day := w.streamEvent(t, "notifier.stream-batch").Records[0].Change.NewImage["createdAt"].String()[:len(time.DateOnly)]
+		res := w.invokeSchedule(t, "rollup.schedule")
+		if res.Changes < 1 || res.Days < 1 || res.Weeks < 1 || res.Months < 1 || res.Watermark.IsZero() {
+			t.Errorf("rollup result %+v", res)
+		}
+		if wm, err := w.deps.Store.Watermark(ctx); err != nil || !wm.Equal(res.Watermark) {
+			t.Errorf("watermark %v (%v), the run says %v", wm, err, res.Watermark)
+		}
+		all := func() metrics.Bucket {
+			t.Helper()
+			bs, err := w.deps.Store.Buckets(ctx, w.demo.TenantID, "day", day, day, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range bs {
+				if b.Group == "all" {
+					return b.Bucket
+				}
+			}
+			t.Fatalf("no %s bucket of the whole practice: %+v", day, bs)
+			return metrics.Bucket{}
+		}
+		first := all()
+		if first.Received != 1 || first.Accepted != 1 {
+			t.Errorf("day %s: received %d, accepted %d; want the batch's referral, received and accepted", day, first.Received, first.Accepted)
+		}
+		// The scheduler delivers at least once: another run writes the same numbers.
+		w.invokeSchedule(t, "rollup.schedule")
+		if again := all(); fmt.Sprint(again) != fmt.Sprint(first) {
+			t.Errorf("a second run changed the bucket: %+v, then %+v", first, again)
+		}
+	},
+}
+
+// TestScheduleEvents runs every scheduled event of events/ through its function's handler.
+func TestScheduleEvents(t *testing.T) {
+	dir := eventsDir(t)
+	have := map[string]bool{}
+	for _, n := range eventNames(t, dir) {
+		have[n] = true
+	}
+	for _, name := range sortedKeys(scheduleCases) {
+		if !have[name] {
+			t.Errorf("schedule case %s: events/%s.json does not exist", name, name)
+			continue
+		}
+		check := scheduleCases[name]
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			check(t, newWorld(t, dir, want{}))
+		})
+	}
+}
+
+// invokeSchedule runs the rollup's Lambda handler, as functions/rollup/main.go builds it, on
+// events/<name>.json, within the template's 300-second timeout. The run is the next scheduled one:
+// a minute from now, past the rollup's lag behind the latest writes.
+func (w *world) invokeSchedule(t *testing.T, name string) rollup.Result {
+	t.Helper()
+	r := &rollup.Runner{Store: w.deps.Store, Now: func() time.Time { return time.Now().Add(time.Minute) }, Log: w.deps.Log}
+	handler := func(ctx context.Context, _ json.RawMessage) (rollup.Result, error) { return r.Run(ctx) }
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
+	defer cancel()
+	res, err := handler(ctx, json.RawMessage(w.fill(t, name)))
+	if err != nil {
+		t.Fatalf("%s: the rollup failed: %v", name, err)
+	}
+	return res
+}
+
+var scheduleARN = regexp.MustCompile(`^arn:aws:scheduler:([a-z0-9-]+):(\d{12}):schedule/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+
+// checkScheduleShape checks an event is what EventBridge Scheduler hands a Lambda target when the
+// schedule gives no Input: its default notification.
+func checkScheduleShape(t *testing.T, raw []byte) {
+	t.Helper()
+	var ev events.EventBridgeEvent
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		t.Fatalf("not an EventBridge event: %v", err)
+	}
+	switch {
+	case ev.Version != "0" || ev.Source != "aws.scheduler" || ev.DetailType != "Scheduled Event":
+		t.Errorf("version %q, source %q, detail-type %q; want 0, aws.scheduler, Scheduled Event", ev.Version, ev.Source, ev.DetailType)
+	case !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`).MatchString(ev.ID):
+		t.Errorf("id %q is not a UUID", ev.ID)
+	case ev.Time.IsZero() || ev.Time.Second() != 0 || ev.Time.Location() != time.UTC:
+		t.Errorf("time %v: a schedule fires on a whole minute, in UTC", ev.Time)
+	case len(ev.Resources) != 1:
+		t.Errorf("resources %q: the schedule's ARN", ev.Resources)
+	case string(ev.Detail) != `"{}"`:
+		t.Errorf("detail %s; the scheduler's default notification has the string \"{}\"", ev.Detail)
+	}
+	if len(ev.Resources) == 1 {
+		m := scheduleARN.FindStringSubmatch(ev.Resources[0])
+		if m == nil || m[1] != ev.Region || m[2] != ev.AccountID {
+			t.Errorf("resource %q is not a schedule of account %s in %s", ev.Resources[0], ev.AccountID, ev.Region)
+		}
+	}
 }
 
 // ---- the world one case runs in ----

@@ -23,6 +23,7 @@ import (
 	"github.com/referloop/referloop/infra/localserver"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/notifier"
+	"github.com/referloop/referloop/pkg/rollup"
 )
 
 // functionDirs lists the folders under functions/.
@@ -153,11 +154,16 @@ type eventFunction struct {
 var eventFunctions = map[string]eventFunction{
 	// The table's stream consumer: a DynamoDB event in, the records to retry out.
 	"notifier": {event: "DynamoDB", pkg: "github.com/referloop/referloop/pkg/notifier", typ: "Notifier", method: "Handle"},
+	// The metric rollup: an EventBridge Scheduler event in (its content unused), one run.
+	"rollup": {event: "ScheduleV2", pkg: "github.com/referloop/referloop/pkg/rollup", typ: "Runner", method: "Run"},
 }
 
 // The notifier's entry point has the shape of a DynamoDB stream handler that reports partial batch
 // failures (the events/notifier.*.json cases run through it).
 var _ func(*notifier.Notifier, context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) = (*notifier.Notifier).Handle
+
+// The rollup's run needs nothing from the scheduler's event (events/rollup.schedule.json).
+var _ func(*rollup.Runner, context.Context) (rollup.Result, error) = (*rollup.Runner).Run
 
 // TestEventFunctionsMatchTemplate: every function without HttpApi events is a known event consumer
 // whose template events are all of its source type, and whose main.go starts the handler the tests
@@ -215,7 +221,8 @@ func TestEventFunctionsMatchTemplate(t *testing.T) {
 }
 
 // checkMainStarts checks main.go calls lambda.Start with ef's method on a value of ef's type:
-// lambda.Start(v.Handle) with v := &pkg.Type{…}, or lambda.Start((&pkg.Type{…}).Handle).
+// lambda.Start(v.Handle) with v := &pkg.Type{…}, lambda.Start((&pkg.Type{…}).Handle), or a function
+// literal that calls v.Method.
 func checkMainStarts(t *testing.T, path string, ef eventFunction) {
 	t.Helper()
 	file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
@@ -256,6 +263,34 @@ func checkMainStarts(t *testing.T, path string, ef eventFunction) {
 		return ok && id.Name == local[ef.pkg] && sel.Sel.Name == ef.typ
 	}
 	typed := map[string]bool{} // variables holding a value of the type
+	// method reports whether e is v.Method or (&pkg.Type{…}).Method.
+	method := func(e ast.Expr) bool {
+		sel, ok := e.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != ef.method {
+			return false
+		}
+		recv := sel.X
+		if p, ok := recv.(*ast.ParenExpr); ok {
+			recv = p.X
+		}
+		id, isIdent := recv.(*ast.Ident)
+		return isType(recv) || isIdent && typed[id.Name]
+	}
+	// startsMethod reports whether lambda.Start's argument is the method, or a literal calling it.
+	startsMethod := func(arg ast.Expr) bool {
+		lit, ok := arg.(*ast.FuncLit)
+		if !ok {
+			return method(arg)
+		}
+		calls := false
+		ast.Inspect(lit.Body, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok && method(c.Fun) {
+				calls = true
+			}
+			return !calls
+		})
+		return calls
+	}
 	starts := 0
 	ast.Inspect(file, func(n ast.Node) bool {
 		switch x := n.(type) {
@@ -280,16 +315,7 @@ func checkMainStarts(t *testing.T, path string, ef eventFunction) {
 				return true
 			}
 			starts++
-			arg, ok := x.Args[0].(*ast.SelectorExpr)
-			recv := ast.Expr(nil)
-			if ok && arg.Sel.Name == ef.method {
-				recv = arg.X
-				if p, ok := recv.(*ast.ParenExpr); ok {
-					recv = p.X
-				}
-			}
-			id, isIdent := recv.(*ast.Ident)
-			if recv == nil || !(isType(recv) || isIdent && typed[id.Name]) {
+			if len(x.Args) != 1 || !startsMethod(x.Args[0]) {
 				t.Errorf("%s: lambda.Start is not given %s.%s.%s", path, ef.pkg, ef.typ, ef.method)
 			}
 		}

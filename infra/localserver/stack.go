@@ -132,6 +132,16 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	mux.Handle("/_dev/", st.Mailbox.Handler())
+	mux.HandleFunc("POST /_dev/digest", func(w http.ResponseWriter, r *http.Request) {
+		n, err := st.Notifier.SendDigests(r.Context(), time.Now().UTC().Format(time.DateOnly))
+		w.Header().Set("Content-Type", "application/json")
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]int{"digests": n})
+	})
 	mux.HandleFunc("POST /_dev/rollup", func(w http.ResponseWriter, r *http.Request) {
 		var res rollup.Result
 		var err error

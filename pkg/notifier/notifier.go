@@ -304,6 +304,10 @@ func (n *Notifier) plan(ctx context.Context, before *referral.Referral, r referr
 			text: fmt.Sprintf("The referrer answered your question on referral %s; it is back in your queue.\n\n%s/practice/referrals/%s\n", ref, n.Origin, r.ID)})
 	case r.Status == referral.Closed && prefs != partner.UpdatesNone:
 		out = append(out, n.closing(ctx, r, p, link)...)
+	case prefs == partner.UpdatesDigest && n.referrerMaySee(*before, r):
+		if err := n.queueDigest(ctx, r); err != nil {
+			return nil, err
+		}
 	case prefs == partner.UpdatesEach && n.referrerMaySee(*before, r):
 		detail := ""
 		if r.Status == referral.Scheduled && r.Appointment != nil {

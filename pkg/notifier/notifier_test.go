@@ -17,6 +17,7 @@ import (
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/notify"
+	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
@@ -235,5 +236,53 @@ func TestPoisonRecordIsParkedNotRetried(t *testing.T) {
 	parked, err := f.store.Parked(ctx)
 	if err != nil || len(parked) != 1 {
 		t.Fatalf("parked %d records (%v), want 1", len(parked), err)
+	}
+}
+
+func TestDailyDigest(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.store.CreatePartner(ctx, f.tid, partner.Partner{ID: "p_1", Name: "Northside", Kind: "pcp", StatusUpdates: partner.UpdatesDigest}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.EnsureReferrer(ctx, f.tid, partner.Referrer{ID: "r_x", PartnerID: "p_1", Email: "digest@ref.example", Name: "Dr. Digest"}); err != nil {
+		t.Fatal(err)
+	}
+	var made []referral.Referral
+	for i := 0; i < 2; i++ {
+		made = append(made, f.submit("digest@ref.example", ""))
+	}
+	f.n.Handle(ctx, events.DynamoDBEvent{Records: f.records()})
+	for _, r := range made {
+		r, _ = f.store.Referral(ctx, f.tid, r.ID)
+		prev := r.Version
+		_ = r.Apply(referral.Transition{To: referral.Accepted}, referral.Actor{Role: "staff"}, time.Now())
+		if err := f.store.SaveReferral(ctx, r, prev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if resp, _ := f.n.Handle(ctx, events.DynamoDBEvent{Records: f.records()}); len(resp.BatchItemFailures) != 0 {
+		t.Fatal(resp.BatchItemFailures)
+	}
+	for _, m := range f.mail.Sent() {
+		if m.To == "digest@ref.example" && strings.Contains(m.Subject, "accepted") {
+			t.Fatal("a digest partner got an update email right away")
+		}
+	}
+	out, err := f.n.Invoke(ctx, []byte(`{"source":"aws.scheduler"}`))
+	if err != nil || out.(map[string]int)["digests"] != 1 {
+		t.Fatalf("digest run: %v %v", out, err)
+	}
+	var digest string
+	for _, m := range f.mail.Sent() {
+		if m.To == "digest@ref.example" && strings.Contains(m.Subject, "update(s) today") {
+			digest = m.Text
+		}
+	}
+	if strings.Count(digest, "is now accepted") != 2 {
+		t.Fatalf("digest %q", digest)
+	}
+	if out, _ := f.n.Invoke(ctx, []byte(`{}`)); out.(map[string]int)["digests"] != 0 {
+		t.Fatal("a digest went out twice")
 	}
 }

@@ -192,3 +192,86 @@ export interface PageProps {
   me: Me | null | undefined;
   setMe: (me: Me | null) => void;
 }
+
+// Metrics (docs/api.md, "Metrics"; numbers from the scheduled rollup).
+
+/** A median and a 90th percentile: hours for the times, seconds for the form. */
+export interface Stat {
+  n: number;
+  median: number | null;
+  p90: number | null;
+}
+
+export interface Summary {
+  received: number;
+  accepted: number;
+  declined: number;
+  declinedBy: Record<string, number>;
+  contacted: number;
+  scheduled: number;
+  seen: number;
+  noShow: number;
+  closed: number;
+  cancelled: number;
+  unreachable: number;
+  /** seen / (seen + no-show), or null */
+  showRate: number | null;
+  /** share of contacted referrals reached by their contact-by time, or null */
+  contactCompliance: number | null;
+  hoursToContact: Stat;
+  hoursToSchedule: Stat;
+  hoursToVisit: Stat;
+  formSeconds: Stat;
+  medianDaysBetweenReferrals: number | null;
+}
+
+/** One row of a metrics answer: a period (2026-W47, 2026-11), a partner (key = id) or a kind. */
+export interface MetricsGroup extends Summary {
+  key: string;
+  label: string;
+}
+
+export type SourceKind = 'provider' | 'patient' | 'self';
+
+/** How a referral source is doing: its rhythm and whether it went quiet. */
+export interface SourceHealth {
+  id: string;
+  name: string;
+  kind: SourceKind | string;
+  dormant: boolean;
+  /** RFC 3339; "0001-01-01T00:00:00Z" when the source sent nothing in the last 12 months */
+  lastReferral: string;
+  daysSinceLast: number;
+  thresholdDays: number;
+  /** referrals in the last 12 months */
+  referrals: number;
+  medianDaysBetweenReferrals: number | null;
+}
+
+export type MetricsGroupBy = 'source' | 'kind' | 'week' | 'month';
+
+export interface MetricsView {
+  from: string;
+  to: string;
+  groupBy: MetricsGroupBy;
+  /** the rollup's watermark: numbers include changes up to then (null before its first run) */
+  asOf: string | null;
+  total: Summary;
+  groups: MetricsGroup[];
+  sources: SourceHealth[];
+}
+
+/** GET /v1/partners/{id}/scorecard: a partner's last 12 months. */
+export interface PartnerScorecard extends Summary {
+  partner: Partner;
+  health: SourceHealth;
+  months: MetricsGroup[];
+}
+
+/** GET /v1/scorecard: what a referrer sees of their own referrals. */
+export interface ReferrerScorecard {
+  sent: number;
+  seen: number;
+  open: number;
+  medianDaysToContact: number | null;
+}

@@ -45,6 +45,10 @@ type fillResult struct {
 	Fields     int      `json:"fields"`
 	FormMillis *float64 `json:"formMillis"`
 	PacingMs   float64  `json:"pacingMs"`
+	Steps      []struct {
+		Step string  `json:"step"`
+		Ms   float64 `json:"ms"`
+	} `json:"steps"`
 }
 
 type result struct {
@@ -233,6 +237,17 @@ func fillRows(r result) []report.Row {
 		fmt.Sprintf("%d steps (%d keystrokes at %.0f ms, %.0f ms before each field, click to send) from the form shown to “Referral sent”; the pacing alone is %.1f s. "+
 			"Both fills ran at once in two pages of one browser.", f.Refer.Fields, f.Refer.Keystrokes, f.KeystrokeMs, f.FieldMs, f.Refer.PacingMs/1000)).
 		WithBudget("≤ 60 s", s <= 60).WithDecimals(1)
+	var steps []string
+	for i, st := range f.Refer.Steps {
+		fl := 0.0
+		if i < len(f.Floor.Steps) {
+			fl = f.Floor.Steps[i].Ms
+		}
+		steps = append(steps, fmt.Sprintf("%s %.0f ms (floor %.0f)", st.Step, st.Ms, fl))
+	}
+	if len(steps) > 0 {
+		row = row.WithNote("Beyond the pacing, each step took: " + strings.Join(steps, ", ") + ".")
+	}
 	if f.Refer.FormMillis != nil {
 		row = row.WithNote(fmt.Sprintf("The form itself reported formMillis = %.1f s (from the first keystroke).", *f.Refer.FormMillis/1000))
 	}

@@ -304,4 +304,3 @@ func each(ctx context.Context, workers, n int, fn func(int) error) error {
 	wg.Wait()
 	return first
 }
-
