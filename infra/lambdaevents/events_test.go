@@ -1,6 +1,7 @@
-// Package lambdaevents_test drives every API Gateway event of events/ through the exact Lambda entry
-// point of its function (lambdahttp.Handler, the API Gateway v2 adapter) against DynamoDB Local with
-// the demo data, and checks the events against template.yaml.
+// Package lambdaevents_test drives every event of events/ through the exact Lambda entry point of its
+// function against DynamoDB Local with the demo data: API Gateway events through lambdahttp.Handler
+// (the API Gateway v2 adapter), DynamoDB stream batches through the notifier, EventBridge Scheduler
+// events through the rollup. It also checks the events and the functions against template.yaml.
 package lambdaevents_test
 
 import (
@@ -75,7 +76,7 @@ type want struct {
 	check func(t *testing.T, w *world, r result)
 }
 
-// cases has one entry per file of events/, named <function>.<case>.
+// cases has one entry per API Gateway event of events/, named <function>.<case>.
 var cases = map[string]want{
 	// ---- auth ----
 	"auth.signup": {status: 202, check: func(t *testing.T, w *world, r result) {
@@ -686,16 +687,17 @@ func TestEventShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			switch {
-			case len(f.Routes) > 0:
-			case eventTypes(f)["DynamoDB"]:
+			kind := eventKind(raw)
+			if !eventTypes(f)[kind] {
+				t.Fatalf("a %s event, but %s has no event of that type (%v)", kind, f.LogicalID, f.Events)
+			}
+			switch kind {
+			case "DynamoDB":
 				checkStreamShape(t, tpl, raw)
 				return
-			case eventTypes(f)["ScheduleV2"]:
+			case "ScheduleV2":
 				checkScheduleShape(t, raw)
 				return
-			default:
-				t.Fatalf("%s has neither HttpApi, DynamoDB nor ScheduleV2 events (%v): no event shape to check", f.LogicalID, f.Events)
 			}
 			ev := decodeEvent(t, raw)
 			var route *template.Route
@@ -925,11 +927,10 @@ func TestStreamEvents(t *testing.T) {
 	}
 }
 
-// handler is the notifier as functions/notifier/main.go builds it from the same Deps, with
+// notifier is the notifier as functions/notifier/main.go builds it from the same Deps, with
 // recorders for email and text messages.
-func (w *world) handler() func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	n := &notifier.Notifier{Store: w.deps.Store, Mailer: w.mail, Signer: w.deps.Signer, Origin: w.deps.Origin, Log: w.deps.Log, SMS: w.sms}
-	return n.Handle
+func (w *world) notifier() *notifier.Notifier {
+	return &notifier.Notifier{Store: w.deps.Store, Mailer: w.mail, Signer: w.deps.Signer, Origin: w.deps.Origin, Log: w.deps.Log, SMS: w.sms}
 }
 
 // streamEvent reads a stream batch of events/ with its placeholders filled, strictly.
@@ -938,14 +939,29 @@ func (w *world) streamEvent(t *testing.T, name string) events.DynamoDBEvent {
 	return decodeStream(t, w.fill(t, name))
 }
 
-// invokeStream feeds events/<name>.json to the notifier within the template's 60-second timeout.
+// invokeStream feeds events/<name>.json to the notifier's Lambda entry point (Notifier.Invoke, which
+// hands a stream batch to Notifier.Handle) within the template's 60-second timeout, and reads its
+// answer as Lambda does: JSON that must be a DynamoDBEventResponse, or the batch item failures
+// would be lost.
 func (w *world) invokeStream(t *testing.T, name string) events.DynamoDBEventResponse {
 	t.Helper()
+	raw := w.fill(t, name)
+	decodeStream(t, raw)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	resp, err := w.handler()(ctx, w.streamEvent(t, name))
+	out, err := w.notifier().Invoke(ctx, json.RawMessage(raw))
 	if err != nil {
 		t.Fatalf("%s: the handler returned an error (Lambda would retry the whole batch): %v", name, err)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp events.DynamoDBEventResponse
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&resp); err != nil {
+		t.Fatalf("%s: the answer %s is not a DynamoDBEventResponse: %v", name, b, err)
 	}
 	return resp
 }
@@ -959,6 +975,23 @@ func decodeStream(t *testing.T, b []byte) events.DynamoDBEvent {
 		t.Fatalf("not a DynamoDBEvent: %v", err)
 	}
 	return ev
+}
+
+// eventKind says which template event type (HttpApi, DynamoDB, ScheduleV2) an event file is of.
+func eventKind(raw []byte) string {
+	var probe struct {
+		RouteKey string            `json:"routeKey"`
+		Records  []json.RawMessage `json:"Records"`
+		Source   string            `json:"source"`
+	}
+	_ = json.Unmarshal(raw, &probe)
+	switch {
+	case probe.Records != nil:
+		return "DynamoDB"
+	case probe.Source == "aws.scheduler":
+		return "ScheduleV2"
+	}
+	return "HttpApi"
 }
 
 // eventTypes is the set of event source types (HttpApi, DynamoDB…) of a template function.

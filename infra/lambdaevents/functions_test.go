@@ -2,6 +2,7 @@ package lambdaevents_test
 
 import (
 	"context"
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -144,23 +145,30 @@ func TestBuildersMatchTemplate(t *testing.T) {
 	}
 }
 
-// eventFunction is a function without HTTP routes: the event source type it consumes (its template
-// events' Type) and the handler its main.go hands to lambda.Start, as <import path>.<type>.<method>.
+// eventFunction is a function without HTTP routes: the event source types it consumes (its
+// template events' Type) and the handler its main.go hands to lambda.Start, as
+// <import path>.<type>.<method>.
 type eventFunction struct {
-	event, pkg, typ, method string
+	events           []string
+	pkg, typ, method string
 }
 
 // eventFunctions lists every function of template.yaml that has no HttpApi events.
 var eventFunctions = map[string]eventFunction{
-	// The table's stream consumer: a DynamoDB event in, the records to retry out.
-	"notifier": {event: "DynamoDB", pkg: "github.com/referloop/referloop/pkg/notifier", typ: "Notifier", method: "Handle"},
+	// The table's stream consumer (a DynamoDB batch in, the records to retry out), which also sends
+	// the daily digests on a schedule: Invoke tells the two apart.
+	"notifier": {events: []string{"DynamoDB", "ScheduleV2"}, pkg: "github.com/referloop/referloop/pkg/notifier", typ: "Notifier", method: "Invoke"},
 	// The metric rollup: an EventBridge Scheduler event in (its content unused), one run.
-	"rollup": {event: "ScheduleV2", pkg: "github.com/referloop/referloop/pkg/rollup", typ: "Runner", method: "Run"},
+	"rollup": {events: []string{"ScheduleV2"}, pkg: "github.com/referloop/referloop/pkg/rollup", typ: "Runner", method: "Run"},
 }
 
-// The notifier's entry point has the shape of a DynamoDB stream handler that reports partial batch
-// failures (the events/notifier.*.json cases run through it).
-var _ func(*notifier.Notifier, context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) = (*notifier.Notifier).Handle
+// The notifier's entry point takes any event; a stream batch goes to Handle, the shape of a
+// DynamoDB stream handler that reports partial batch failures (events/notifier.*.json run through
+// both).
+var (
+	_ func(*notifier.Notifier, context.Context, json.RawMessage) (any, error)                               = (*notifier.Notifier).Invoke
+	_ func(*notifier.Notifier, context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) = (*notifier.Notifier).Handle
+)
 
 // The rollup's run needs nothing from the scheduler's event (events/rollup.schedule.json).
 var _ func(*rollup.Runner, context.Context) (rollup.Result, error) = (*rollup.Runner).Run
@@ -192,8 +200,8 @@ func TestEventFunctionsMatchTemplate(t *testing.T) {
 			t.Errorf("%s has no events at all: nothing invokes it", f.LogicalID)
 		}
 		for name, typ := range f.Events {
-			if typ != ef.event {
-				t.Errorf("%s event %s is %s, want %s", f.LogicalID, name, typ, ef.event)
+			if !slices.Contains(ef.events, typ) {
+				t.Errorf("%s event %s is %s, want one of %v", f.LogicalID, name, typ, ef.events)
 			}
 			if typ != "DynamoDB" {
 				continue
@@ -240,7 +248,7 @@ func checkMainStarts(t *testing.T, path string, ef eventFunction) {
 	}
 	const lambdaPkg = "github.com/aws/aws-lambda-go/lambda"
 	if _, ok := local["github.com/referloop/referloop/pkg/lambdahttp"]; ok {
-		t.Errorf("%s imports lambdahttp, the API Gateway adapter, in a %s function", path, ef.event)
+		t.Errorf("%s imports lambdahttp, the API Gateway adapter, in a %v function", path, ef.events)
 	}
 	if local[lambdaPkg] == "" || local[ef.pkg] == "" {
 		t.Errorf("%s does not import %s and %s", path, lambdaPkg, ef.pkg)

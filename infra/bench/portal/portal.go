@@ -235,7 +235,7 @@ func fillRows(r result) []report.Row {
 	s := f.Refer.Ms / 1000
 	row := report.NewRow("the two-minute form: scripted fill of /refer at a human pace", s, f.Floor.Ms/1000, "s", "the same script on a bare HTML form",
 		fmt.Sprintf("%d steps (%d keystrokes at %.0f ms, %.0f ms before each field, click to send) from the form shown to “Referral sent”; the pacing alone is %.1f s. "+
-			"Both fills ran at once in two pages of one browser.", f.Refer.Fields, f.Refer.Keystrokes, f.KeystrokeMs, f.FieldMs, f.Refer.PacingMs/1000)).
+			"Both fills ran at once, each in its own browser.", f.Refer.Fields, f.Refer.Keystrokes, f.KeystrokeMs, f.FieldMs, f.Refer.PacingMs/1000)).
 		WithBudget("≤ 60 s", s <= 60).WithDecimals(1)
 	var steps []string
 	for i, st := range f.Refer.Steps {

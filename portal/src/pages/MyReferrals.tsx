@@ -1,7 +1,10 @@
 // /referrals: the referrals this referrer sent, newest first: where each stands, in plain words, and its dates.
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
 import { formatDate, formatDateTime, initials } from '../format';
 import { referrerStatusText } from '../loop';
-import type { PageProps } from '../types';
+import { referrerScorecardText } from '../metrics';
+import type { PageProps, ReferrerScorecard } from '../types';
 import { StatusBadge, useTitle } from '../ui';
 import { useReferrals } from './useReferrals';
 
@@ -11,6 +14,7 @@ export default function MyReferrals(_: PageProps) {
   return (
     <>
       <h1>My referrals</h1>
+      <Scorecard />
       {error && <p class="notice notice-bad" role="alert">{error}</p>}
       {!items && !error && <p class="loading" aria-live="polite">Loading…</p>}
       {items && items.length === 0 && (
@@ -45,5 +49,24 @@ export default function MyReferrals(_: PageProps) {
         </button>
       )}
     </>
+  );
+}
+
+/** "You sent 12 referrals · 5 seen · usually contacted within 1.2 days" (GET /v1/scorecard); nothing while loading or on failure. */
+function Scorecard() {
+  const [card, setCard] = useState<ReferrerScorecard | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.get<ReferrerScorecard>('/v1/scorecard').then((c) => live && setCard(c), () => {});
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (!card || !card.sent) return null;
+  return (
+    <section class="panel referrer-scorecard" aria-label="Your scorecard">
+      <p class="lead">{referrerScorecardText(card)}</p>
+      <p class="meta">Visits count where the patient agreed to share outcomes with you.</p>
+    </section>
   );
 }
