@@ -39,7 +39,8 @@ system-deps: ## Java 17 for DynamoDB Local, Debian's Chromium for the browser te
 ## ---- run ----
 .PHONY: dev
 dev: node-deps system-deps portal ## run Referloop on http://127.0.0.1:$(PORT) with demo data (kept in .data/)
-	$(GO) run ./infra/cmd/local -port $(PORT)
+	@$(GO) build -o bin/referloop-local ./infra/cmd/local
+	@exec bin/referloop-local -port $(PORT)
 
 PORTAL_SRC := $(shell find portal/src portal/index.html portal/vite.config.ts portal/tsconfig.json portal/public -type f 2>/dev/null)
 portal/dist/index.html: portal/node_modules/.installed $(PORTAL_SRC)

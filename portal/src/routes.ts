@@ -24,6 +24,7 @@ export const routes: Route[] = [
   { path: '/practice/referrals', area: 'staff', load: () => import('./pages/StaffReferrals') },
   { path: '/practice/referrals/:id', area: 'staff', load: () => import('./pages/StaffReferral') },
   { path: '/practice/partners', area: 'staff', load: () => import('./pages/Partners') },
+  { path: '/practice/metrics', area: 'staff', load: () => import('./pages/Metrics') },
   { path: '/practice/settings', area: 'staff', load: () => import('./pages/Settings') },
   { path: '/practice/audit', area: 'staff', load: () => import('./pages/Audit') },
   { path: '/refer', area: 'referrer', load: () => import('./pages/Refer') },
