@@ -169,8 +169,39 @@ func TestCrossTenantAndCrossReferrerReadsAre404(t *testing.T) {
 			t.Errorf("%s lists A's referral", who)
 		}
 	}
-	if r := ownerB.do("POST", "/v1/partners/"+pidA+"/invitations", map[string]string{"email": "x@evil.example"}); r.status != 404 {
-		t.Errorf("staff of B invites to A's partner: %d", r.status)
+	// Every route that takes an id, with an id of practice A, from practice B's staff and referrer.
+	idRoutes := []struct {
+		method, path string
+		body         any
+		headers      []string
+	}{
+		{"GET", "/v1/referrals/" + idA, nil, nil},
+		{"POST", "/v1/referrals/" + idA + "/transitions", map[string]any{"to": "accepted"}, []string{"If-Match", `"1"`}},
+		{"POST", "/v1/referrals/" + idA + "/answers", map[string]any{"answer": "x"}, nil},
+		{"POST", "/v1/partners/" + pidA + "/invitations", map[string]string{"email": "x@evil.example"}, nil},
+		{"PUT", "/v1/partners/" + pidA, map[string]string{"name": "Hijacked", "kind": "pcp"}, nil},
+		{"GET", "/v1/partners/" + pidA + "/scorecard", nil, nil},
+	}
+	for _, rt := range idRoutes {
+		for who, c := range map[string]*client{"staff of B": ownerB, "referrer of B": refB} {
+			r := c.do(rt.method, rt.path, rt.body, rt.headers...)
+			// A route for the other role answers 403 before looking anything up; never 2xx.
+			if r.status != 404 && r.status != 403 {
+				t.Errorf("%s: %s %s → %d %s", who, rt.method, rt.path, r.status, r.raw)
+			}
+			if c == ownerB && strings.HasPrefix(rt.path, "/v1/partners") && r.status != 404 {
+				t.Errorf("%s: %s %s → %d, want 404", who, rt.method, rt.path, r.status)
+			}
+		}
+	}
+	if r := refB.do("POST", "/v1/referrals/"+idA+"/answers", map[string]any{"answer": "x"}); r.status != 404 {
+		t.Errorf("referrer of B answers on A's referral: %d", r.status)
+	}
+	if r := ownerB.do("POST", "/v1/referrals/"+idA+"/transitions", map[string]any{"to": "accepted"}, "If-Match", `"1"`); r.status != 404 {
+		t.Errorf("staff of B moves A's referral: %d", r.status)
+	}
+	if r := ownerA.do("GET", "/v1/referrals/"+idA, nil); r.body["status"] != "received" {
+		t.Errorf("A's referral changed: %s", r.raw)
 	}
 	if e.mailsTo("x@evil.example") != 0 {
 		t.Error("an invitation went out for another tenant's partner")

@@ -14,7 +14,7 @@ export default function MyReferrals(_: PageProps) {
   return (
     <>
       <h1>My referrals</h1>
-      
+      <Scorecard />
       {error && <p class="notice notice-bad" role="alert">{error}</p>}
       {!items && !error && <p class="loading" aria-live="polite">Loading…</p>}
       {items && items.length === 0 && (

@@ -7,6 +7,7 @@ import type { PageProps, Partner, PartnerKind, StatusUpdates } from '../types';
 import { isEmail, validatePartner } from '../validation';
 import type { Errors, PartnerValues } from '../validation';
 import { Field, FieldError, Status, useTitle } from '../ui';
+import { ScorecardDetails } from './PartnerScorecard';
 
 const emptyPartner = (): PartnerValues => ({ name: '', kind: 'pcp', specialty: '', npi: '', contactEmail: '' });
 const byName = (a: Partner, b: Partner) => a.name.localeCompare(b.name);
@@ -59,6 +60,7 @@ function PartnerCard({ partner: p, open, onSaved }: { partner: Partner; open: bo
         {p.contactEmail && <> · {p.contactEmail}</>}
       </p>
       <StatusUpdatesForm partner={p} onSaved={onSaved} />
+      <ScorecardDetails partner={p} />
       <details open={open}>
         <summary>Invite a referrer</summary>
         <InviteForm partner={p} />
