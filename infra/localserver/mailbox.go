@@ -29,6 +29,8 @@ type Mailbox struct {
 	mu    sync.Mutex
 	mails []Mail
 	Out   io.Writer
+	// Troubles lists what the notifier gave up on (shown on the page), if set.
+	Troubles func() []string
 }
 
 var _ notify.Mailer = (*Mailbox)(nil)
@@ -81,7 +83,10 @@ var mailPage = template.Must(template.New("mail").Parse(`<!doctype html>
 article{border:1px solid #d5dbe3;border-radius:8px;padding:1rem;margin:1rem 0}h2{font-size:1rem;margin:0}
 .meta{color:#5b6778;font-size:.85rem}pre{white-space:pre-wrap;font:inherit}</style></head>
 <body><h1>Dev mailbox</h1><p class="meta">Everything the local stack sent, newest first. JSON at <a href="/_dev/mail.json">/_dev/mail.json</a>.</p>
-{{range .}}<article><h2>{{.Subject}}</h2><p class="meta">to {{.To}} · {{.At.Format "15:04:05"}}</p><pre>{{.Text}}</pre>
+{{if .Troubles}}<section style="border:2px solid #b42318;border-radius:8px;padding:1rem"><h2>Not delivered</h2>
+<p class="meta">Stream records the notifier gave up on after its retries (in AWS: the dead-letter queue and its alarm).</p>
+<ul>{{range .Troubles}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
+{{range .Mails}}<article><h2>{{.Subject}}</h2><p class="meta">to {{.To}} · {{.At.Format "15:04:05"}}</p><pre>{{.Text}}</pre>
 {{range .Links}}<p><a href="{{.}}">Open this link</a></p>{{end}}</article>{{else}}<p>No mail yet.</p>{{end}}
 </body></html>`))
 
@@ -96,7 +101,14 @@ func (b *Mailbox) Handler() http.Handler {
 	mux.HandleFunc("GET /_dev/mail", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = mailPage.Execute(w, b.Mails())
+		var troubles []string
+		if b.Troubles != nil {
+			troubles = b.Troubles()
+		}
+		_ = mailPage.Execute(w, struct {
+			Mails    []Mail
+			Troubles []string
+		}{b.Mails(), troubles})
 	})
 	return mux
 }

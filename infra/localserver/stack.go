@@ -103,6 +103,13 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	}
 	st.Feeder = &streamfeed.Feeder{Reader: reader, Handler: st.Notifier.Handle,
 		OnError: func(err error) { st.Deps.Log.Warn("notifier", "error", err.Error()) }}
+	st.Mailbox.Troubles = func() []string {
+		var out []string
+		for _, f := range st.Feeder.Failures() {
+			out = append(out, fmt.Sprintf("stream record %s: failed %d times, last at %s", f.EventID, f.Tries, f.At.Format(time.RFC3339)))
+		}
+		return out
+	}
 	feedCtx, cancel := context.WithCancel(context.Background())
 	st.cancel = cancel
 	go st.Feeder.Run(feedCtx)
