@@ -56,8 +56,11 @@ func (d *Deps) withSession(allow func(role string) bool, h sessionHandler) http.
 }
 
 func who(allow func(string) bool) string {
-	if allow(practice.RoleReferrer) {
+	switch {
+	case allow(practice.RoleReferrer):
 		return "referrers"
+	case !allow(practice.RoleStaff):
+		return "the practice's owner"
 	}
 	return "practice staff"
 }

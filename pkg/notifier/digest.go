@@ -76,19 +76,34 @@ func (n *Notifier) SendDigests(ctx context.Context, day string) (int, error) {
 	return sent, nil
 }
 
-// Invoke is the notifier function's entry point: a stream batch, or the daily digest schedule
-// (any other event, e.g. EventBridge Scheduler's, sends the digest of the day so far).
+// DigestTask is the input of the daily schedule (template.yaml): send yesterday's digests, the
+// whole UTC day, so no change made late in a day is left out.
+const DigestTask = "digest"
+
+// Invoke is the notifier function's entry point: a stream batch, or the daily digest schedule.
 func (n *Notifier) Invoke(ctx context.Context, raw json.RawMessage) (any, error) {
 	var probe struct {
 		Records []json.RawMessage `json:"Records"`
+		Task    string            `json:"task"`
+		Day     string            `json:"day"`
 	}
-	if err := json.Unmarshal(raw, &probe); err == nil && len(probe.Records) > 0 {
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, fmt.Errorf("notifier: unreadable event: %w", err)
+	}
+	switch {
+	case len(probe.Records) > 0:
 		var ev events.DynamoDBEvent
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, err
 		}
 		return n.Handle(ctx, ev)
+	case probe.Task == DigestTask:
+		day := probe.Day
+		if day == "" {
+			day = n.now().AddDate(0, 0, -1).Format(time.DateOnly)
+		}
+		sent, err := n.SendDigests(ctx, day)
+		return map[string]int{"digests": sent}, err
 	}
-	sent, err := n.SendDigests(ctx, n.now().Format(time.DateOnly))
-	return map[string]int{"digests": sent}, err
+	return nil, fmt.Errorf("notifier: not a stream batch nor a digest task")
 }

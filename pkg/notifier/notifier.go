@@ -100,7 +100,7 @@ func (n *Notifier) record(ctx context.Context, rec events.DynamoDBEventRecord, c
 		return fmt.Errorf("%w: %v", errPoison, err)
 	}
 	now, err := store.DecodeReferral(item)
-	if err != nil || now.TenantID == "" || now.ULID == "" {
+	if err != nil || now.TenantID == "" || now.ULID == "" || now.CreatedAt.IsZero() || now.UpdatedAt.IsZero() || now.ContactBy.IsZero() {
 		return fmt.Errorf("%w: not a referral", errPoison)
 	}
 	var before *referral.Referral
@@ -140,7 +140,8 @@ func (n *Notifier) record(ctx context.Context, rec events.DynamoDBEventRecord, c
 		return failed
 	}
 	if len(kinds) > 0 {
-		return n.Store.Audit(ctx, store.AuditRecord{At: n.now(), TenantID: now.TenantID, Actor: "notifier", Role: "system",
+		// Dated by the write it reacts to, keyed by the stream record: a redelivery rewrites the same item.
+		return n.Store.Audit(ctx, store.AuditRecord{At: now.UpdatedAt, TenantID: now.TenantID, Actor: "notifier", Role: "system",
 			Action: "notify:" + strings.Join(kinds, "+"), Referral: now.ID}, rec.EventID+"#notify")
 	}
 	return nil
@@ -242,7 +243,9 @@ func (l *lookups) partner(ctx context.Context, tid, pid string) (partner.Partner
 // plan decides who hears what about one write.
 func (n *Notifier) plan(ctx context.Context, before *referral.Referral, r referral.Referral, c *lookups) ([]message, error) {
 	p, err := c.practice(ctx, r.TenantID)
-	if err != nil {
+	if store.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: no practice %s", errPoison, r.TenantID)
+	} else if err != nil {
 		return nil, err
 	}
 	ref := r.Ref()

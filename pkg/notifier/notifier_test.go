@@ -269,7 +269,10 @@ func TestDailyDigest(t *testing.T) {
 			t.Fatal("a digest partner got an update email right away")
 		}
 	}
-	out, err := f.n.Invoke(ctx, []byte(`{"source":"aws.scheduler"}`))
+	if _, err := f.n.Invoke(ctx, []byte(`{"source":"aws.scheduler"}`)); err == nil {
+		t.Fatal("an unknown event was taken for a digest run")
+	}
+	out, err := f.n.Invoke(ctx, []byte(`{"task":"digest","day":"`+time.Now().UTC().Format(time.DateOnly)+`"}`))
 	if err != nil || out.(map[string]int)["digests"] != 1 {
 		t.Fatalf("digest run: %v %v", out, err)
 	}
@@ -282,7 +285,7 @@ func TestDailyDigest(t *testing.T) {
 	if strings.Count(digest, "is now accepted") != 2 {
 		t.Fatalf("digest %q", digest)
 	}
-	if out, _ := f.n.Invoke(ctx, []byte(`{}`)); out.(map[string]int)["digests"] != 0 {
+	if out, _ := f.n.Invoke(ctx, []byte(`{"task":"digest","day":"`+time.Now().UTC().Format(time.DateOnly)+`"}`)); out.(map[string]int)["digests"] != 0 {
 		t.Fatal("a digest went out twice")
 	}
 }

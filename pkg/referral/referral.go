@@ -249,7 +249,7 @@ func New(tenantID string, partner PartnerRef, referrerID string, referrer Person
 
 // Present fills the derived fields the API shows: FHIR status, allowed moves, overdue.
 func (r Referral) Present(now time.Time) Referral {
-	r.LastActor = nil
+	r.LastActor, r.HeldFrom = nil, "" // internal
 	r.FHIRStatus = FHIR[r.Status]
 	r.Reference = r.Ref()
 	r.AllowedMoves = r.Allowed()

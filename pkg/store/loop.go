@@ -50,10 +50,11 @@ func (s *Store) RateReferral(ctx context.Context, tid, id string, rating referra
 		return err
 	}
 	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(referralPK(tid, pid), referralSK(rid, ulid)),
-		UpdateExpression:          cond("SET #r = :r, #a = :a"),
-		ConditionExpression:       cond("attribute_exists(PK) AND #st = :closed"),
-		ExpressionAttributeNames:  map[string]string{"#r": "rating", "#st": "status", "#a": "lastActor"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":r": rv, ":closed": str(referral.Closed), ":a": av}})
+		UpdateExpression:         cond("SET #r = :r, #a = :a, #u = :u"),
+		ConditionExpression:      cond("attribute_exists(PK) AND #st = :closed"),
+		ExpressionAttributeNames: map[string]string{"#r": "rating", "#st": "status", "#a": "lastActor", "#u": "updatedAt"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": rv, ":closed": str(referral.Closed), ":a": av,
+			":u": str(rating.At.UTC().Format(time.RFC3339Nano))}})
 	if isConditionFailed(err) {
 		return ErrNotFound
 	}

@@ -36,6 +36,8 @@ type vital struct {
 	FCP       *float64 `json:"FCP"`
 	TTFB      *float64 `json:"TTFB"`
 	FormReady *float64 `json:"formReady"`
+	LCPTarget string   `json:"lcpTarget"`
+	CLSTarget string   `json:"clsTarget"`
 }
 
 type fillResult struct {
@@ -213,6 +215,29 @@ func vitalRows(r result) []report.Row {
 			WithBudget("≤ 2500 ms (web.dev “good”, a reference)", report.Median(pick(v.Refer, lcp)) <= 2500).WithDecimals(0),
 		report.NewRow("CLS of the referral form", report.Median(pick(v.Refer, cls)), report.Median(pick(v.Floor, cls)), "", "the static page", how).
 			WithBudget("≤ 0.1 (web.dev “good”, a reference)", report.Median(pick(v.Refer, cls)) <= 0.1).WithDecimals(3),
+	}
+	targets := func(vs []vital, f func(vital) string) string {
+		n := map[string]int{}
+		var order []string
+		for _, x := range vs {
+			if t := f(x); t != "" {
+				if n[t] == 0 {
+					order = append(order, t)
+				}
+				n[t]++
+			}
+		}
+		var out []string
+		for _, t := range order {
+			out = append(out, fmt.Sprintf("`%s` (%d×)", t, n[t]))
+		}
+		return strings.Join(out, ", ")
+	}
+	if t := targets(v.Refer, func(x vital) string { return x.LCPTarget }); t != "" {
+		rows[0] = rows[0].WithNote("The LCP element: " + t + ".")
+	}
+	if t := targets(v.Refer, func(x vital) string { return x.CLSTarget }); t != "" {
+		rows[1] = rows[1].WithNote("The largest shift: " + t + ".")
 	}
 	if rs := pick(v.Refer, ready); len(rs) > 0 {
 		rows = append(rows, report.NewRow("form ready (send button shown), loopback", report.Median(rs), report.Median(pick(v.Floor, lcp)), "ms", "the static page's LCP",

@@ -18,7 +18,8 @@ const LOADS = Number(process.env.LOADS ?? 5);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const require = createRequire(join(PORTAL, 'package.json'));
 const { chromium } = require('playwright-core');
-const webVitals = readFileSync(join(dirname(require.resolve('web-vitals')), 'web-vitals.iife.js'), 'utf8');
+// The attribution build: the same metrics, plus which element was the LCP and which shifted most.
+const webVitals = readFileSync(join(dirname(require.resolve('web-vitals')), 'web-vitals.attribution.iife.js'), 'utf8');
 
 // The human pace of the scripted fill.
 const KEYSTROKE_MS = 280;
@@ -70,7 +71,11 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 // Collects web-vitals with every change, and when the submit button first appears.
 const COLLECT = `${webVitals}
 window.__vitals = {};
-const keep = (m) => { window.__vitals[m.name] = m.value; };
+const keep = (m) => {
+  window.__vitals[m.name] = m.value;
+  if (m.name === 'LCP') window.__vitals.lcpTarget = m.attribution?.target ?? null;
+  if (m.name === 'CLS') window.__vitals.clsTarget = m.attribution?.largestShiftTarget ?? null;
+};
 webVitals.onLCP(keep, { reportAllChanges: true });
 webVitals.onCLS(keep, { reportAllChanges: true });
 webVitals.onFCP(keep);

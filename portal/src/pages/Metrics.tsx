@@ -1,7 +1,7 @@
 // /practice/metrics: the practice's numbers at a glance — GET /v1/metrics by source (the totals and
 // the per-source table), by kind, and by week or month (the trend). Numbers come from the rollup
 // (asOf) and belong to the UTC day each referral was received.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import {
   asOfText, checkRange, csvName, declineBars, fmtCount, fmtHours, fmtPercent, fmtSeconds, funnel, kindRows,
@@ -9,7 +9,6 @@ import {
   sourcesCsv, trendCsv, trendGroupBy, trendPoints,
 } from '../metrics';
 import type { Column, RangePreset, SortDir, SortKey, SourceRow, TrendPoint } from '../metrics';
-import { navigate } from '../router';
 import type { MetricsView, PageProps, Summary } from '../types';
 import { Status, useTitle } from '../ui';
 import { HBars, TrendChart } from './charts';
@@ -126,15 +125,19 @@ function RangePicker({ preset, from, to }: { preset: RangePreset; from: string; 
     setErrors({});
   }, [from, to]);
 
-  const submit = (e: Event) => {
-    e.preventDefault();
+  const show = useRef<HTMLAnchorElement>(null);
+  // "Show" is a link to the chosen period (the router follows it); Enter in a date field follows it too.
+  const check = (e: Event) => {
     const errs = checkRange(f, t);
     setErrors(errs);
     if (errs.from || errs.to) {
+      e.preventDefault();
       document.getElementById(errs.from ? 'range-from' : 'range-to')?.focus();
-      return;
     }
-    navigate(hrefFor('custom', f, t));
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    show.current?.click();
   };
 
   return (
@@ -162,7 +165,7 @@ function RangePicker({ preset, from, to }: { preset: RangePreset; from: string; 
             <input id="range-to" type="date" value={t} min={f || undefined} onInput={(e) => setT(e.currentTarget.value)}
               aria-invalid={errors.to ? 'true' : undefined} aria-describedby={errors.to ? 'range-to-error' : undefined} />
           </div>
-          <button type="submit" class="secondary">Show</button>
+          <a class="button secondary" href={hrefFor('custom', f, t)} ref={show} onClick={check}>Show</a>
         </form>
       )}
     </>
