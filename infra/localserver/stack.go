@@ -52,6 +52,7 @@ type Stack struct {
 	Rollup   *rollup.Runner
 	Handler  http.Handler
 	cancel   context.CancelFunc
+	endpoint string
 }
 
 // Start brings up DynamoDB Local (with the template's table) and builds the server's handler.
@@ -74,6 +75,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		}
 		endpoint = st.DynamoDB.Endpoint
 	}
+	st.endpoint = endpoint
 	db := dynamodblocal.Client(endpoint)
 	if err := dynamodblocal.EnsureTable(ctx, db, t, TableName); err != nil {
 		st.Close()
@@ -101,7 +103,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		st.Close()
 		return nil, fmt.Errorf("stream: %w", err)
 	}
-	st.Feeder = &streamfeed.Feeder{Reader: reader, Handler: st.Notifier.Handle,
+	st.Feeder = &streamfeed.Feeder{Reader: reader, Handler: st.Notifier.Handle, Interval: 250 * time.Millisecond,
 		OnError: func(err error) { st.Deps.Log.Warn("notifier", "error", err.Error()) }}
 	st.Mailbox.Troubles = func() []string {
 		var out []string
@@ -173,6 +175,9 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 	st.Handler = mux
 	return st, nil
 }
+
+// DynamoDBEndpoint is the DynamoDB Local the stack uses.
+func (s *Stack) DynamoDBEndpoint() string { return s.endpoint }
 
 // Close stops DynamoDB Local if the stack started it.
 func (s *Stack) Close() {
