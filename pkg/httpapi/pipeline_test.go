@@ -245,4 +245,12 @@ func TestPatientLookup(t *testing.T) {
 	if x := e.client().do("POST", "/v1/status-lookups", map[string]string{"code": "", "dateOfBirth": "soon"}); x.status != 422 || fmt.Sprint(x.fields()) != "[code dateOfBirth]" {
 		t.Fatalf("bad input: %d %s", x.status, x.raw)
 	}
+	// 8 lookups so far from this address; the 11th within the window is refused, even a right one.
+	var last resp
+	for i := 0; i < 3; i++ {
+		last = e.client().do("POST", "/v1/status-lookups", map[string]string{"code": code, "dateOfBirth": "1980-04-02"})
+	}
+	if last.status != 429 || last.header.Get("Retry-After") == "" {
+		t.Fatalf("11th lookup from one address: %d %s", last.status, last.raw)
+	}
 }

@@ -152,6 +152,13 @@ export function trendPoints(groups: MetricsGroup[], from: string, to: string, by
   });
 }
 
+/** The last 12 months to now's (a scorecard's), oldest first, zero where there is no bucket. */
+export function lastMonths(months: Pick<MetricsGroup, 'key' | 'received'>[], now: Date = new Date()): { key: string; label: string; received: number }[] {
+  const from = utcDay(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)));
+  const byKey = new Map(months.map((m) => [m.key, m.received]));
+  return periodKeys(from, utcDay(now), 'month').map((key) => ({ key, label: periodLabel(key), received: byKey.get(key) ?? 0 }));
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** "2026-W47" → "Nov 16" (its Monday); "2026-11" → "Nov 2026"; anything else as it is. */

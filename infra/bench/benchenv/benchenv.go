@@ -413,3 +413,30 @@ func (e *Env) SignInToken(ctx context.Context) (string, error) {
 		ExpiresAt: now.Add(auth.LinkTTL)})
 	return token, err
 }
+
+// StoredULIDs counts the referrals one referrer sent, by ULID (a paginated consistent query of
+// their keys).
+func (e *Env) StoredULIDs(ctx context.Context, r partner.Referrer) (map[string]int, error) {
+	prefix := "R#" + r.ID + "#"
+	in := &dynamodb.QueryInput{TableName: aws.String(e.Table), ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("SK"),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: "T#" + e.Demo.TenantID + "#P#" + r.PartnerID},
+			":p":  &types.AttributeValueMemberS{Value: prefix}}}
+	out := map[string]int{}
+	for {
+		page, err := e.DB.Query(ctx, in)
+		if err != nil {
+			return out, err
+		}
+		for _, it := range page.Items {
+			if sk, ok := it["SK"].(*types.AttributeValueMemberS); ok {
+				out[strings.TrimPrefix(sk.Value, prefix)]++
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+}

@@ -10,7 +10,7 @@ import {
 } from '../metrics';
 import type { Column, RangePreset, SortDir, SortKey, SourceRow, TrendPoint } from '../metrics';
 import type { MetricsView, PageProps, Summary } from '../types';
-import { Status, useTitle } from '../ui';
+import { useTitle } from '../ui';
 import { HBars, TrendChart } from './charts';
 import './metrics.css';
 
@@ -79,7 +79,7 @@ export default function Metrics({ query }: PageProps) {
     <div class="metrics-page">
       <div class="metrics-head">
         <h1>Metrics</h1>
-        {view && <p class="as-of">{capitalize(asOfText(view.asOf))}</p>}
+        {view && !noNumbersYet(view) && <p class="as-of">{capitalize(asOfText(view.asOf))}</p>}
       </div>
       <RangePicker preset={range.preset} from={range.from} to={range.to} />
       {view && (
@@ -108,7 +108,7 @@ export default function Metrics({ query }: PageProps) {
           )}
         </div>
       )}
-      <Status>{announce}</Status>
+      <p role="status" class="visually-hidden">{announce}</p>
     </div>
   );
 }
@@ -139,6 +139,10 @@ function RangePicker({ preset, from, to }: { preset: RangePreset; from: string; 
     e.preventDefault();
     show.current?.click();
   };
+  // Two date fields and no submit button: Enter would not submit the form by itself.
+  const enter = (e: KeyboardEvent) => {
+    if (e.key === 'Enter') submit(e);
+  };
 
   return (
     <>
@@ -156,13 +160,13 @@ function RangePicker({ preset, from, to }: { preset: RangePreset; from: string; 
           <div class={`field${errors.from ? ' field-error' : ''}`}>
             <label for="range-from">From</label>
             {errors.from && <p id="range-from-error" class="error-text">{errors.from}</p>}
-            <input id="range-from" type="date" value={f} max={t || undefined} onInput={(e) => setF(e.currentTarget.value)}
+            <input id="range-from" type="date" value={f} max={t || undefined} onInput={(e) => setF(e.currentTarget.value)} onKeyDown={enter}
               aria-invalid={errors.from ? 'true' : undefined} aria-describedby={errors.from ? 'range-from-error' : undefined} />
           </div>
           <div class={`field${errors.to ? ' field-error' : ''}`}>
             <label for="range-to">To</label>
             {errors.to && <p id="range-to-error" class="error-text">{errors.to}</p>}
-            <input id="range-to" type="date" value={t} min={f || undefined} onInput={(e) => setT(e.currentTarget.value)}
+            <input id="range-to" type="date" value={t} min={f || undefined} onInput={(e) => setT(e.currentTarget.value)} onKeyDown={enter}
               aria-invalid={errors.to ? 'true' : undefined} aria-describedby={errors.to ? 'range-to-error' : undefined} />
           </div>
           <a class="button secondary" href={hrefFor('custom', f, t)} ref={show} onClick={check}>Show</a>

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
 import { formatDate } from '../format';
-import { fmtCount, fmtHours, fmtPercent, hasLastReferral, healthText, periodKeys, periodLabel, utcDay } from '../metrics';
+import { fmtCount, fmtHours, fmtPercent, hasLastReferral, healthText, lastMonths } from '../metrics';
 import type { Partner, PartnerScorecard } from '../types';
 import { Sparkbars } from './charts';
 
@@ -37,22 +37,23 @@ export function ScorecardDetails({ partner }: { partner: Partner }) {
   );
 }
 
-/** The last 12 months, oldest first, with zeros where there is no bucket. */
-export function monthSeries(card: Pick<PartnerScorecard, 'months'>, now: Date = new Date()): { key: string; label: string; received: number }[] {
-  const to = utcDay(now);
-  const from = utcDay(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)));
-  const byKey = new Map(card.months.map((m) => [m.key, m.received]));
-  return periodKeys(from, to, 'month').map((key) => ({ key, label: periodLabel(key), received: byKey.get(key) ?? 0 }));
-}
-
 function ScorecardBody({ card }: { card: PartnerScorecard }) {
-  const months = monthSeries(card);
+  const months = lastMonths(card.months);
   const h = card.health;
+  const contact = card.hoursToContact.median;
+  if (!card.received) {
+    return (
+      <div class="scorecard-body">
+        <p class={h.dormant ? 'scorecard-health quiet' : 'scorecard-health'}>No referrals in the last 12 months.</p>
+        <p class="meta">A partner since {formatDate(card.partner.createdAt)}.</p>
+      </div>
+    );
+  }
   return (
     <div class="scorecard-body">
       <p class="scorecard-line">
-        <strong>Last 12 months:</strong> {fmtCount(card.received)} received · {fmtCount(card.seen)} seen · show rate {fmtPercent(card.showRate)} ·
-        median {fmtHours(card.hoursToContact.median)} to first contact
+        <strong>Last 12 months:</strong> {fmtCount(card.received)} received · {fmtCount(card.seen)} seen · show rate {fmtPercent(card.showRate)} ·{' '}
+        {contact == null ? 'no patient contacted yet' : <>median {fmtHours(contact)} to first contact</>}
       </p>
       <p class={h.dormant ? 'scorecard-health quiet' : 'scorecard-health'}>
         {capitalize(healthText(h))}
@@ -61,8 +62,7 @@ function ScorecardBody({ card }: { card: PartnerScorecard }) {
       <div class="scorecard-months">
         <Sparkbars values={months.map((m) => m.received)} labels={months.map((m) => m.label)} />
         <p class="meta">
-          Referrals per month, {months[0]?.label} to {months[months.length - 1]?.label}:{' '}
-          {months.map((m) => m.received).join(', ')}
+          Referrals per month, {months[0]?.label} to {months[months.length - 1]?.label}: {months.map((m) => m.received).join(', ')}
         </p>
       </div>
     </div>

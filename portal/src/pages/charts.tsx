@@ -1,6 +1,7 @@
 // Small hand-written charts for the metrics pages: horizontal bars (HTML, real text), a grouped bar
 // chart over time and month sparkbars (SVG). No chart library: a dozen to three dozen points with
 // two series do not need one, and the numbers are always also given as text or a table.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { fmtCount, fmtPercent, labelEvery, niceTicks } from '../metrics';
 import type { Bar, TrendPoint } from '../metrics';
 import './charts.css';
@@ -26,12 +27,29 @@ export function HBars({ bars, label, tone = 'accent', max }: { bars: Bar[]; labe
   );
 }
 
-const W = 640;
 const H = 220;
 const PAD = { top: 12, right: 8, bottom: 28, left: 36 };
 
+/** The width of an element, kept up to date (so that the chart's text keeps its size on a phone). */
+function useWidth(fallback: number) {
+  const ref = useRef<HTMLElement>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => el.clientWidth > 0 && setWidth(Math.round(el.clientWidth));
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, width] as const;
+}
+
 /** Received and seen per period as grouped bars, with a y axis of round numbers. */
 export function TrendChart({ points, title, periodWord }: { points: TrendPoint[]; title: string; periodWord: string }) {
+  const [ref, W] = useWidth(640);
   const ticks = niceTicks(Math.max(0, ...points.map((p) => p.received)));
   const top = ticks[ticks.length - 1];
   const innerW = W - PAD.left - PAD.right;
@@ -39,11 +57,11 @@ export function TrendChart({ points, title, periodWord }: { points: TrendPoint[]
   const slot = innerW / Math.max(1, points.length);
   const barW = Math.max(2, Math.min(22, slot * 0.36));
   const y = (v: number) => PAD.top + innerH - (v / top) * innerH;
-  const every = labelEvery(points.length, 9);
+  const every = labelEvery(points.length, Math.max(2, Math.floor(innerW / 64)));
   const total = points.reduce((a, p) => a + p.received, 0);
   const seen = points.reduce((a, p) => a + p.seen, 0);
   return (
-    <figure class="trend">
+    <figure class="trend" ref={ref}>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${title}: ${fmtCount(total)} received and ${fmtCount(seen)} seen over ${points.length} ${periodWord}s. The table below has each ${periodWord}.`}>
         {ticks.map((t) => (
           <g key={t} class="tick">

@@ -39,7 +39,7 @@ func main() {
 	part := os.Args[1]
 	fs := flag.NewFlagSet(part, flag.ExitOnError)
 	rounds := fs.Int("rounds", 50, "coldstart: launches of each bootstrap")
-	fixed := fs.Int("rate", 50, "load: the fixed rate, requests per second of each kind")
+	fixed := fs.Int("rate", 10, "load: the fixed rate, requests per second of each kind")
 	fixedFor := fs.Duration("for", 30*time.Second, "load: how long the fixed-rate run lasts")
 	_ = fs.Parse(os.Args[2:])
 
