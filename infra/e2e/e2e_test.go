@@ -12,11 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
 	"github.com/referloop/referloop/infra/dynamotest"
 	"github.com/referloop/referloop/infra/localserver"
+	"github.com/referloop/referloop/infra/seed"
 )
 
 func TestPortalEndToEnd(t *testing.T) {
@@ -39,6 +41,10 @@ func TestPortalEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// The demo practice, as make dev has it: the metrics e2e reads it (and only reads it).
+	if _, _, err := seed.Run(ctx, st.Store, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
 	srv := &http.Server{Handler: st.Handler}
 	go srv.Serve(ln)
 	defer srv.Close()
@@ -52,6 +58,10 @@ func TestPortalEndToEnd(t *testing.T) {
 	t.Logf("node --test e2e/ against %s:\n%s", origin, out)
 	if err != nil {
 		t.Fatalf("portal end-to-end tests failed: %v", err)
+	}
+	// A skipped browser test is not a passing one.
+	if m := regexp.MustCompile(`(?m)^(?:#|ℹ) skipped (\d+)`).FindSubmatch(out); m == nil || string(m[1]) != "0" {
+		t.Fatalf("portal end-to-end tests skipped some tests (or printed no summary)")
 	}
 }
 

@@ -147,7 +147,7 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 		sort.SliceStable(view.Groups, func(i, j int) bool { return view.Groups[i].Received > view.Groups[j].Received })
 	}
 	var reuse []store.StoredBucket
-	if gran == "month" && lo <= metrics.Month(now.AddDate(0, -12, 0)) && hi >= metrics.Month(now) {
+	if gran == "month" && lo <= metrics.Month(now.AddDate(0, -11, 0)) && hi >= metrics.Month(now) {
 		reuse = buckets // the same months the health check reads: no second Query
 	}
 	if view.Sources, err = d.sourceHealth(ctx, c.Tenant, partners, now, reuse); err != nil {
@@ -160,9 +160,10 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 	writeJSON(w, http.StatusOK, view)
 }
 
-// sourceHealth judges each partner's rhythm from the last 13 months of month buckets.
+// sourceHealth judges each partner's rhythm from the month buckets of the last 12 months (this
+// month and the eleven before it), the same window as a partner's scorecard.
 func (d *Deps) sourceHealth(ctx context.Context, tid string, partners []partner.Partner, now time.Time, months []store.StoredBucket) ([]SourceHealth, error) {
-	lo, hi := metrics.Month(now.AddDate(0, -12, 0)), metrics.Month(now)
+	lo, hi := metrics.Month(now.AddDate(0, -11, 0)), metrics.Month(now)
 	if months == nil {
 		var err error
 		if months, err = d.Store.Buckets(ctx, tid, "month", lo, hi, false); err != nil {

@@ -123,8 +123,8 @@ func MedianInterval(at []int64) (time.Duration, bool) {
 // Dormancy says whether a source has gone quiet by its own rhythm: no referral in more than twice
 // its median interval (and at least 30 days); or, with fewer than three referrals, none in 60 days.
 type Dormancy struct {
-	Dormant       bool      `json:"dormant"`
-	Last          time.Time `json:"lastReferral"`
+	Dormant       bool       `json:"dormant"`
+	Last          *time.Time `json:"lastReferral"` // null: none in the window
 	DaysSinceLast float64   `json:"daysSinceLast"`
 	ThresholdDays float64   `json:"thresholdDays"`
 	Referrals     int       `json:"referrals"`
@@ -141,8 +141,9 @@ func Dormant(at []int64, now time.Time) (Dormancy, bool) {
 			last = t
 		}
 	}
-	d := Dormancy{Last: time.Unix(last, 0).UTC(), Referrals: len(at)}
-	since := now.Sub(d.Last)
+	lastAt := time.Unix(last, 0).UTC()
+	d := Dormancy{Last: &lastAt, Referrals: len(at)}
+	since := now.Sub(lastAt)
 	d.DaysSinceLast = round(since.Hours() / 24)
 	threshold := 60 * 24 * time.Hour
 	if len(at) >= 3 {
