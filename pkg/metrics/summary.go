@@ -125,9 +125,9 @@ func MedianInterval(at []int64) (time.Duration, bool) {
 type Dormancy struct {
 	Dormant       bool       `json:"dormant"`
 	Last          *time.Time `json:"lastReferral"` // null: none in the window
-	DaysSinceLast float64   `json:"daysSinceLast"`
-	ThresholdDays float64   `json:"thresholdDays"`
-	Referrals     int       `json:"referrals"`
+	DaysSinceLast float64    `json:"daysSinceLast"`
+	ThresholdDays float64    `json:"thresholdDays"`
+	Referrals     int        `json:"referrals"`
 }
 
 // Dormant judges a source from the times of its referrals, at now.
