@@ -33,8 +33,13 @@ portal/node_modules/.installed: portal/package-lock.json
 
 .PHONY: system-deps
 system-deps: ## Java 17 for DynamoDB Local, Debian's Chromium for the browser tests
-	@command -v java >/dev/null || $(APT) openjdk-17-jre-headless
-	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q || true; $(APT) chromium; }
+	@missing=""; command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing from Debian:$$missing"; \
+	    $(SUDO) apt-get update -q || true; \
+	    $(APT) $$missing; \
+	  fi
 
 ## ---- run ----
 .PHONY: dev
