@@ -105,6 +105,20 @@ var Operations = []Operation{
 		Budget: &Budget{"≤ 0.5 RCU", func(u meter.Units) bool { return u.Read <= 0.5 }},
 	},
 	{
+		Name: "queue counts (GET /v1/queue)",
+		Prepare: func(_ context.Context, w *World) (benchenv.Request, error) {
+			return benchenv.Request{Method: "GET", Path: "/v1/queue", Session: &w.Owner}, nil
+		},
+		Want: http.StatusOK,
+		Floor: func(_ []meter.Call, w *World) (meter.Units, string) {
+			size, items, err := w.QueueSize(context.Background())
+			if err != nil {
+				return meter.Units{}, "the queue could not be read: " + err.Error()
+			}
+			return meter.Units{Read: 0.5 * kb(size, 4096)}, fmt.Sprintf("the practice's %d queue entries (%d B in GSI1) read once, in one query", items, size)
+		},
+	},
+	{
 		Name: "profile read (GET /v1/practice)",
 		Prepare: func(_ context.Context, w *World) (benchenv.Request, error) {
 			return benchenv.Request{Method: "GET", Path: "/v1/practice", Session: &w.Owner}, nil

@@ -19,17 +19,19 @@ import (
 // Runtime is a fake Lambda Runtime API on loopback: enough of it (next, response, error, init
 // error) for aws-lambda-go to run one process at a time.
 type Runtime struct {
-	Addr string // host:port, for AWS_LAMBDA_RUNTIME_API
+	Addr string // host:port; AWS_LAMBDA_RUNTIME_API is host:port/<launch>
 
 	ln  net.Listener
 	srv *http.Server
 
-	mu  sync.Mutex
-	cur *session
+	mu       sync.Mutex
+	cur      *session
+	launches int
 }
 
 // session is what one launched process is handed and what it does.
 type session struct {
+	id     string
 	events [][]byte
 	served int
 	nexts  chan time.Time // when each GET /next arrived
@@ -52,10 +54,12 @@ func NewRuntime() (*Runtime, error) {
 	}
 	rt := &Runtime{Addr: ln.Addr().String(), ln: ln}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2018-06-01/runtime/invocation/next", rt.next)
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, r *http.Request) { rt.post(w, r, false, false) })
-	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", func(w http.ResponseWriter, r *http.Request) { rt.post(w, r, true, false) })
-	mux.HandleFunc("POST /2018-06-01/runtime/init/error", func(w http.ResponseWriter, r *http.Request) { rt.post(w, r, true, true) })
+	// Each launch gets its own path prefix (AWS_LAMBDA_RUNTIME_API=127.0.0.1:port/<launch>), so a
+	// request a killed process left in its socket can never be taken for the next process's.
+	mux.HandleFunc("GET /{launch}/2018-06-01/runtime/invocation/next", rt.next)
+	mux.HandleFunc("POST /{launch}/2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, r *http.Request) { rt.post(w, r, false, false) })
+	mux.HandleFunc("POST /{launch}/2018-06-01/runtime/invocation/{id}/error", func(w http.ResponseWriter, r *http.Request) { rt.post(w, r, true, false) })
+	mux.HandleFunc("POST /{launch}/2018-06-01/runtime/init/error", func(w http.ResponseWriter, r *http.Request) { rt.post(w, r, true, true) })
 	rt.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = rt.srv.Serve(ln) }()
 	return rt, nil
@@ -64,17 +68,26 @@ func NewRuntime() (*Runtime, error) {
 // Close stops the runtime API.
 func (rt *Runtime) Close() { _ = rt.srv.Close() }
 
-func (rt *Runtime) current() *session {
+// current is the session of the launch r belongs to, or nil for a stale one.
+func (rt *Runtime) current(r *http.Request) *session {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	if rt.cur == nil || rt.cur.id != r.PathValue("launch") {
+		return nil
+	}
 	return rt.cur
 }
 
+var debug = os.Getenv("BENCH_DEBUG") != ""
+
 func (rt *Runtime) next(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
-	s := rt.current()
+	if debug {
+		fmt.Fprintf(os.Stderr, "%s next from %s\n", at.Format("15:04:05.000"), r.RemoteAddr)
+	}
+	s := rt.current(r)
 	if s == nil {
-		http.Error(w, "no launch", http.StatusInternalServerError)
+		http.Error(w, "not the current launch", http.StatusGone)
 		return
 	}
 	select {
@@ -110,7 +123,10 @@ func (rt *Runtime) next(w http.ResponseWriter, r *http.Request) {
 func (rt *Runtime) post(w http.ResponseWriter, r *http.Request, isError, isInit bool) {
 	at := time.Now()
 	body, _ := io.ReadAll(r.Body)
-	if s := rt.current(); s != nil {
+	if debug {
+		fmt.Fprintf(os.Stderr, "%s post %s from %s (%d bytes)\n", at.Format("15:04:05.000"), r.URL.Path, r.RemoteAddr, len(body))
+	}
+	if s := rt.current(r); s != nil {
 		select {
 		case s.posts <- post{at: at, body: body, error: isError, init: isInit}:
 		default:
@@ -142,6 +158,8 @@ type Invocation struct {
 func (rt *Runtime) Start(ctx context.Context, bin string, env []string, events [][]byte, timeout time.Duration) (l Launch, err error) {
 	s := &session{events: events, nexts: make(chan time.Time, len(events)+2), posts: make(chan post, len(events)+2), done: make(chan struct{})}
 	rt.mu.Lock()
+	rt.launches++
+	s.id = "L" + strconv.Itoa(rt.launches)
 	rt.cur = s
 	rt.mu.Unlock()
 	defer func() {
@@ -153,7 +171,7 @@ func (rt *Runtime) Start(ctx context.Context, bin string, env []string, events [
 
 	var out bytes.Buffer
 	cmd := exec.Command(bin)
-	cmd.Env = append([]string{"AWS_LAMBDA_RUNTIME_API=" + rt.Addr}, env...)
+	cmd.Env = append([]string{"AWS_LAMBDA_RUNTIME_API=" + rt.Addr + "/" + s.id}, env...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	exited := make(chan error, 1)
