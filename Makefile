@@ -107,7 +107,7 @@ clean: ## remove build output and local data
 # `make bench` runs every part below, then writes docs/benchmarks.md; `make bench-<part>` runs one
 # part and rewrites only its rows. Every figure stands beside a floor measured in the same run.
 # Budgets are reported, not enforced: it exits non-zero only when a part could not run.
-BENCH_PARTS := coldstart capacity overhead load portal
+BENCH_PARTS := coldstart capacity overhead load portal loop rollup
 BENCHSTAT   := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 .PHONY: bench bench-report $(addprefix bench-,$(BENCH_PARTS))
@@ -138,6 +138,12 @@ bench-load: node-deps system-deps bin/with bin/bench/bench ## vegeta on 127.0.0.
 
 bench-portal: node-deps system-deps portal bin/with bin/bench/bench ## gzipped JS/CSS per route; LCP, CLS and a human-pace fill of /refer
 	bin/with -- bin/bench/bench portal
+
+bench-loop: node-deps system-deps bin/bench/bench ## the notifier's delay from a status change to the email, vs the stream's own
+	bin/bench/bench loop
+
+bench-rollup: node-deps system-deps bin/bench/bench ## 100,000 referrals: full rebuild vs incremental after 1% changed; metrics API latency
+	bin/bench/bench rollup
 
 bench-report: bin/bench/bench ## docs/benchmarks.md from the parts already run (bin/bench/*.json)
 	bin/bench/bench report

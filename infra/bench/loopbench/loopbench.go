@@ -100,7 +100,7 @@ func waitMail(st *localserver.Stack, to, about string, since time.Time) (time.Du
 
 // Run measures.
 func Run(ctx context.Context, o Options) (report.Part, error) {
-	var part report.Part
+	part := report.Part{Name: "loop", Title: "6. The closed loop: notification delay", Machine: report.Machine()}
 	if o.Rounds == 0 {
 		o.Rounds = 20
 	}

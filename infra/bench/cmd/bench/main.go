@@ -23,14 +23,16 @@ import (
 	"github.com/referloop/referloop/infra/bench/capacity"
 	"github.com/referloop/referloop/infra/bench/coldstart"
 	"github.com/referloop/referloop/infra/bench/load"
+	"github.com/referloop/referloop/infra/bench/loopbench"
 	"github.com/referloop/referloop/infra/bench/overhead"
 	"github.com/referloop/referloop/infra/bench/portal"
 	"github.com/referloop/referloop/infra/bench/report"
+	"github.com/referloop/referloop/infra/bench/rollupbench"
 	"github.com/referloop/referloop/infra/template"
 )
 
 // Parts in report order.
-var Parts = []string{"coldstart", "capacity", "overhead", "load", "portal"}
+var Parts = []string{"coldstart", "capacity", "overhead", "load", "portal", "loop", "rollup"}
 
 func main() {
 	if len(os.Args) < 2 {
@@ -67,6 +69,12 @@ func main() {
 			return load.Run(ctx, load.Options{Rate: *fixed, For: *fixedFor})
 		},
 		"portal": portal.Run,
+		"loop": func(ctx context.Context) (report.Part, error) {
+			return loopbench.Run(ctx, loopbench.Options{Root: root})
+		},
+		"rollup": func(ctx context.Context) (report.Part, error) {
+			return rollupbench.Run(ctx, rollupbench.Options{Root: root})
+		},
 	}[part]
 	if run == nil {
 		usage()
@@ -126,7 +134,7 @@ func writeReport(root, dir string) error {
 
 const intro = `What Referloop costs in time and money, measured by ` + "`make bench`" + ` (a few minutes; each part
 alone with ` + "`make bench-coldstart`" + `, ` + "`bench-capacity`" + `, ` + "`bench-overhead`" + `, ` + "`bench-load`" + `,
-` + "`bench-portal`" + `). The machine is small (2 cores), shared and noisy, so every figure stands beside a
+` + "`bench-portal`" + `, ` + "`bench-loop`" + `, ` + "`bench-rollup`" + `). The machine is small (2 cores), shared and noisy, so every figure stands beside a
 **floor measured in the same run** — the same measurement of something that does the least the
 figure could — and the ratio between them is the number to read. Absolute milliseconds move from run
 to run; ratios move much less. Capacity floors are first principles (what the item sizes and key
