@@ -500,12 +500,13 @@ var cases = map[string]want{
 		}
 	}},
 	"pipeline.queue": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		// The work queue counts the statuses still in the practice's hands (and seen, until closed);
+		// closed, declined, unreachable and cancelled are history.
 		want := map[string]float64{referral.Received: 3, referral.NeedsInfo: 0, referral.Accepted: 1, referral.Contacted: 1,
-			referral.Scheduled: 2, referral.NoShow: 1, referral.Seen: 1, referral.Closed: 1, referral.Declined: 1,
-			referral.Unreachable: 0, referral.Cancelled: 1}
+			referral.Scheduled: 2, referral.NoShow: 1, referral.Seen: 1}
 		counts, _ := r.body["counts"].(map[string]any)
-		if len(counts) != len(referral.Statuses) {
-			t.Errorf("counts for %d statuses, want every one of %d: %v", len(counts), len(referral.Statuses), counts)
+		if len(counts) != len(want) {
+			t.Errorf("counts for %d statuses, want the %d open ones: %v", len(counts), len(want), counts)
 		}
 		for st, n := range want {
 			if num(counts, st) != n {

@@ -37,6 +37,8 @@ type Deps struct {
 	InsecureCookies bool
 	Log             *slog.Logger
 	Now             func() time.Time
+
+	hours hoursCache // per container: practices' contact-by hours
 }
 
 func (d *Deps) now() time.Time {

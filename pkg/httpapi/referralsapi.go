@@ -45,13 +45,13 @@ func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 		return
 	}
 	ctx := r.Context()
-	p, err := d.Store.Practice(ctx, c.Tenant)
+	hours, err := d.contactBy(ctx, c.Tenant)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
 	ref := referral.New(c.Tenant, referral.PartnerRef{ID: c.Partner, Name: c.PartnerName}, c.Referrer,
-		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, p.ContactByHours)
+		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, hours)
 	ref.LastActor = actorAt(r, c, "create")
 	stored, replayed, err := d.Store.CreateReferral(ctx, ref)
 	if err == store.ErrKeyReused {

@@ -47,7 +47,9 @@ func (s *Store) PutLink(ctx context.Context, hash string, l Link) error {
 // PeekLink reads a live link without consuming it; ErrNotFound when unknown, used or expired.
 func (s *Store) PeekLink(ctx context.Context, hash string) (Link, error) {
 	var l Link
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(linkPK(hash), "LINK"), ConsistentRead: boolp(true)})
+	// Eventually consistent: a link is minutes old when it is opened, and the conditional delete
+	// (or the sign-up transaction) that spends it is what guarantees single use.
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(linkPK(hash), "LINK")})
 	if err != nil {
 		return l, fmt.Errorf("peek link: %w", err)
 	}
@@ -84,5 +86,3 @@ func (s *Store) ConsumeLink(ctx context.Context, hash string) (Link, error) {
 	}
 	return l, nil
 }
-
-func boolp(b bool) *bool { return &b }

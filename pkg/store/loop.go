@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -89,23 +90,49 @@ func (s *Store) Overdue(ctx context.Context, tid string, now time.Time, limit in
 	return all, nil
 }
 
-// QueueCounts counts a practice's referrals per open status (COUNT queries on the queue index) and
-// how many are overdue.
+// QueueCounts counts a practice's referrals per open status (the work queue; closed, declined,
+// unreachable and cancelled referrals are history and are not counted, so the cost follows the
+// open work, not the practice's age) and how many are overdue. The COUNT queries run in parallel.
 func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (map[string]int, int, error) {
+	type job struct {
+		status  string
+		overdue bool
+	}
+	var jobs []job
+	for _, st := range referral.Statuses {
+		if !referral.Open(st) && st != referral.Seen {
+			continue
+		}
+		jobs = append(jobs, job{st, false})
+		if st == referral.Received || st == referral.Accepted || st == referral.NeedsInfo {
+			jobs = append(jobs, job{st, true})
+		}
+	}
+	results := make([]int, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func(i int, j job) {
+			defer wg.Done()
+			hi := statusPrefix(j.status) + "~"
+			if j.overdue {
+				hi = statusPrefix(j.status) + now.UTC().Format(time.RFC3339)
+			}
+			results[i], errs[i] = s.count(ctx, tid, statusPrefix(j.status), hi)
+		}(i, j)
+	}
+	wg.Wait()
 	counts := map[string]int{}
 	overdue := 0
-	for _, st := range referral.Statuses {
-		n, err := s.count(ctx, tid, statusPrefix(st), statusPrefix(st)+"~")
-		if err != nil {
-			return nil, 0, err
+	for i, j := range jobs {
+		if errs[i] != nil {
+			return nil, 0, errs[i]
 		}
-		counts[st] = n
-		if st == referral.Received || st == referral.Accepted || st == referral.NeedsInfo {
-			o, err := s.count(ctx, tid, statusPrefix(st), statusPrefix(st)+now.UTC().Format(time.RFC3339))
-			if err != nil {
-				return nil, 0, err
-			}
-			overdue += o
+		if j.overdue {
+			overdue += results[i]
+		} else {
+			counts[j.status] = results[i]
 		}
 	}
 	return counts, overdue, nil

@@ -27,8 +27,8 @@ export default function StaffReferrals({ query }: PageProps) {
   const valid = asked && (asked === 'overdue' || asked === 'all' || (QUEUE_ORDER as string[]).includes(asked));
   const view = valid ? asked : queue ? (queue.overdue > 0 ? 'overdue' : 'all') : queueError ? 'all' : null;
 
-  const total = queue ? Object.values(queue.counts ?? {}).reduce((a, b) => a + (b ?? 0), 0) : undefined;
-  const countOf = (v: string) => (!queue ? undefined : v === 'overdue' ? queue.overdue : v === 'all' ? total : queue.counts?.[v as ReferralStatus] ?? 0);
+  // The queue counts open work only; finished statuses (history) show no count.
+  const countOf = (v: string) => (!queue ? undefined : v === 'overdue' ? queue.overdue : v === 'all' ? undefined : queue.counts?.[v as ReferralStatus]);
 
   const tab = (v: string, label: string) => {
     const n = countOf(v);
