@@ -7,10 +7,13 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/referloop/referloop/infra/bench/benchenv"
 	"github.com/referloop/referloop/infra/seed"
+	"github.com/referloop/referloop/pkg/auth"
 	meter "github.com/referloop/referloop/pkg/capacity"
+	"github.com/referloop/referloop/pkg/store"
 )
 
 // Operation is one API operation whose capacity is measured: a request sent once through its
@@ -66,6 +69,46 @@ var Operations = []Operation{
 		Floor: func(own []meter.Call, _ *World) (meter.Units, string) {
 			size := bytesOf(own, "PutItem", "/R#…#…")
 			return meter.Units{Write: kb(size, 1024)}, fmt.Sprintf("one failed conditional put: the stored item (%d B) in 1 KB units", size)
+		},
+	},
+	{
+		Name: "transition (POST /v1/referrals/{id}/transitions: received → accepted)",
+		Prepare: func(ctx context.Context, w *World) (benchenv.Request, error) {
+			id, err := w.freshReferral(ctx, 3)
+			if err != nil {
+				return benchenv.Request{}, err
+			}
+			return benchenv.Request{Method: "POST", Path: "/v1/referrals/" + id + "/transitions", Body: []byte(`{"to":"accepted"}`),
+				Header: http.Header{"If-Match": {`"1"`}}, Session: &w.Owner}, nil
+		},
+		Want: http.StatusOK,
+		Floor: func(own []meter.Call, _ *World) (meter.Units, string) {
+			before, after := bytesOf(own, "GetItem", "/R#…#…"), bytesOf(own, "PutItem", "/R#…#…")
+			return meter.Units{Read: 0.5, Write: kb(after, 1024) + kb(before, 1024) + kb(after, 1024)},
+				fmt.Sprintf("read the referral (0.5 RCU); write it (%d B) in the table, and move its GSI1 key: delete the old entry (%d B) and put the new one", after, before)
+		},
+	},
+	{
+		Name: "patient status lookup (POST /v1/status-lookups)",
+		Prepare: func(ctx context.Context, w *World) (benchenv.Request, error) {
+			id, err := w.freshReferral(ctx, 4)
+			if err != nil {
+				return benchenv.Request{}, err
+			}
+			// The notifier gives each new referral its code; here the setup does what it would.
+			code, err := w.Signer.PatientCode(ctx, w.Demo.TenantID, id)
+			if err != nil {
+				return benchenv.Request{}, err
+			}
+			if err := w.Store.PutCode(ctx, auth.CodeHash(code), store.CodeMarker{TenantID: w.Demo.TenantID, ReferralID: id}, time.Now().Add(time.Hour)); err != nil {
+				return benchenv.Request{}, err
+			}
+			body, _ := json.Marshal(map[string]string{"code": code, "dateOfBirth": "1980-04-02"})
+			return benchenv.Request{Method: "POST", Path: "/v1/status-lookups", Body: body}, nil
+		},
+		Want: http.StatusOK,
+		Floor: func(own []meter.Call, _ *World) (meter.Units, string) {
+			return meter.Units{Read: 1}, "read the code marker and the referral (0.5 RCU each); the practice's name and phone and the per-address counter and audit record come on top"
 		},
 	},
 	{
@@ -230,3 +273,18 @@ func bytesOf(calls []meter.Call, api, target string) int {
 
 // kb is size in units of unit bytes, rounded up, at least 1.
 func kb(size, unit int) float64 { return math.Max(1, math.Ceil(float64(size)/float64(unit))) }
+
+// freshReferral submits a new referral as the demo referrer (setup, not counted) and returns its id.
+func (w *World) freshReferral(ctx context.Context, i int) (string, error) {
+	status, b, err := w.Do(ctx, "setup", w.Submit(benchenv.NewKey(), benchenv.SubmitBody(i)))
+	if err != nil || status != http.StatusCreated {
+		return "", fmt.Errorf("setup submit: %d %s %v", status, b, err)
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return "", err
+	}
+	return out.ID, nil
+}
