@@ -191,3 +191,17 @@ func decodeCursor(c string) (map[string]types.AttributeValue, error) {
 	}
 	return k, nil
 }
+
+// ImportReferrals writes referrals in batches of 25 without the idempotency condition: for bulk
+// loads (benchmarks, a CSV import of history), never for the submit path.
+func (s *Store) ImportReferrals(ctx context.Context, refs []referral.Referral) error {
+	reqs := make([]types.WriteRequest, 0, len(refs))
+	for _, r := range refs {
+		item, err := referralItem(r)
+		if err != nil {
+			return err
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+	}
+	return s.batchWrite(ctx, reqs)
+}
