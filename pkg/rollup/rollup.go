@@ -213,6 +213,12 @@ func keys(m map[tenantPeriod]time.Time) []tenantPeriod {
 	return out
 }
 
+// ForEach runs fn for 0..n-1 on workers goroutines and returns the first error (which stops the
+// rest).
+func ForEach(ctx context.Context, workers, n int, fn func(int) error) error {
+	return parallel(ctx, workers, n, fn, nil)
+}
+
 // parallel runs fn for 0..n-1 on workers goroutines; after, if set, runs after each success (in
 // one goroutine at a time) and can stop the work.
 func parallel(ctx context.Context, workers, n int, fn func(int) error, after func() error) error {

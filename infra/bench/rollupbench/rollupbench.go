@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -98,7 +97,7 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 	}
 	seedStart := time.Now()
 	const chunk = 500
-	if err := each(ctx, 4, (len(refs)+chunk-1)/chunk, func(i int) error {
+	if err := rollup.ForEach(ctx, 4, (len(refs)+chunk-1)/chunk, func(i int) error {
 		return s.ImportReferrals(ctx, refs[i*chunk:min(len(refs), (i+1)*chunk)])
 	}); err != nil {
 		return part, err
@@ -276,37 +275,4 @@ func history(rng *rand.Rand, tid string, p partner.Partner, now time.Time) refer
 		}
 	}
 	return r
-}
-
-// each runs fn(0..n-1) on workers goroutines.
-func each(ctx context.Context, workers, n int, fn func(int) error) error {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	next := 0
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				if first != nil || next >= n || ctx.Err() != nil {
-					mu.Unlock()
-					return
-				}
-				i := next
-				next++
-				mu.Unlock()
-				if err := fn(i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return first
 }
