@@ -103,7 +103,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		st.Close()
 		return nil, fmt.Errorf("stream: %w", err)
 	}
-	st.Feeder = &streamfeed.Feeder{Reader: reader, Handler: st.Notifier.Handle, Interval: 250 * time.Millisecond,
+	st.Feeder = &streamfeed.Feeder{Reader: reader, Handler: st.Notifier.Handle, Interval: 100 * time.Millisecond,
 		OnError: func(err error) { st.Deps.Log.Warn("notifier", "error", err.Error()) }}
 	st.Mailbox.Troubles = func() []string {
 		var out []string
