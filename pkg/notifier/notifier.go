@@ -205,7 +205,8 @@ func (n *Notifier) deliver(ctx context.Context, r referral.Referral, m message) 
 	if err := n.Store.FinishNotification(ctx, r.TenantID, note.Key, store.NoteFailed, "send failed: "+class); err != nil {
 		return err
 	}
-	return fmt.Errorf("send %s for %s: %w", m.kind, r.Ref(), sendErr)
+	// The error class only, never the provider's message (it can quote the recipient).
+	return fmt.Errorf("send %s for %s failed (%s)", m.kind, r.Ref(), class)
 }
 
 // lookups caches the practice and partner reads of one batch.

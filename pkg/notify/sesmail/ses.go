@@ -4,11 +4,14 @@ package sesmail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"github.com/aws/smithy-go"
 
 	"github.com/referloop/referloop/pkg/notify"
 )
@@ -38,8 +41,18 @@ func (s *SES) Send(ctx context.Context, m notify.Message) error {
 			Body:    &types.Body{Text: &types.Content{Data: aws.String(m.Text), Charset: aws.String("UTF-8")}},
 		}},
 	})
-	if err != nil {
-		return fmt.Errorf("ses: %w", err)
+	return scrub("ses", err)
+}
+
+// scrub keeps a provider error's code and drops its message: messages can quote the recipient's
+// address or phone number, which must not reach logs.
+func scrub(service string, err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return fmt.Errorf("%s: %s", service, api.ErrorCode())
+	}
+	return fmt.Errorf("%s: the request failed (%T)", service, errors.Unwrap(err))
 }
