@@ -3,10 +3,7 @@
 package main
 
 import (
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/referloop/referloop/pkg/awsenv"
@@ -17,7 +14,7 @@ import (
 
 func main() {
 	cfg := awsenv.Config()
-	deps := awsenv.APIDeps(cfg, &sesmail.SES{Client: sesv2.NewFromConfig(cfg), From: os.Getenv("SENDER_EMAIL")})
+	deps := awsenv.APIDeps(cfg, sesmail.FromEnv(cfg))
 	n := &notifier.Notifier{Store: deps.Store, Mailer: deps.Mailer, Signer: deps.Signer, Origin: deps.Origin, Log: deps.Log,
 		SMS: &snssms.SNS{Client: sns.NewFromConfig(cfg)}}
 	lambda.Start(n.Invoke)

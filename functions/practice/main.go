@@ -2,10 +2,6 @@
 package main
 
 import (
-	"os"
-
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/lambdahttp"
@@ -14,6 +10,5 @@ import (
 
 func main() {
 	cfg := awsenv.Config()
-	mailer := &sesmail.SES{Client: sesv2.NewFromConfig(cfg), From: os.Getenv("SENDER_EMAIL")}
-	lambdahttp.Start(httpapi.Practice(awsenv.APIDeps(cfg, mailer)).Handler())
+	lambdahttp.Start(httpapi.Practice(awsenv.APIDeps(cfg, sesmail.FromEnv(cfg))).Handler())
 }

@@ -197,16 +197,11 @@ func (n *Notifier) deliver(ctx context.Context, r referral.Referral, m message) 
 			return n.Store.FinishNotification(ctx, r.TenantID, note.Key, store.NoteSent, "")
 		}
 	}
-	// The error class only: provider messages can quote the address.
-	class := fmt.Sprintf("%T", errors.Unwrap(sendErr))
-	if class == "<nil>" {
-		class = fmt.Sprintf("%T", sendErr)
-	}
-	if err := n.Store.FinishNotification(ctx, r.TenantID, note.Key, store.NoteFailed, "send failed: "+class); err != nil {
+	// Mailer errors never quote the recipient (notify.Scrub), so they can be kept and logged.
+	if err := n.Store.FinishNotification(ctx, r.TenantID, note.Key, store.NoteFailed, "send failed: "+sendErr.Error()); err != nil {
 		return err
 	}
-	// The error class only, never the provider's message (it can quote the recipient).
-	return fmt.Errorf("send %s for %s failed (%s)", m.kind, r.Ref(), class)
+	return fmt.Errorf("send %s for %s: %w", m.kind, r.Ref(), sendErr)
 }
 
 // lookups caches the practice and partner reads of one batch.

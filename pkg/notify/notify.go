@@ -5,7 +5,11 @@ package notify
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
+
+	"github.com/aws/smithy-go"
 )
 
 // Message is one plain-text email.
@@ -15,9 +19,23 @@ type Message struct {
 	Text    string
 }
 
-// Mailer sends a message.
+// Mailer sends a message. Its errors must never quote the recipient: they are logged and kept in
+// the outbox (adapters pass provider errors through Scrub).
 type Mailer interface {
 	Send(ctx context.Context, m Message) error
+}
+
+// Scrub keeps a provider error's code and drops its message: messages can quote the recipient's
+// address or phone number, which must not reach logs.
+func Scrub(service string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return fmt.Errorf("%s: %s", service, api.ErrorCode())
+	}
+	return fmt.Errorf("%s: the request failed (%T)", service, errors.Unwrap(err))
 }
 
 // Recorder keeps what it is asked to send (tests).

@@ -295,7 +295,6 @@ func listOrNone(l []string) string {
 // outcomes, "seen" and "no-show" (and their timeline entries) are not shown; the referral reads as
 // scheduled until it is closed.
 func (r Referral) ForReferrer() Referral {
-	r.AllowedMoves = nil
 	if r.Patient.ConsentToShareOutcomes {
 		return r
 	}

@@ -4,14 +4,11 @@ package sesmail
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-
-	"github.com/aws/smithy-go"
 
 	"github.com/referloop/referloop/pkg/notify"
 )
@@ -31,6 +28,11 @@ type SES struct {
 
 var _ notify.Mailer = (*SES)(nil)
 
+// FromEnv is the SES mailer of a function: the SDK configuration and SENDER_EMAIL.
+func FromEnv(cfg aws.Config) *SES {
+	return &SES{Client: sesv2.NewFromConfig(cfg), From: os.Getenv("SENDER_EMAIL")}
+}
+
 // Send sends m as a plain-text email.
 func (s *SES) Send(ctx context.Context, m notify.Message) error {
 	_, err := s.Client.SendEmail(ctx, &sesv2.SendEmailInput{
@@ -41,18 +43,5 @@ func (s *SES) Send(ctx context.Context, m notify.Message) error {
 			Body:    &types.Body{Text: &types.Content{Data: aws.String(m.Text), Charset: aws.String("UTF-8")}},
 		}},
 	})
-	return scrub("ses", err)
-}
-
-// scrub keeps a provider error's code and drops its message: messages can quote the recipient's
-// address or phone number, which must not reach logs.
-func scrub(service string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return fmt.Errorf("%s: %s", service, api.ErrorCode())
-	}
-	return fmt.Errorf("%s: the request failed (%T)", service, errors.Unwrap(err))
+	return notify.Scrub("ses", err)
 }

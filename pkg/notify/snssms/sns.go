@@ -4,14 +4,10 @@ package snssms
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
-
-	"github.com/aws/smithy-go"
 
 	"github.com/referloop/referloop/pkg/notify"
 )
@@ -40,18 +36,5 @@ func (s *SNS) SendSMS(ctx context.Context, phone, text string) error {
 		attrs["AWS.SNS.SMS.SenderID"] = types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(s.SenderID)}
 	}
 	_, err := s.Client.Publish(ctx, &sns.PublishInput{PhoneNumber: aws.String(phone), Message: aws.String(text), MessageAttributes: attrs})
-	return scrub("sns", err)
-}
-
-// scrub keeps a provider error's code and drops its message: messages can quote the recipient's
-// address or phone number, which must not reach logs.
-func scrub(service string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var api smithy.APIError
-	if errors.As(err, &api) {
-		return fmt.Errorf("%s: %s", service, api.ErrorCode())
-	}
-	return fmt.Errorf("%s: the request failed (%T)", service, errors.Unwrap(err))
+	return notify.Scrub("sns", err)
 }

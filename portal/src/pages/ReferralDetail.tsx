@@ -1,7 +1,7 @@
 // What the staff page (StaffReferral.tsx) and the referrer's page (ReferrerReferral.tsx) of one
 // referral share: loading it with its ETag, its fields, and its timeline.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorMessage, requestTagged } from '../api';
 import { formatDateTime, isOverdue, URGENCY_LABEL } from '../format';
 import { channelLabel, declineReasonLabel, entryTitle, outcomeLabel, refOf, roleLabel, scoreText } from '../loop';
@@ -150,5 +150,25 @@ export function Timeline({ entries }: { entries?: TimelineEntry[] }) {
         </ol>
       )}
     </section>
+  );
+}
+
+/** A status message that takes focus when it changes, so keyboard and screen-reader users hear
+ * what an action did. `say` sets it; render `<Announcement {...announcer} />` where it belongs. */
+export function useAnnouncer() {
+  const [message, setMessage] = useState({ text: '', tone: 'ok' as 'ok' | 'bad', n: 0 });
+  const messageRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (message.n) messageRef.current?.focus();
+  }, [message.n]);
+  const say = (text: string, tone: 'ok' | 'bad' = 'ok') => setMessage((m) => ({ text, tone, n: m.n + 1 }));
+  return { message, messageRef, say };
+}
+
+export function Announcement({ message, messageRef }: Pick<ReturnType<typeof useAnnouncer>, 'message' | 'messageRef'>) {
+  return (
+    <div ref={messageRef} tabIndex={-1} role={message.tone === 'bad' ? 'alert' : 'status'} class={message.text ? `notice notice-${message.tone}` : 'visually-hidden'}>
+      {message.text}
+    </div>
   );
 }

@@ -1,26 +1,21 @@
 // /referrals/<id>: one referral for the referrer who sent it — where it stands in plain words, the
 // practice's question with an answer form while it is needs-info, its fields and its timeline.
 // The needs-info email links here.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { statusLabel } from '../format';
 import { referrerStatusText } from '../loop';
 import type { PageProps, Referral } from '../types';
 import { isEmail, isPhone } from '../validation';
 import { Field, fieldId, StatusBadge, useTitle } from '../ui';
-import { formatAppointment, Rating, ReferralFields, Timeline, useReferral } from './ReferralDetail';
+import { formatAppointment, Rating, ReferralFields, Timeline, useReferral, useAnnouncer, Announcement } from './ReferralDetail';
 
 export default function ReferrerReferral({ params }: PageProps) {
   const { r, error, reload, replace } = useReferral(params.id);
-  const [message, setMessage] = useState({ text: '', tone: 'ok' as 'ok' | 'bad', n: 0 });
-  const messageRef = useRef<HTMLDivElement>(null);
+  const { message, messageRef, say } = useAnnouncer();
   const name = r ? `Referral of ${r.patient.firstName} ${r.patient.lastName}` : 'Referral';
   useTitle(name);
 
-  useEffect(() => {
-    if (message.n) messageRef.current?.focus();
-  }, [message.n]);
-  const say = (text: string, tone: 'ok' | 'bad' = 'ok') => setMessage((m) => ({ text, tone, n: m.n + 1 }));
 
   return (
     <>
@@ -45,9 +40,7 @@ export default function ReferrerReferral({ params }: PageProps) {
               <strong>Appointment:</strong> {formatAppointment(r.appointment)}
             </p>
           )}
-          <div ref={messageRef} tabIndex={-1} role={message.tone === 'bad' ? 'alert' : 'status'} class={message.text ? `notice notice-${message.tone}` : 'visually-hidden'}>
-            {message.text}
-          </div>
+          <Announcement message={message} messageRef={messageRef} />
           {r.status === 'needs-info' && (
             <Answer
               key={r.version}

@@ -8,20 +8,14 @@ import { actionsFor, CONTACT_CHANNELS, CONTACT_OUTCOMES, DECLINE_REASONS, emptyA
 import type { Action, ActionValues } from '../loop';
 import type { PageProps, Referral } from '../types';
 import { Field, FieldError, fieldId, StatusBadge, useTitle } from '../ui';
-import { Rating, ReferralFields, Timeline, useReferral } from './ReferralDetail';
+import { Rating, ReferralFields, Timeline, useReferral, useAnnouncer, Announcement } from './ReferralDetail';
 
 export default function StaffReferral({ params }: PageProps) {
   const { r, etag, error, reload, replace } = useReferral(params.id);
-  const [message, setMessage] = useState({ text: '', tone: 'ok' as 'ok' | 'bad', n: 0 });
-  const messageRef = useRef<HTMLDivElement>(null);
+  const { message, messageRef, say } = useAnnouncer();
   const name = r ? `${r.patient.firstName} ${r.patient.lastName}` : 'Referral';
   useTitle(name);
 
-  useEffect(() => {
-    if (message.n) messageRef.current?.focus();
-  }, [message.n]);
-
-  const say = (text: string, tone: 'ok' | 'bad' = 'ok') => setMessage((m) => ({ text, tone, n: m.n + 1 }));
 
   return (
     <>
@@ -42,9 +36,7 @@ export default function StaffReferral({ params }: PageProps) {
             <StatusBadge status={r.status} />
             {r.overdue && <strong class="overdue-text">Overdue by {overdueBy(r.contactBy) || 'a moment'}</strong>}
           </p>
-          <div ref={messageRef} tabIndex={-1} role={message.tone === 'bad' ? 'alert' : 'status'} class={message.text ? `notice notice-${message.tone}` : 'visually-hidden'}>
-            {message.text}
-          </div>
+          <Announcement message={message} messageRef={messageRef} />
           {r.rating && (
             <section aria-labelledby="rating-h" class="rating-box">
               <h2 id="rating-h">Referrer’s rating of the handoff</h2>
