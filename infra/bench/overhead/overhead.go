@@ -40,11 +40,10 @@ type Handler struct {
 
 type world struct {
 	*benchenv.Env
-	ids        []string
-	submitter  benchenv.Session
-	retryKey   string
-	retryBody  []byte
-	retryReady bool
+	ids       []string
+	submitter benchenv.Session
+	retryKey  string
+	retryBody []byte
 }
 
 // Handlers are the API handlers measured. One-shot operations (session confirm spends its link,
