@@ -357,7 +357,7 @@ var cases = map[string]want{
 	"referrals.list-referrer-by-status": {status: 200, as: referrer, check: func(t *testing.T, w *world, r result) {
 		items := list(r.body, "items")
 		for _, it := range items {
-			if m, _ := it.(map[string]any); str(m, "status") != referral.Received {
+			if m, _ := it.(map[string]any); referral.Status(str(m, "status")) != referral.Received {
 				t.Errorf("status filter let through %v", m["status"])
 			}
 		}
@@ -376,8 +376,8 @@ var cases = map[string]want{
 		var prev time.Time
 		for i, it := range items {
 			m, _ := it.(map[string]any)
-			if str(m, "status") != referral.Received {
-				t.Errorf("item %d has status %q", i, str(m, "status"))
+			if referral.Status(str(m, "status")) != referral.Received {
+				t.Errorf("item %d has status %q", i, referral.Status(str(m, "status")))
 			}
 			due := parseTime(t, str(m, "contactBy"))
 			if i > 0 && due.Before(prev) {
@@ -413,7 +413,7 @@ var cases = map[string]want{
 		for i, it := range items {
 			m, _ := it.(map[string]any)
 			due := parseTime(t, str(m, "contactBy"))
-			if st := str(m, "status"); (st != referral.Received && st != referral.Accepted) || m["overdue"] != true || !due.Before(now) {
+			if st := referral.Status(str(m, "status")); (st != referral.Received && st != referral.Accepted) || m["overdue"] != true || !due.Before(now) {
 				t.Errorf("item %d: status %q, overdue %v, contactBy %v", i, st, m["overdue"], due)
 			}
 			if i > 0 && due.Before(prev) {
@@ -428,7 +428,7 @@ var cases = map[string]want{
 
 	// ---- the closed loop: pipeline, status, practice ----
 	"pipeline.transition-accept": {status: 200, as: owner, referral: demoReceived, check: func(t *testing.T, w *world, r result) {
-		if str(r.body, "id") != w.vals["referralId"] || str(r.body, "status") != referral.Accepted || num(r.body, "version") != 2 ||
+		if str(r.body, "id") != w.vals["referralId"] || referral.Status(str(r.body, "status")) != referral.Accepted || num(r.body, "version") != 2 ||
 			str(r.body, "fhirStatus") != "accepted" || r.body["overdue"] != true {
 			t.Errorf("Referral = %s", r.resp.Body)
 		}
@@ -440,7 +440,7 @@ var cases = map[string]want{
 		}
 		tl := list(r.body, "timeline")
 		last, _ := tl[len(tl)-1].(map[string]any)
-		if len(tl) != 2 || str(last, "from") != referral.Received || str(last, "to") != referral.Accepted ||
+		if len(tl) != 2 || referral.Status(str(last, "from")) != referral.Received || referral.Status(str(last, "to")) != referral.Accepted ||
 			str(last, "by.name") != "Sam Rivera" || str(last, "by.role") != practice.RoleOwner {
 			t.Errorf("timeline %v", tl)
 		}
@@ -476,7 +476,7 @@ var cases = map[string]want{
 		check: func(t *testing.T, w *world, r result) { w.unchanged(t) }},
 	"pipeline.answer": {status: 200, as: referrer, referral: needsInfo, check: func(t *testing.T, w *world, r result) {
 		// Back where it was held (received), the question closed, the missing detail filled in.
-		if str(r.body, "status") != referral.Received || num(r.body, "version") != 3 || str(r.body, "insurance") != "Aetna PPO" ||
+		if referral.Status(str(r.body, "status")) != referral.Received || num(r.body, "version") != 3 || str(r.body, "insurance") != "Aetna PPO" ||
 			str(r.body, "fhirStatus") != "requested" {
 			t.Errorf("Referral = %s", r.resp.Body)
 		}
@@ -490,7 +490,7 @@ var cases = map[string]want{
 		}
 		tl := list(r.body, "timeline")
 		last, _ := tl[len(tl)-1].(map[string]any)
-		if str(last, "from") != referral.NeedsInfo || str(last, "to") != referral.Received || str(last, "by.role") != practice.RoleReferrer ||
+		if referral.Status(str(last, "from")) != referral.NeedsInfo || referral.Status(str(last, "to")) != referral.Received || str(last, "by.role") != practice.RoleReferrer ||
 			!strings.HasPrefix(str(last, "answer"), "Left side, since early October") {
 			t.Errorf("last timeline entry %v", last)
 		}
@@ -502,15 +502,15 @@ var cases = map[string]want{
 	"pipeline.queue": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
 		// The work queue counts the statuses still in the practice's hands (and seen, until closed);
 		// closed, declined, unreachable and cancelled are history.
-		want := map[string]float64{referral.Received: 3, referral.NeedsInfo: 0, referral.Accepted: 1, referral.Contacted: 1,
+		want := map[referral.Status]float64{referral.Received: 3, referral.NeedsInfo: 0, referral.Accepted: 1, referral.Contacted: 1,
 			referral.Scheduled: 2, referral.NoShow: 1, referral.Seen: 1}
 		counts, _ := r.body["counts"].(map[string]any)
 		if len(counts) != len(want) {
 			t.Errorf("counts for %d statuses, want the %d open ones: %v", len(counts), len(want), counts)
 		}
 		for st, n := range want {
-			if num(counts, st) != n {
-				t.Errorf("counts[%s] = %v, want %v", st, counts[st], n)
+			if num(counts, string(st)) != n {
+				t.Errorf("counts[%s] = %v, want %v", st, counts[string(st)], n)
 			}
 		}
 		if num(r.body, "overdue") != 4 {
@@ -553,7 +553,7 @@ var cases = map[string]want{
 				t.Errorf("the lookup answers %q", k)
 			}
 		}
-		if str(r.body, "status") != referral.Received || str(r.body, "statusText") != "The practice has your referral" ||
+		if referral.Status(str(r.body, "status")) != referral.Received || str(r.body, "statusText") != "The practice has your referral" ||
 			!strings.HasPrefix(str(r.body, "next"), "They will call you by ") || str(r.body, "practice.name") != "Lakeside Physical Therapy" ||
 			str(r.body, "practice.phone") != "+1 555 0100" || str(r.body, "updatedAt") == "" {
 			t.Errorf("StatusView = %s", r.resp.Body)
@@ -1439,7 +1439,7 @@ func (w *world) fill(t *testing.T, name string) []byte {
 }
 
 // demoReferral is the demo referral of status st that is due first (the queue's order).
-func (w *world) demoReferral(t *testing.T, st string) referral.Referral {
+func (w *world) demoReferral(t *testing.T, st referral.Status) referral.Referral {
 	t.Helper()
 	page, err := w.deps.Store.ReferralsByStatus(context.Background(), w.demo.TenantID, st, 1, "")
 	if err != nil || len(page.Items) == 0 {
@@ -1458,7 +1458,7 @@ func (w *world) askQuestion(t *testing.T, ref referral.Referral) referral.Referr
 		t.Fatal(err)
 	}
 	ref.LastActor = &referral.ActorAt{Actor: referral.Actor{Name: "Sam Rivera", Role: practice.RoleOwner}, ID: seed.OwnerEmail,
-		IP: "203.0.113.24", Action: "transition:" + referral.NeedsInfo}
+		IP: "203.0.113.24", Action: "transition:" + string(referral.NeedsInfo)}
 	if err := w.deps.Store.SaveReferral(context.Background(), ref, prev); err != nil {
 		t.Fatal(err)
 	}
@@ -1569,7 +1569,7 @@ func (w *world) checkSubmitted(t *testing.T, r result) {
 	if loc := header(r.resp, "Location"); loc != "/v1/referrals/"+wantID {
 		t.Errorf("Location %q", loc)
 	}
-	if str(r.body, "status") != referral.Received || num(r.body, "version") != 1 || str(r.body, "urgency") != referral.Routine ||
+	if referral.Status(str(r.body, "status")) != referral.Received || num(r.body, "version") != 1 || str(r.body, "urgency") != referral.Routine ||
 		str(r.body, "patient.firstName") != "Noah" || str(r.body, "patient.dateOfBirth") != "1986-03-11" ||
 		str(r.body, "referrer.email") != seed.ReferrerEmail || str(r.body, "referrer.name") != w.demo.Referrer.Name ||
 		str(r.body, "partner.id") != w.demo.Referrer.PartnerID || str(r.body, "partner.name") != "Northside Family Medicine" {

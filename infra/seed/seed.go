@@ -30,7 +30,10 @@ type Demo struct {
 	Referrer   partner.Referrer
 }
 
-var patients = []struct{ first, last, dob, phone, reason, urgency, status string }{
+var patients = []struct {
+	first, last, dob, phone, reason, urgency string
+	status                                   referral.Status
+}{
 	{"Ana", "Silva", "1980-04-02", "+1 555 0142", "Low back pain", referral.Routine, referral.Received},
 	{"Ben", "Okafor", "1975-09-14", "+1 555 0143", "Post-surgical knee rehab", referral.Urgent, referral.Received},
 	{"Chloe", "Martin", "1992-01-30", "+1 555 0144", "Shoulder impingement", referral.Soon, referral.Received},
@@ -106,7 +109,7 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 }
 
 // paths are the transitions that bring a new referral to each demo status.
-var paths = map[string][]referral.Transition{
+var paths = map[referral.Status][]referral.Transition{
 	referral.Received:  nil,
 	referral.Accepted:  {{To: referral.Accepted}},
 	referral.Contacted: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "voicemail", Channel: "phone"}}},
@@ -121,7 +124,7 @@ var paths = map[string][]referral.Transition{
 }
 
 // walk moves r along its demo path, six hours a step, as the practice's intake staff.
-func walk(r *referral.Referral, status string, start time.Time) error {
+func walk(r *referral.Referral, status referral.Status, start time.Time) error {
 	staff := referral.Actor{Name: "Maria (intake)", Role: practice.RoleStaff}
 	at := start
 	for _, t := range paths[status] {

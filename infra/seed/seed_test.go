@@ -7,6 +7,7 @@ import (
 
 	"github.com/referloop/referloop/infra/dynamotest"
 	"github.com/referloop/referloop/infra/seed"
+	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
 )
 
@@ -24,7 +25,7 @@ func TestSeedIsCompleteAndRunsOnce(t *testing.T) {
 	}
 	partners, _ := s.Partners(ctx, demo.TenantID)
 	page, _ := s.ReferralsByStatus(ctx, demo.TenantID, "", 100, "")
-	statuses := map[string]int{}
+	statuses := map[referral.Status]int{}
 	for _, listed := range page.Items {
 		// The queue index holds the work queue's fields; the timeline is read from the item itself.
 		r, err := s.Referral(ctx, demo.TenantID, listed.ID)

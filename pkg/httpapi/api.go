@@ -4,7 +4,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +59,19 @@ type Route struct {
 	Method  string
 	Path    string
 	Handler http.HandlerFunc
+}
+
+// handler is an API handler: it writes one response, or returns the error the adapter answers
+// (see problemFor).
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// public adapts h, a handler that needs no session: its error is answered as a problem.
+func (d *Deps) public(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			d.fail(w, r, err)
+		}
+	}
 }
 
 // Pattern is the ServeMux pattern of the route.
@@ -200,26 +212,6 @@ func jsonKind(k string) string {
 		return "an object"
 	}
 	return "of another type"
-}
-
-// fail answers with the problem err stands for; unknown errors are logged and become 500.
-func (d *Deps) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var p *problem.Problem
-	switch {
-	case errors.As(err, &p):
-	case errors.Is(err, store.ErrNotFound):
-		p = problem.NotFound("the resource")
-	case errors.Is(err, store.ErrConflict):
-		p = problem.Conflict("it was changed by someone else; reload and try again")
-	case errors.Is(err, store.ErrBadCursor):
-		p = problem.Invalid("cursor", "is not a cursor this list gave out")
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		p = problem.New(http.StatusServiceUnavailable, "unavailable", "Try again", "the request took too long")
-	default:
-		d.log().Error("internal error", "route", r.Pattern, "error", err.Error())
-		p = problem.Internal()
-	}
-	problem.Write(w, p)
 }
 
 // clientIP is the caller's address: API Gateway's source IP in Lambda, the peer locally.

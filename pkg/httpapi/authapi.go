@@ -16,6 +16,7 @@ import (
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/store"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 // Rate limits of the sign-in surface.
@@ -33,12 +34,12 @@ var linkSent = map[string]string{"message": "If that address can sign in, a link
 // intake profile.
 func Auth(d *Deps) *API {
 	return &API{Name: "auth", deps: d, Routes: []Route{
-		{"POST", "/v1/practices", d.signup},
-		{"POST", "/v1/auth/links", d.requestLink},
-		{"POST", "/v1/auth/sessions", d.createSession},
-		{"DELETE", "/v1/auth/sessions/current", d.deleteSession},
+		{"POST", "/v1/practices", d.public(d.signup)},
+		{"POST", "/v1/auth/links", d.public(d.requestLink)},
+		{"POST", "/v1/auth/sessions", d.public(d.createSession)},
+		{"DELETE", "/v1/auth/sessions/current", d.public(d.deleteSession)},
 		{"GET", "/v1/me", d.signedIn(d.me)},
-		{"GET", "/v1/practices/{slug}/profile", d.publicProfile},
+		{"GET", "/v1/practices/{slug}/profile", d.public(d.publicProfile)},
 	}}
 }
 
@@ -83,32 +84,28 @@ type signupRequest struct {
 	Email        string `json:"email"`
 }
 
-func (d *Deps) signup(w http.ResponseWriter, r *http.Request) {
+func (d *Deps) signup(w http.ResponseWriter, r *http.Request) error {
 	var in signupRequest
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	in.PracticeName, in.Email = strings.TrimSpace(in.PracticeName), ids.NormalizeEmail(in.Email)
-	var f problem.Fields
+	var f valid.Fields
 	practice.ValidateName(&f, "practiceName", in.PracticeName)
 	practice.ValidateEmail(&f, "email", in.Email, true)
 	if err := f.Err(); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	if err := d.limitIP(ctx, r, "signup-ip", linksPerIP); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if ok, err := d.emailAllowed(ctx, in.Email); err != nil || !ok {
 		if err != nil {
-			d.fail(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusAccepted, linkSent)
-		return
+		return nil
 	}
 	link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignup, Email: in.Email, PracticeName: in.PracticeName, Role: practice.RoleOwner})
 	if err == nil {
@@ -117,10 +114,10 @@ func (d *Deps) signup(w http.ResponseWriter, r *http.Request) {
 				"If you did not sign up, ignore this email; nothing is created until the link is confirmed.\n", in.PracticeName, link)})
 	}
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, linkSent)
+	return nil
 }
 
 type linkRequest struct {
@@ -128,32 +125,29 @@ type linkRequest struct {
 	Practice string `json:"practice"`
 }
 
-func (d *Deps) requestLink(w http.ResponseWriter, r *http.Request) {
+func (d *Deps) requestLink(w http.ResponseWriter, r *http.Request) error {
 	var in linkRequest
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	in.Email, in.Practice = ids.NormalizeEmail(in.Email), strings.TrimSpace(strings.ToLower(in.Practice))
-	var f problem.Fields
+	var f valid.Fields
 	practice.ValidateEmail(&f, "email", in.Email, true)
 	if in.Practice != "" && (practice.Slugify(in.Practice) != in.Practice) {
 		f.Add("practice", "must be a practice's slug, like lakeside-physical-therapy")
 	}
 	if err := f.Err(); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	if err := d.limitIP(ctx, r, "link-ip", linksPerIP); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if err := d.sendSignInLinks(ctx, r, in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, linkSent)
+	return nil
 }
 
 // sendSignInLinks emails a link for each way the address can sign in: as a referrer of the named
@@ -219,30 +213,25 @@ type sessionRequest struct {
 var invalidLink = problem.New(http.StatusUnauthorized, "invalid-link", "This link does not work",
 	"it has expired or was already used; ask for a new one")
 
-func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) {
+func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) error {
 	var in sessionRequest
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	if err := d.limitIP(ctx, r, "session-ip", sessionsPerIP); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	in.Token = strings.TrimSpace(in.Token)
 	if len(in.Token) != 43 {
-		d.fail(w, r, invalidLink)
-		return
+		return invalidLink
 	}
 	hash := ids.Hash(in.Token)
 	link, err := d.Store.PeekLink(ctx, hash)
 	if store.IsNotFound(err) {
-		d.fail(w, r, invalidLink)
-		return
+		return invalidLink
 	} else if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	var claims auth.Claims
 	if link.Purpose == store.LinkSignup {
@@ -251,27 +240,24 @@ func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) {
 		claims, err = d.confirmSignin(ctx, hash)
 	}
 	if store.IsNotFound(err) {
-		d.fail(w, r, invalidLink)
-		return
+		return invalidLink
 	} else if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	token, claims, err := d.Signer.Issue(ctx, claims)
 	if err == nil {
 		err = d.Store.PutSession(ctx, claims.Tenant, claims.Subject, claims.ID, claims.ExpiresAt.Time)
 	}
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	me, err := d.meOf(ctx, &claims)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	auth.SetCookies(w, token, claims, !d.InsecureCookies)
 	writeJSON(w, http.StatusOK, me)
+	return nil
 }
 
 // confirmSignup creates the practice and its owner; the link is spent in the same transaction.
@@ -332,21 +318,20 @@ func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, err
 	return c, nil
 }
 
-func (d *Deps) deleteSession(w http.ResponseWriter, r *http.Request) {
+func (d *Deps) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	c, err := d.session(r)
 	var p *problem.Problem
 	if errors.As(err, &p) && p.Status == http.StatusForbidden {
-		d.fail(w, r, err) // a cross-site request must not sign anyone out either
-		return
+		return err // a cross-site request must not sign anyone out either
 	}
 	if err == nil {
 		if err := d.Store.DeleteSession(r.Context(), c.Tenant, c.Subject, c.ID); err != nil {
-			d.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	auth.ClearCookies(w, !d.InsecureCookies)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // Me is who is signed in.
@@ -384,34 +369,31 @@ func (d *Deps) meOf(ctx context.Context, c *auth.Claims) (Me, error) {
 	return me, nil
 }
 
-func (d *Deps) me(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) me(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	me, err := d.meOf(r.Context(), c)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, me)
+	return nil
 }
 
-func (d *Deps) publicProfile(w http.ResponseWriter, r *http.Request) {
+func (d *Deps) publicProfile(w http.ResponseWriter, r *http.Request) error {
 	slug := r.PathValue("slug")
 	if practice.Slugify(slug) != slug {
-		d.fail(w, r, problem.NotFound("the practice"))
-		return
+		return problem.NotFound("the practice")
 	}
 	tid, err := d.Store.TenantBySlug(r.Context(), slug)
 	if store.IsNotFound(err) {
-		d.fail(w, r, problem.NotFound("the practice"))
-		return
+		return problem.NotFound("the practice")
 	} else if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := d.Store.Practice(r.Context(), tid)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Cache-Control", "public, max-age=60")
 	writeJSON(w, http.StatusOK, p.Profile)
+	return nil
 }

@@ -9,9 +9,9 @@ import (
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/partner"
-	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 // Metrics is the metrics function: the dashboard's numbers and a partner's scorecard, read from the
@@ -53,10 +53,10 @@ type MetricsView struct {
 	Sources []SourceHealth  `json:"sources"`
 }
 
-func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	q := r.URL.Query()
 	now := d.now()
-	var f problem.Fields
+	var f valid.Fields
 	to := parseDay(&f, "to", q.Get("to"), now)
 	from := parseDay(&f, "from", q.Get("from"), to.AddDate(0, 0, -89))
 	groupBy := q.Get("groupBy")
@@ -75,14 +75,12 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 		f.Addf("from", "the range may span at most %d days", MaxMetricsDays)
 	}
 	if err := f.Err(); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	partners, err := d.Store.Partners(ctx, c.Tenant)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	names := map[string]partner.Partner{}
 	for _, p := range partners {
@@ -99,8 +97,7 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 	}
 	buckets, err := d.Store.Buckets(ctx, c.Tenant, gran, lo, hi, false)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	view := MetricsView{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), GroupBy: groupBy, Groups: []Group{}}
 	if gran == "month" {
@@ -151,13 +148,13 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 		reuse = buckets // the same months the health check reads: no second Query
 	}
 	if view.Sources, err = d.sourceHealth(ctx, c.Tenant, partners, now, reuse); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if wm, err := d.Store.Watermark(ctx); err == nil && !wm.IsZero() {
 		view.AsOf = &wm
 	}
 	writeJSON(w, http.StatusOK, view)
+	return nil
 }
 
 // sourceHealth judges each partner's rhythm from the month buckets of the last 12 months (this
@@ -181,7 +178,7 @@ func (d *Deps) sourceHealth(ctx context.Context, tid string, partners []partner.
 	}
 	out := make([]SourceHealth, 0, len(partners))
 	for _, p := range partners {
-		h := SourceHealth{ID: p.ID, Name: p.Name, Kind: metrics.KindOf(p.Kind)}
+		h := SourceHealth{ID: p.ID, Name: p.Name, Kind: partner.SourceKind(p.Kind)}
 		if dm, ok := metrics.Dormant(at[p.ID], now); ok {
 			h.Dormancy = dm
 		} else {
@@ -198,7 +195,7 @@ func (d *Deps) sourceHealth(ctx context.Context, tid string, partners []partner.
 	return out, nil
 }
 
-func parseDay(f *problem.Fields, field, v string, def time.Time) time.Time {
+func parseDay(f *valid.Fields, field, v string, def time.Time) time.Time {
 	if v == "" {
 		return time.Date(def.Year(), def.Month(), def.Day(), 0, 0, 0, 0, time.UTC)
 	}
@@ -218,18 +215,16 @@ type Scorecard struct {
 	Months []Group      `json:"months"`
 }
 
-func (d *Deps) scorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) scorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	ctx := r.Context()
 	p, err := d.Store.Partner(ctx, c.Tenant, r.PathValue("id"))
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	now := d.now()
 	months, err := d.Store.Buckets(ctx, c.Tenant, "month", metrics.Month(now.AddDate(0, -11, 0)), metrics.Month(now), false)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	var total metrics.Bucket
 	sc := Scorecard{Partner: p, Months: []Group{}}
@@ -243,11 +238,11 @@ func (d *Deps) scorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims)
 	sc.Summary = metrics.Summarize(total)
 	health, err := d.sourceHealth(ctx, c.Tenant, []partner.Partner{p}, now, nil)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	sc.Health = health[0]
 	writeJSON(w, http.StatusOK, sc)
+	return nil
 }
 
 // ReferrerScorecard is what a referrer sees of its own referrals.
@@ -260,7 +255,7 @@ type ReferrerScorecard struct {
 
 // referrerScorecard counts the referrer's own referrals (their partition, newest 1000), showing
 // only outcomes the patients consented to share.
-func (d *Deps) referrerScorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) referrerScorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	ctx := r.Context()
 	var sc ReferrerScorecard
 	var toContact []int
@@ -268,8 +263,7 @@ func (d *Deps) referrerScorecard(w http.ResponseWriter, r *http.Request, c *auth
 	for pages := 0; pages < 10; pages++ {
 		page, err := d.Store.ReferralsByReferrer(ctx, c.Tenant, c.Partner, c.Referrer, "", 100, cursor)
 		if err != nil {
-			d.fail(w, r, err)
-			return
+			return err
 		}
 		for _, ref := range page.Items {
 			v := ref.ForReferrer()
@@ -277,7 +271,7 @@ func (d *Deps) referrerScorecard(w http.ResponseWriter, r *http.Request, c *auth
 			if v.Status == referral.Seen || v.Status == referral.Closed && ref.Patient.ConsentToShareOutcomes {
 				sc.Seen++
 			}
-			if referral.Open(v.Status) {
+			if v.Status.Open() {
 				sc.Open++
 			}
 			if f := metrics.FactOf(ref, ""); f.FirstContact != nil {
@@ -294,4 +288,5 @@ func (d *Deps) referrerScorecard(w http.ResponseWriter, r *http.Request, c *auth
 		sc.MedianDaysToContact = &x
 	}
 	writeJSON(w, http.StatusOK, sc)
+	return nil
 }

@@ -201,6 +201,10 @@ func TestConcurrentEditsOneWinsOther409(t *testing.T) {
 
 func TestPatientLookup(t *testing.T) {
 	e := newEnv(t)
+	// The per-address limit counts per fixed window: one instant for the whole test, so that it
+	// never straddles a window's edge.
+	at := time.Now()
+	e.store.Now = func() time.Time { return at }
 	owner := e.practice("Lookup Clinic", "owner@lookup.example")
 	ref, _ := e.referrer(owner, "Lookup FM", "dr@lookup-fm.example")
 	body := submission("Knee pain")

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ func Pipeline(d *Deps) *API {
 		{"POST", "/v1/referrals/{id}/transitions", d.staff(d.transition)},
 		{"POST", "/v1/referrals/{id}/answers", d.referrer(d.answer)},
 		{"GET", "/v1/queue", d.staff(d.queue)},
-		{"POST", "/v1/ratings", d.rate},
+		{"POST", "/v1/ratings", d.public(d.rate)},
 	}}
 }
 
@@ -60,94 +61,85 @@ func (d *Deps) audit(ctx context.Context, r *http.Request, c *auth.Claims, actio
 		Action: action, Referral: strings.Join(referralIDs, ","), IP: clientIP(r)}, "")
 }
 
-func (d *Deps) transition(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) transition(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	version, err := ifMatch(r)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if version == 0 {
-		d.fail(w, r, problem.New(http.StatusPreconditionRequired, "precondition-required", "Say which version you changed",
-			"send If-Match with the ETag of the referral as you last read it"))
-		return
+		return problem.New(http.StatusPreconditionRequired, "precondition-required", "Say which version you changed",
+			"send If-Match with the ETag of the referral as you last read it")
 	}
 	var t referral.Transition
 	if err := decode(r, &t); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ref, err := d.loadReferral(r, c)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
-	if ref.Version != version {
-		d.fail(w, r, conflict(ref.Version))
-		return
+	if err := ref.CheckVersion(version); err != nil {
+		return err
 	}
 	if err := ref.Apply(t, actor(c), d.now()); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
-	ref.LastActor = actorAt(r, c, "transition:"+t.To)
-	if err := d.Store.SaveReferral(r.Context(), ref, version); err == store.ErrConflict {
-		d.fail(w, r, conflict(0))
-		return
-	} else if err != nil {
-		d.fail(w, r, err)
-		return
+	ref.LastActor = actorAt(r, c, "transition:"+string(t.To))
+	if err := d.saveReferral(r.Context(), ref, version); err != nil {
+		return err
 	}
 	writeReferral(w, http.StatusOK, d.view(ref, c))
+	return nil
 }
 
-func conflict(current int) *problem.Problem {
-	p := problem.Conflict("someone else changed this referral since you read it; reload it and try again")
-	if current > 0 {
-		p.Detail += " (it is now at version " + strconv.Itoa(current) + ")"
+// saveReferral writes ref over version prev: a write that lost the race is the same conflict as a
+// stale read.
+func (d *Deps) saveReferral(ctx context.Context, ref referral.Referral, prev int) error {
+	if err := d.Store.SaveReferral(ctx, ref, prev); errors.Is(err, store.ErrConflict) {
+		return &referral.ConflictError{}
+	} else if err != nil {
+		return err
 	}
-	return p
+	return nil
 }
 
-func (d *Deps) answer(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) answer(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	version, err := ifMatch(r)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	var a referral.Answer
 	if err := decode(r, &a); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ref, err := d.loadReferral(r, c)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
-	if version != 0 && ref.Version != version {
-		d.fail(w, r, conflict(ref.Version))
-		return
+	if version != 0 {
+		if err := ref.CheckVersion(version); err != nil {
+			return err
+		}
 	}
 	prev := ref.Version
 	if err := ref.ApplyAnswer(a, actor(c), d.now()); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ref.LastActor = actorAt(r, c, "answer")
-	if err := d.Store.SaveReferral(r.Context(), ref, prev); err != nil {
-		d.fail(w, r, err)
-		return
+	if err := d.saveReferral(r.Context(), ref, prev); err != nil {
+		return err
 	}
 	writeReferral(w, http.StatusOK, d.view(ref, c))
+	return nil
 }
 
-func (d *Deps) queue(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) queue(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	counts, overdue, err := d.Store.QueueCounts(r.Context(), c.Tenant, d.now())
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"counts": counts, "overdue": overdue})
+	return nil
 }
 
 type ratingRequest struct {
@@ -155,36 +147,31 @@ type ratingRequest struct {
 	Score int    `json:"score"`
 }
 
-func (d *Deps) rate(w http.ResponseWriter, r *http.Request) {
+func (d *Deps) rate(w http.ResponseWriter, r *http.Request) error {
 	var in ratingRequest
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if in.Score < 1 || in.Score > 5 {
-		d.fail(w, r, problem.Invalid("score", "must be a whole number from 1 to 5"))
-		return
+		return problem.Invalid("score", "must be a whole number from 1 to 5")
 	}
 	ctx := r.Context()
 	if err := d.limitIP(ctx, r, "rating-ip", 30); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	tid, id, err := d.Signer.VerifyRating(ctx, strings.TrimSpace(in.Token))
 	if err != nil {
-		d.fail(w, r, problem.New(http.StatusUnauthorized, "invalid-link", "This rating link does not work",
-			"it has expired or was changed; rate from the referral's page instead"))
-		return
+		return problem.New(http.StatusUnauthorized, "invalid-link", "This rating link does not work",
+			"it has expired or was changed; rate from the referral's page instead")
 	}
 	by := referral.ActorAt{Actor: referral.Actor{Name: "referrer (rating link)", Role: practice.RoleReferrer}, ID: "rating-link",
 		IP: clientIP(r), Action: "rate"}
 	if err := d.Store.RateReferral(ctx, tid, id, referral.Rating{Score: in.Score, At: d.now()}, by); err != nil {
 		if store.IsNotFound(err) {
-			d.fail(w, r, problem.NotFound("a closed referral for this link"))
-			return
+			return problem.NotFound("a closed referral for this link")
 		}
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"score": in.Score})
+	return nil
 }

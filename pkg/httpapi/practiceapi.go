@@ -14,6 +14,7 @@ import (
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/store"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 // Practice is the practice administration function: the intake profile, partners, invitations.
@@ -34,13 +35,13 @@ func writePractice(w http.ResponseWriter, status int, p practice.Practice) {
 	writeJSON(w, status, p)
 }
 
-func (d *Deps) getPractice(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) getPractice(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	p, err := d.Store.Practice(r.Context(), c.Tenant)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writePractice(w, http.StatusOK, p)
+	return nil
 }
 
 // ifMatch reads an optional If-Match version ("3" or "\"3\""); 0 when absent.
@@ -56,11 +57,10 @@ func ifMatch(r *http.Request) (int, error) {
 	return n, nil
 }
 
-func (d *Deps) putPractice(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) putPractice(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	version, err := ifMatch(r)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	// The document GET returned can be sent back as it is: its read-only fields are ignored.
 	var body struct {
@@ -71,54 +71,50 @@ func (d *Deps) putPractice(w http.ResponseWriter, r *http.Request, c *auth.Claim
 		UpdatedAt time.Time `json:"updatedAt"`
 	}
 	if err := decode(r, &body); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	in := body.Profile
 	in.Normalize()
 	if err := in.Validate(); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := d.Store.UpdateProfile(r.Context(), c.Tenant, version, in)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writePractice(w, http.StatusOK, p)
+	return nil
 }
 
-func (d *Deps) listPartners(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) listPartners(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	list, err := d.Store.Partners(r.Context(), c.Tenant)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if list == nil {
 		list = []partner.Partner{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	return nil
 }
 
-func (d *Deps) createPartner(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) createPartner(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	var in partner.Input
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	in.Normalize()
 	if err := in.Validate(); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	p := partner.Partner{ID: ids.Short("p_"), Name: in.Name, Kind: in.Kind, Specialty: in.Specialty, NPI: in.NPI,
 		ContactEmail: in.ContactEmail, StatusUpdates: in.StatusUpdates, CreatedAt: d.now()}
 	if err := d.Store.CreatePartner(r.Context(), c.Tenant, p); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", "/v1/partners/"+p.ID)
 	writeJSON(w, http.StatusCreated, p)
+	return nil
 }
 
 type inviteRequest struct {
@@ -128,42 +124,36 @@ type inviteRequest struct {
 
 // invite makes the person a referrer of the partner (the identity is (practice, email)) and emails
 // them a sign-in link; later they can ask for a new link from the practice's page.
-func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	ctx := r.Context()
 	pt, err := d.Store.Partner(ctx, c.Tenant, r.PathValue("id"))
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	var in inviteRequest
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	in.Email, in.Name = ids.NormalizeEmail(in.Email), strings.TrimSpace(in.Name)
-	var f problem.Fields
+	var f valid.Fields
 	practice.ValidateEmail(&f, "email", in.Email, true)
 	if len([]rune(in.Name)) > practice.MaxNameLen {
 		f.Addf("name", "must be at most %d characters", practice.MaxNameLen)
 	}
 	if err := f.Err(); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ref, err := d.Store.EnsureReferrer(ctx, c.Tenant, partner.Referrer{ID: ids.Short("r_"), PartnerID: pt.ID,
 		Email: in.Email, Name: in.Name, CreatedAt: d.now()})
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if ref.PartnerID != pt.ID {
-		d.fail(w, r, problem.Invalid("email", "already refers for another partner of this practice"))
-		return
+		return problem.Invalid("email", "already refers for another partner of this practice")
 	}
 	p, err := d.Store.Practice(ctx, c.Tenant)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: c.Tenant,
 		Role: practice.RoleReferrer, PartnerID: pt.ID})
@@ -174,10 +164,10 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
 				"Later, get a new link at %s/p/%s\n", greetName(in.Name), p.Name, link, d.origin(r), p.Slug)})
 	}
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"message": "Invitation sent to " + in.Email})
+	return nil
 }
 
 func greetName(n string) string {
@@ -189,45 +179,41 @@ func greetName(n string) string {
 
 func isOwner(role string) bool { return role == practice.RoleOwner }
 
-func (d *Deps) updatePartner(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) updatePartner(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	ctx := r.Context()
 	p, err := d.Store.Partner(ctx, c.Tenant, r.PathValue("id"))
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	var in partner.Input
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	in.Normalize()
 	if err := in.Validate(); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	p.Name, p.Kind, p.Specialty, p.NPI, p.ContactEmail, p.StatusUpdates = in.Name, in.Kind, in.Specialty, in.NPI, in.ContactEmail, in.StatusUpdates
 	if err := d.Store.UpdatePartner(ctx, c.Tenant, p); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, p)
+	return nil
 }
 
-func (d *Deps) auditDay(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) auditDay(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	q := r.URL.Query()
 	day := q.Get("date")
 	if day == "" {
 		day = d.now().Format(time.DateOnly)
 	}
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
-		d.fail(w, r, problem.Invalid("date", "must be a date written YYYY-MM-DD"))
-		return
+		return problem.Invalid("date", "must be a date written YYYY-MM-DD")
 	}
 	page, err := d.Store.AuditDay(r.Context(), c.Tenant, day, 100, q.Get("cursor"))
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, page)
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 // Submit is the referral submission function.
@@ -27,46 +28,38 @@ func Referrals(d *Deps) *API {
 	}}
 }
 
-func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	now := d.now()
 	ulid, err := referral.CheckIdempotencyKey(r.Header.Get("Idempotency-Key"), now)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	var in referral.Submission
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	in.Normalize()
 	if err := in.Validate(now); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	hours, err := d.contactBy(ctx, c.Tenant)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ref := referral.New(c.Tenant, referral.PartnerRef{ID: c.Partner, Name: c.PartnerName}, c.Referrer,
 		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, hours)
 	ref.LastActor = actorAt(r, c, "create")
 	stored, replayed, err := d.Store.CreateReferral(ctx, ref)
-	if err == store.ErrKeyReused {
-		d.fail(w, r, problem.Invalid("Idempotency-Key", "was already used for a different referral; make a new key for a new referral"))
-		return
-	}
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.Header().Set("Location", "/v1/referrals/"+stored.ID)
 	writeReferral(w, http.StatusCreated, d.view(stored, c))
+	return nil
 }
 
 type referralList struct {
@@ -74,11 +67,11 @@ type referralList struct {
 	NextCursor string              `json:"nextCursor,omitempty"`
 }
 
-func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	q := r.URL.Query()
-	var f problem.Fields
-	status := q.Get("status")
-	if status != "" && !referral.ValidStatus(status) {
+	var f valid.Fields
+	status := referral.Status(q.Get("status"))
+	if status != "" && !status.Valid() {
 		f.Add("status", "is not a referral status")
 	}
 	limit := 25
@@ -101,8 +94,7 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		f.Add("cursor", "is not a cursor this list gave out")
 	}
 	if err := f.Err(); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	var page store.Page
 	var err error
@@ -114,8 +106,7 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		page, err = d.Store.ReferralsByReferrer(r.Context(), c.Tenant, c.Partner, c.Referrer, status, limit, cursor)
 	}
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ids := make([]string, 0, len(page.Items))
 	for i, ref := range page.Items {
@@ -124,14 +115,14 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 	}
 	if len(ids) > 0 {
 		if err := d.audit(r.Context(), r, c, "list", ids...); err != nil {
-			d.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	if page.Items == nil {
 		page.Items = []referral.Referral{}
 	}
 	writeJSON(w, http.StatusOK, referralList{Items: page.Items, NextCursor: page.NextCursor})
+	return nil
 }
 
 // loadReferral reads a referral the session may see: the tenant comes from the session, and a
@@ -145,15 +136,14 @@ func (d *Deps) loadReferral(r *http.Request, c *auth.Claims) (referral.Referral,
 	return ref, err
 }
 
-func (d *Deps) getReferral(w http.ResponseWriter, r *http.Request, c *auth.Claims) {
+func (d *Deps) getReferral(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	ref, err := d.loadReferral(r, c)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if err := d.audit(r.Context(), r, c, "read", ref.ID); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	writeReferral(w, http.StatusOK, d.view(ref, c))
+	return nil
 }

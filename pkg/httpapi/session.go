@@ -9,7 +9,7 @@ import (
 )
 
 // sessionHandler is a handler that runs only for a verified, live session.
-type sessionHandler func(w http.ResponseWriter, r *http.Request, c *auth.Claims)
+type sessionHandler func(w http.ResponseWriter, r *http.Request, c *auth.Claims) error
 
 func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
@@ -41,18 +41,16 @@ func (d *Deps) session(r *http.Request) (*auth.Claims, error) {
 }
 
 func (d *Deps) withSession(allow func(role string) bool, h sessionHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.public(func(w http.ResponseWriter, r *http.Request) error {
 		c, err := d.session(r)
 		if err != nil {
-			d.fail(w, r, err)
-			return
+			return err
 		}
 		if !allow(c.Role) {
-			d.fail(w, r, problem.Forbidden("this is for "+who(allow)+" only"))
-			return
+			return problem.Forbidden("this is for " + who(allow) + " only")
 		}
-		h(w, r, c)
-	}
+		return h(w, r, c)
+	})
 }
 
 func who(allow func(string) bool) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 // Limits of the patient status lookup.
@@ -21,7 +22,7 @@ const (
 // Status is the patient status lookup function: a code and a date of birth, no sign-in.
 func Status(d *Deps) *API {
 	return &API{Name: "status", deps: d, Routes: []Route{
-		{"POST", "/v1/status-lookups", d.lookup},
+		{"POST", "/v1/status-lookups", d.public(d.lookup)},
 	}}
 }
 
@@ -32,7 +33,7 @@ type lookupRequest struct {
 
 // StatusView is all a patient lookup returns: nothing clinical, no names.
 type StatusView struct {
-	Status      string                `json:"status"`
+	Status      referral.Status       `json:"status"`
 	StatusText  string                `json:"statusText"`
 	Next        string                `json:"next"`
 	Appointment *referral.Appointment `json:"appointment,omitempty"`
@@ -47,65 +48,53 @@ type StatusView struct {
 var noMatch = problem.New(http.StatusNotFound, "no-match", "The code and date of birth don't match",
 	"check both and try again; after 5 wrong tries the code is locked, then call the practice")
 
-func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) {
+func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) error {
 	var in lookupRequest
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
-	var f problem.Fields
+	var f valid.Fields
 	if strings.TrimSpace(in.Code) == "" {
 		f.Add("code", "is required: it is in the message the practice sent you")
 	}
 	referral.ValidateDateOfBirth(&f, "dateOfBirth", strings.TrimSpace(in.DateOfBirth), d.now())
 	if err := f.Err(); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	if err := d.limitIP(ctx, r, "lookup-ip", lookupsPerIP); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	code, ok := auth.NormalizeCode(in.Code)
 	if !ok {
-		d.fail(w, r, noMatch)
-		return
+		return noMatch
 	}
 	hash := auth.CodeHash(code)
 	m, err := d.Store.Code(ctx, hash)
 	if store.IsNotFound(err) || (err == nil && m.Attempts >= lookupTriesPerCode) {
-		d.fail(w, r, noMatch)
-		return
+		return noMatch
 	} else if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	ref, err := d.Store.Referral(ctx, m.TenantID, m.ReferralID)
 	if store.IsNotFound(err) {
-		d.fail(w, r, noMatch)
-		return
+		return noMatch
 	} else if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if subtle.ConstantTimeCompare([]byte(ref.Patient.DateOfBirth), []byte(strings.TrimSpace(in.DateOfBirth))) != 1 {
 		if err := d.Store.FailCode(ctx, hash); err != nil {
-			d.fail(w, r, err)
-			return
+			return err
 		}
-		d.fail(w, r, noMatch)
-		return
+		return noMatch
 	}
 	p, err := d.Store.Practice(ctx, m.TenantID)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	if err := d.Store.Audit(ctx, store.AuditRecord{At: d.now(), TenantID: m.TenantID, Actor: "patient (status code)",
 		Role: "patient", Action: "status-lookup", Referral: ref.ID, IP: clientIP(r)}, ""); err != nil {
-		d.fail(w, r, err)
-		return
+		return err
 	}
 	v := StatusView{Status: ref.Status, UpdatedAt: ref.UpdatedAt}
 	v.StatusText, v.Next = referral.PatientWords(ref, p.IntakeContact.Phone)
@@ -114,4 +103,5 @@ func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Practice.Name, v.Practice.Phone = p.Name, p.IntakeContact.Phone
 	writeJSON(w, http.StatusOK, v)
+	return nil
 }

@@ -16,46 +16,28 @@ import (
 	"github.com/referloop/referloop/pkg/referral"
 )
 
-// Source kinds.
-const (
-	KindProvider = "provider"
-	KindPatient  = "patient"
-	KindSelf     = "self"
-)
-
-// KindOf maps a partner's kind to a source kind.
-func KindOf(partnerKind string) string {
-	switch partnerKind {
-	case "patient":
-		return KindPatient
-	case "self":
-		return KindSelf
-	}
-	return KindProvider
-}
-
 // Fact is what the metrics need of one referral: its timestamps, none of its PHI.
 type Fact struct {
-	Tenant       string     `json:"tid"`
-	Referral     string     `json:"ref"`
-	Source       string     `json:"src"`
-	Kind         string     `json:"kind"`
-	Received     time.Time  `json:"received"`
-	ContactBy    time.Time  `json:"contactBy"`
-	Accepted     *time.Time `json:"accepted,omitempty"`
-	Declined     *time.Time `json:"declined,omitempty"`
-	DeclineWhy   string     `json:"declineWhy,omitempty"`
-	FirstContact *time.Time `json:"firstContact,omitempty"`
-	Scheduled    *time.Time `json:"scheduled,omitempty"`
-	Visit        *time.Time `json:"visit,omitempty"` // the appointment the patient was seen at
-	Seen         *time.Time `json:"seen,omitempty"`
-	NoShows      int        `json:"noShows,omitempty"`
-	Closed       *time.Time `json:"closed,omitempty"`
-	Cancelled    *time.Time `json:"cancelled,omitempty"`
-	Unreachable  *time.Time `json:"unreachable,omitempty"`
-	FormMillis   int64      `json:"formMillis,omitempty"`
-	Status       string     `json:"status"`
-	UpdatedAt    time.Time  `json:"updatedAt"`
+	Tenant       string          `json:"tid"`
+	Referral     string          `json:"ref"`
+	Source       string          `json:"src"`
+	Kind         string          `json:"kind"`
+	Received     time.Time       `json:"received"`
+	ContactBy    time.Time       `json:"contactBy"`
+	Accepted     *time.Time      `json:"accepted,omitempty"`
+	Declined     *time.Time      `json:"declined,omitempty"`
+	DeclineWhy   string          `json:"declineWhy,omitempty"`
+	FirstContact *time.Time      `json:"firstContact,omitempty"`
+	Scheduled    *time.Time      `json:"scheduled,omitempty"`
+	Visit        *time.Time      `json:"visit,omitempty"` // the appointment the patient was seen at
+	Seen         *time.Time      `json:"seen,omitempty"`
+	NoShows      int             `json:"noShows,omitempty"`
+	Closed       *time.Time      `json:"closed,omitempty"`
+	Cancelled    *time.Time      `json:"cancelled,omitempty"`
+	Unreachable  *time.Time      `json:"unreachable,omitempty"`
+	FormMillis   int64           `json:"formMillis,omitempty"`
+	Status       referral.Status `json:"status"`
+	UpdatedAt    time.Time       `json:"updatedAt"`
 }
 
 // Day is the cohort day of the fact (UTC).

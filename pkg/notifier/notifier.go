@@ -118,7 +118,7 @@ func (n *Notifier) record(ctx context.Context, rec events.DynamoDBEventRecord, c
 	if err != nil {
 		return err
 	}
-	if err := n.Store.PutFact(ctx, metrics.FactOf(now, metrics.KindOf(pt.Kind)), n.now()); err != nil {
+	if err := n.Store.PutFact(ctx, metrics.FactOf(now, partner.SourceKind(pt.Kind)), n.now()); err != nil {
 		return err
 	}
 	msgs, err := n.plan(ctx, before, now, c)
@@ -303,11 +303,11 @@ func (n *Notifier) plan(ctx context.Context, before *referral.Referral, r referr
 			text: fmt.Sprintf("The referrer answered your question on referral %s; it is back in your queue.\n\n%s/practice/referrals/%s\n", ref, n.Origin, r.ID)})
 	case r.Status == referral.Closed && prefs != partner.UpdatesNone:
 		out = append(out, n.closing(ctx, r, p, link)...)
-	case prefs == partner.UpdatesDigest && n.referrerMaySee(*before, r):
+	case prefs == partner.UpdatesDigest && referral.ReferrerSeesMove(before.Status, r.Status, r.Patient.ConsentToShareOutcomes):
 		if err := n.queueDigest(ctx, r); err != nil {
 			return nil, err
 		}
-	case prefs == partner.UpdatesEach && n.referrerMaySee(*before, r):
+	case prefs == partner.UpdatesEach && referral.ReferrerSeesMove(before.Status, r.Status, r.Patient.ConsentToShareOutcomes):
 		detail := ""
 		if r.Status == referral.Scheduled && r.Appointment != nil {
 			detail = " The appointment is on " + when(r.Appointment.At) + "."
@@ -325,14 +325,6 @@ func (n *Notifier) plan(ctx context.Context, before *referral.Referral, r referr
 	return out, nil
 }
 
-// referrerMaySee hides outcomes the patient did not consent to share.
-func (n *Notifier) referrerMaySee(before, r referral.Referral) bool {
-	if r.Patient.ConsentToShareOutcomes {
-		return true
-	}
-	return r.Status != referral.Seen && r.Status != referral.NoShow && before.Status != referral.NoShow
-}
-
 func (n *Notifier) closing(ctx context.Context, r referral.Referral, p practice.Practice, link string) []message {
 	tok, err := n.Signer.IssueRating(ctx, r.TenantID, r.ID)
 	var b strings.Builder
@@ -346,14 +338,14 @@ func (n *Notifier) closing(ctx context.Context, r referral.Referral, p practice.
 	return []message{{kind: "closed", to: r.Referrer.Email, subj: fmt.Sprintf("Referral %s: the loop is closed", r.Ref()), text: b.String()}}
 }
 
-func statusWords(s string) string {
+func statusWords(s referral.Status) string {
 	switch s {
 	case referral.NeedsInfo:
 		return "waiting for your answer"
 	case referral.NoShow:
 		return "a missed appointment"
 	}
-	return s
+	return string(s)
 }
 
 func contactLine(p practice.Practice) string {

@@ -6,11 +6,36 @@ import (
 	"time"
 
 	"github.com/referloop/referloop/pkg/practice"
-	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
-// Kinds of referring partners.
-var Kinds = []string{"pcp", "specialist", "chiropractor", "therapist", "hospital", "employer", "patient", "other"}
+// Kinds of referring partners. "patient" is a patient who refers others (word of mouth); "self"
+// stands for patients who refer themselves.
+var Kinds = []string{"pcp", "specialist", "chiropractor", "therapist", "hospital", "employer", KindPatient, KindSelf, "other"}
+
+// The partner kinds that are not providers.
+const (
+	KindPatient = "patient"
+	KindSelf    = "self"
+)
+
+// Source kinds: how metrics group partners (product.md: provider, patient and self referrals).
+const (
+	SourceProvider = "provider"
+	SourcePatient  = "patient"
+	SourceSelf     = "self"
+)
+
+// SourceKind is the source kind of a partner kind.
+func SourceKind(kind string) string {
+	switch kind {
+	case KindPatient:
+		return SourcePatient
+	case KindSelf:
+		return SourceSelf
+	}
+	return SourceProvider
+}
 
 // Partner is a referring office of a practice.
 type Partner struct {
@@ -66,7 +91,7 @@ func (in *Input) Normalize() {
 
 // Validate checks a new partner.
 func (in *Input) Validate() error {
-	var f problem.Fields
+	var f valid.Fields
 	if in.Name == "" {
 		f.Add("name", "is required")
 	} else if len([]rune(in.Name)) > practice.MaxNameLen {

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 func TestValidNPI(t *testing.T) {
@@ -31,14 +31,14 @@ func TestInputValidate(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			c.in.Normalize()
 			err := c.in.Validate()
-			var p *problem.Problem
+			var p struct{ Errors valid.Errors }
 			if c.fields == nil {
 				if err != nil {
 					t.Fatalf("unexpected %v", err)
 				}
 				return
 			}
-			if !errors.As(err, &p) || len(p.Errors) != len(c.fields) {
+			if !errors.As(err, &p.Errors) || len(p.Errors) != len(c.fields) {
 				t.Fatalf("got %v, want fields %v", err, c.fields)
 			}
 			for i, f := range c.fields {

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 // Roles of the people who act for a practice or refer to it.
@@ -69,7 +69,7 @@ const (
 )
 
 // ValidateName checks a practice name.
-func ValidateName(f *problem.Fields, field, name string) {
+func ValidateName(f *valid.Fields, field, name string) {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -82,7 +82,7 @@ func ValidateName(f *problem.Fields, field, name string) {
 }
 
 // ValidateEmail checks an email address field.
-func ValidateEmail(f *problem.Fields, field, email string, required bool) {
+func ValidateEmail(f *valid.Fields, field, email string, required bool) {
 	email = strings.TrimSpace(email)
 	if email == "" {
 		if required {
@@ -101,7 +101,7 @@ func ValidateEmail(f *problem.Fields, field, email string, required bool) {
 }
 
 // ValidatePhone checks a phone number loosely: digits with common separators, 7 to 15 digits.
-func ValidatePhone(f *problem.Fields, field, phone string) {
+func ValidatePhone(f *valid.Fields, field, phone string) {
 	phone = strings.TrimSpace(phone)
 	if phone == "" {
 		return
@@ -145,7 +145,7 @@ func (p *Profile) Normalize() {
 
 // Validate checks a profile as sent by staff (after Normalize).
 func (p *Profile) Validate() error {
-	var f problem.Fields
+	var f valid.Fields
 	ValidateName(&f, "name", p.Name)
 	if len(p.Conditions) > MaxConditions {
 		f.Addf("conditions", "at most %d conditions", MaxConditions)

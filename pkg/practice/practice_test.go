@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 func TestSlugify(t *testing.T) {
@@ -32,8 +32,8 @@ func TestProfileValidate(t *testing.T) {
 	}
 	bad := Profile{Name: "", ContactByHours: ContactBy{Default: 24, Urgent: 48},
 		IntakeContact: Contact{Email: "x@", Phone: "call me"}}
-	var p *problem.Problem
-	if err := bad.Validate(); !errors.As(err, &p) {
+	var p struct{ Errors valid.Errors }
+	if err := bad.Validate(); !errors.As(err, &p.Errors) {
 		t.Fatalf("want a problem, got %v", err)
 	}
 	want := []string{"contactByHours.urgent", "intakeContact.email", "intakeContact.phone", "name"}

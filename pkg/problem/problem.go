@@ -5,28 +5,40 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
+
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 // TypeBase prefixes every problem type URI; types are stable identifiers, documented in docs/api.md.
 const TypeBase = "https://referloop.dev/problems/"
 
-// FieldError names one invalid field by its dotted JSON path (or a header name).
-type FieldError struct {
-	Field  string `json:"field"`
-	Detail string `json:"detail"`
+// Problem is an RFC 9457 problem detail. It is also an error, for the HTTP layer's own refusals;
+// domain code returns its own error values (valid.Errors, named errors), which the HTTP layer maps
+// to problems in one place.
+type Problem struct {
+	Type   string             `json:"type"`
+	Title  string             `json:"title"`
+	Status int                `json:"status"`
+	Detail string             `json:"detail,omitempty"`
+	Errors []valid.FieldError `json:"errors,omitempty"`
+	// Extensions are further members of the problem object (RFC 9457 §3.2), e.g. "allowed".
+	Extensions map[string]any `json:"-"`
+	RetryAfter int            `json:"-"`
 }
 
-// Problem is an RFC 9457 problem detail. It is also an error, so domain code can return one.
-type Problem struct {
-	Type       string       `json:"type"`
-	Title      string       `json:"title"`
-	Status     int          `json:"status"`
-	Detail     string       `json:"detail,omitempty"`
-	Errors     []FieldError `json:"errors,omitempty"`
-	Allowed    []string     `json:"allowed,omitempty"`
-	RetryAfter int          `json:"-"`
+// MarshalJSON writes the standard members and then the extensions.
+func (p *Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal((*plain)(p))
+	if err != nil || len(p.Extensions) == 0 {
+		return b, err
+	}
+	ext, err := json.Marshal(p.Extensions)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(b[:len(b)-1], ','), ext[1:]...), nil
 }
 
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
@@ -67,39 +79,15 @@ func Internal() *Problem {
 		"the error was logged; try again in a moment")
 }
 
-// Fields collects per-field validation errors. The zero value is ready to use.
-type Fields struct{ list []FieldError }
-
-// Add records a problem with one field.
-func (f *Fields) Add(field, detail string) { f.list = append(f.list, FieldError{field, detail}) }
-
-// Addf records a problem with one field, formatted.
-func (f *Fields) Addf(field, format string, args ...any) { f.Add(field, fmt.Sprintf(format, args...)) }
-
-// Empty reports whether no field error was recorded.
-func (f *Fields) Empty() bool { return len(f.list) == 0 }
-
-// Err returns nil when no field failed, or a 422 validation problem listing each field.
-func (f *Fields) Err() error {
-	if f.Empty() {
-		return nil
-	}
-	list := append([]FieldError(nil), f.list...)
-	sort.SliceStable(list, func(i, j int) bool { return list[i].Field < list[j].Field })
-	n := len(list)
-	detail := "1 field needs attention"
-	if n > 1 {
-		detail = strconv.Itoa(n) + " fields need attention"
-	}
+// Validation is the 422 problem for field errors.
+func Validation(list valid.Errors) *Problem {
 	return &Problem{Type: TypeBase + "validation", Title: "Some fields need attention",
-		Status: http.StatusUnprocessableEntity, Detail: detail, Errors: list}
+		Status: http.StatusUnprocessableEntity, Detail: list.Error(), Errors: list}
 }
 
 // Invalid is a 422 validation problem about one field.
 func Invalid(field, detail string) *Problem {
-	var f Fields
-	f.Add(field, detail)
-	return f.Err().(*Problem)
+	return Validation(valid.Errors{{Field: field, Detail: detail}})
 }
 
 // Write sends p as application/problem+json.

@@ -1,35 +1,45 @@
 package referral
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
-// FHIR maps each status to its FHIR R4 Task.status.
-var FHIR = map[string]string{
-	Received: "requested", Accepted: "accepted", Declined: "rejected", NeedsInfo: "on-hold",
-	Contacted: "in-progress", Scheduled: "in-progress", NoShow: "on-hold", Seen: "completed",
-	Closed: "completed", Unreachable: "failed", Cancelled: "cancelled",
+// IllegalMoveError is a move the lifecycle does not allow now; Allowed is what it does allow.
+type IllegalMoveError struct {
+	From, To Status
+	Allowed  []Status
 }
 
-// moves lists the statuses staff may move a referral to from each status. needs-info leaves only
-// through the referrer's answer (back where it was) or a cancellation.
-var moves = map[string][]string{
-	Received:    {Accepted, Declined, NeedsInfo, Cancelled},
-	NeedsInfo:   {Cancelled},
-	Accepted:    {Contacted, NeedsInfo, Declined, Cancelled},
-	Contacted:   {Contacted, Scheduled, Unreachable, Cancelled},
-	Scheduled:   {Seen, NoShow, Scheduled, Cancelled},
-	NoShow:      {Scheduled, Unreachable, Cancelled},
-	Seen:        {Closed},
-	Closed:      nil,
-	Declined:    nil,
-	Unreachable: nil,
-	Cancelled:   nil,
+func (e *IllegalMoveError) Error() string {
+	return fmt.Sprintf("a %s referral can move to: %s", e.From, listOrNone(Strings(e.Allowed)))
+}
+
+// ErrNotWaiting is an answer to a referral that has no open question.
+var ErrNotWaiting = errors.New("this referral is not waiting for an answer")
+
+// ConflictError is a change to a referral made from an older version than the stored one.
+// Current is the stored version when known (0 when not).
+type ConflictError struct{ Current int }
+
+func (e *ConflictError) Error() string {
+	if e.Current > 0 {
+		return fmt.Sprintf("the referral changed since it was read (it is now at version %d)", e.Current)
+	}
+	return "the referral changed since it was read"
+}
+
+// CheckVersion returns a *ConflictError unless the referral is at version v.
+func (r Referral) CheckVersion(v int) error {
+	if r.Version != v {
+		return &ConflictError{Current: r.Version}
+	}
+	return nil
 }
 
 // UnreachableAfter is how many contact attempts come before a referral may be marked unreachable.
@@ -80,8 +90,8 @@ type ActorAt struct {
 type Event struct {
 	At          time.Time    `json:"at"`
 	By          Actor        `json:"by"`
-	From        string       `json:"from,omitempty"`
-	To          string       `json:"to"`
+	From        Status       `json:"from,omitempty"`
+	To          Status       `json:"to"`
 	Note        string       `json:"note,omitempty"`
 	Reason      string       `json:"reason,omitempty"`
 	Appointment *Appointment `json:"appointment,omitempty"`
@@ -97,18 +107,19 @@ type Rating struct {
 
 // Transition is a staff request to move a referral.
 type Transition struct {
-	To          string       `json:"to"`
+	To          Status       `json:"to"`
 	Reason      string       `json:"reason,omitempty"`
 	Note        string       `json:"note,omitempty"`
 	Appointment *Appointment `json:"appointment,omitempty"`
 	Contact     *Contact     `json:"contact,omitempty"`
 }
 
-// Allowed returns the statuses staff may move r to now.
-func (r Referral) Allowed() []string {
-	var out []string
-	for _, to := range moves[r.Status] {
-		if to == Unreachable && r.ContactAttempts < UnreachableAfter && r.Status == Contacted {
+// Allowed returns the statuses staff may move r to now: the table's next statuses, less
+// unreachable while fewer than UnreachableAfter attempts were made.
+func (r Referral) Allowed() []Status {
+	var out []Status
+	for _, to := range r.Status.Next() {
+		if to == Unreachable && r.Status == Contacted && r.ContactAttempts < UnreachableAfter {
 			continue
 		}
 		out = append(out, to)
@@ -116,21 +127,12 @@ func (r Referral) Allowed() []string {
 	return out
 }
 
-// Open reports whether the referral is still in the practice's hands.
-func Open(status string) bool {
-	switch status {
-	case Received, NeedsInfo, Accepted, Contacted, Scheduled, NoShow:
-		return true
-	}
-	return false
-}
-
-// Overdue reports whether nobody has reached out yet and the contact-by deadline has passed.
+// Overdue reports whether nobody has reached the patient yet and the contact-by deadline has passed.
 func (r Referral) Overdue(now time.Time) bool {
-	return (r.Status == Received || r.Status == Accepted || r.Status == NeedsInfo) && now.After(r.ContactBy)
+	return r.Status.AwaitingContact() && now.After(r.ContactBy)
 }
 
-func contains(list []string, v string) bool {
+func contains[T comparable](list []T, v T) bool {
 	for _, x := range list {
 		if x == v {
 			return true
@@ -139,22 +141,16 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-// Apply moves r by t, stamping the timeline, or returns a problem: 422 naming the allowed moves for
-// an illegal one, or field errors for missing details.
+// Apply moves r by t, stamping the timeline, or returns an *IllegalMoveError naming the allowed
+// moves, or valid.Errors for missing details.
 func (r *Referral) Apply(t Transition, by Actor, now time.Time) error {
 	t.Note = strings.TrimSpace(t.Note)
 	t.Reason = strings.TrimSpace(t.Reason)
 	allowed := r.Allowed()
-	if !ValidStatus(t.To) || !contains(allowed, t.To) {
-		p := problem.New(422, "illegal-transition", "This move is not allowed now",
-			fmt.Sprintf("a %s referral can move to: %s", r.Status, listOrNone(allowed)))
-		p.Allowed = append([]string{}, allowed...)
-		if p.Allowed == nil {
-			p.Allowed = []string{}
-		}
-		return p
+	if !t.To.Valid() || !contains(allowed, t.To) {
+		return &IllegalMoveError{From: r.Status, To: t.To, Allowed: allowed}
 	}
-	var f problem.Fields
+	var f valid.Fields
 	if n := len([]rune(t.Note)); n > MaxNoteLen {
 		f.Addf("note", "must be at most %d characters", MaxNoteLen)
 	}
@@ -239,12 +235,11 @@ type AnswerFields struct {
 // ApplyAnswer records the referrer's answer and returns the referral to where it was held.
 func (r *Referral) ApplyAnswer(a Answer, by Actor, now time.Time) error {
 	if r.Status != NeedsInfo {
-		p := problem.New(409, "not-waiting", "No question is open", "this referral is not waiting for an answer")
-		return p
+		return ErrNotWaiting
 	}
 	a.Answer = strings.TrimSpace(a.Answer)
 	a.Insurance = strings.TrimSpace(a.Insurance)
-	var f problem.Fields
+	var f valid.Fields
 	if a.Answer == "" {
 		f.Add("answer", "is required")
 	} else if len([]rune(a.Answer)) > MaxNoteLen {
@@ -291,19 +286,18 @@ func listOrNone(l []string) string {
 	return strings.Join(s, ", ")
 }
 
-// ForReferrer is the referral as its referrer may see it: without patient consent to share
-// outcomes, "seen" and "no-show" (and their timeline entries) are not shown; the referral reads as
-// scheduled until it is closed.
+// ForReferrer is the referral as its referrer may see it: without the patient's consent to share
+// outcomes, an outcome status reads as the table says (scheduled) and the moves the referrer may
+// not see are left out of the timeline.
 func (r Referral) ForReferrer() Referral {
-	if r.Patient.ConsentToShareOutcomes {
+	consent := r.Patient.ConsentToShareOutcomes
+	if consent {
 		return r
 	}
-	if r.Status == Seen || r.Status == NoShow {
-		r.Status = Scheduled
-	}
+	r.Status = r.Status.ForReferrer(consent)
 	var tl []Event
 	for _, e := range r.Timeline {
-		if e.To == Seen || e.To == NoShow || e.From == NoShow {
+		if !ReferrerSeesMove(e.From, e.To, consent) {
 			continue
 		}
 		tl = append(tl, e)

@@ -5,12 +5,10 @@ import (
 	"reflect"
 	"testing"
 	"time"
-
-	"github.com/referloop/referloop/pkg/problem"
 )
 
 // details gives each target status the details it needs.
-func details(to string) Transition {
+func details(to Status) Transition {
 	t := Transition{To: to}
 	switch to {
 	case Declined:
@@ -25,18 +23,18 @@ func details(to string) Transition {
 	return t
 }
 
-func at(status string, attempts int) Referral {
+func at(status Status, attempts int) Referral {
 	r := Referral{ID: "x", Status: status, Version: 3, ContactAttempts: attempts, ContactBy: now.Add(time.Hour)}
 	return r
 }
 
 func TestEveryTransition(t *testing.T) {
 	staff := Actor{Name: "Maria", Role: "staff"}
-	for _, from := range Statuses {
+	for _, from := range Statuses() {
 		for _, attempts := range []int{0, UnreachableAfter} {
-			for _, to := range Statuses {
+			for _, to := range Statuses() {
 				r := at(from, attempts)
-				want := contains(moves[from], to) && !(from == Contacted && to == Unreachable && attempts < UnreachableAfter)
+				want := contains(from.Next(), to) && !(from == Contacted && to == Unreachable && attempts < UnreachableAfter)
 				err := r.Apply(details(to), staff, now)
 				if want {
 					if err != nil {
@@ -49,8 +47,8 @@ func TestEveryTransition(t *testing.T) {
 					}
 					continue
 				}
-				var p *problem.Problem
-				if !errors.As(err, &p) || p.Status != 422 || !reflect.DeepEqual(p.Allowed, orEmpty(at(from, attempts).Allowed())) {
+				var ill *IllegalMoveError
+				if !errors.As(err, &ill) || ill.From != from || ill.To != to || !reflect.DeepEqual(ill.Allowed, at(from, attempts).Allowed()) {
 					t.Errorf("%s (%d attempts) → %s: want refusal naming %v, got %v", from, attempts, to, at(from, attempts).Allowed(), err)
 				}
 				if r.Status != from || r.Version != 3 || len(r.Timeline) != 0 {
@@ -61,28 +59,26 @@ func TestEveryTransition(t *testing.T) {
 	}
 }
 
-func orEmpty(l []string) []string {
-	if l == nil {
-		return []string{}
-	}
-	return l
-}
-
 func TestEveryStatusHasAFHIRStatus(t *testing.T) {
-	for _, s := range Statuses {
-		if FHIR[s] == "" {
+	for _, s := range Statuses() {
+		if s.FHIR() == "" {
 			t.Errorf("%s has no FHIR Task.status", s)
 		}
-		if _, ok := moves[s]; !ok {
-			t.Errorf("%s is not in the state machine", s)
+		for _, to := range s.Next() {
+			if !to.Valid() {
+				t.Errorf("%s moves to %q, which is not a status", s, to)
+			}
 		}
+	}
+	if Status("pending").Valid() || Status("pending").Open() || Status("pending").FHIR() != "" {
+		t.Error("an unknown status is neither valid, open nor mapped")
 	}
 }
 
 func TestTransitionDetails(t *testing.T) {
 	cases := []struct {
 		name   string
-		from   string
+		from   Status
 		t      Transition
 		fields []string
 	}{
@@ -148,5 +144,84 @@ func TestOverdue(t *testing.T) {
 	r.Status = Contacted
 	if r.Overdue(now.Add(2 * time.Hour)) {
 		t.Fatal("a contacted referral is not overdue")
+	}
+}
+
+// TestLifecycleTable holds the sets other packages read from the table (store queries, metrics,
+// the notifier) to what product.md says.
+func TestLifecycleTable(t *testing.T) {
+	if got, want := AwaitingContact(), []Status{Received, NeedsInfo, Accepted}; !reflect.DeepEqual(got, want) {
+		t.Errorf("awaiting contact %v, want %v", got, want)
+	}
+	if got, want := QueueStatuses(), []Status{Received, NeedsInfo, Accepted, Contacted, Scheduled, NoShow, Seen}; !reflect.DeepEqual(got, want) {
+		t.Errorf("work queue %v, want %v", got, want)
+	}
+	var open []Status
+	for _, s := range Statuses() {
+		if s.Open() {
+			open = append(open, s)
+		}
+	}
+	if want := []Status{Received, NeedsInfo, Accepted, Contacted, Scheduled, NoShow}; !reflect.DeepEqual(open, want) {
+		t.Errorf("open %v, want %v", open, want)
+	}
+	for _, s := range Statuses() {
+		if s.Final() != (len(s.Next()) == 0) {
+			t.Errorf("%s: final %v with next %v", s, s.Final(), s.Next())
+		}
+		if s.AwaitingContact() && !s.Open() {
+			t.Errorf("%s awaits contact but is not open", s)
+		}
+	}
+}
+
+func TestReferrerSeesMove(t *testing.T) {
+	cases := []struct {
+		from, to Status
+		consent  bool
+		want     bool
+	}{
+		{"", Received, false, true},
+		{Received, Accepted, false, true},
+		{Scheduled, Seen, false, false},
+		{Scheduled, NoShow, false, false},
+		{NoShow, Scheduled, false, false},
+		{NoShow, Unreachable, false, false},
+		{Seen, Closed, false, true},
+		{Scheduled, Seen, true, true},
+		{NoShow, Scheduled, true, true},
+	}
+	for _, c := range cases {
+		if got := ReferrerSeesMove(c.from, c.to, c.consent); got != c.want {
+			t.Errorf("%s → %s (consent %v): %v, want %v", c.from, c.to, c.consent, got, c.want)
+		}
+	}
+	for _, s := range Statuses() {
+		if v := s.ForReferrer(false); !v.Valid() || (v != s) != (s == Seen || s == NoShow) {
+			t.Errorf("%s reads as %s to a referrer without consent", s, v)
+		}
+		if s.ForReferrer(true) != s {
+			t.Errorf("%s changes with consent", s)
+		}
+	}
+}
+
+func TestDomainErrors(t *testing.T) {
+	r := at(Closed, 0)
+	err := r.Apply(details(Seen), Actor{}, now)
+	var ill *IllegalMoveError
+	if !errors.As(err, &ill) || len(ill.Allowed) != 0 || err.Error() != "a closed referral can move to: nothing (it is final)" {
+		t.Fatalf("closed → seen: %v", err)
+	}
+	held := at(Received, 0)
+	if err := held.ApplyAnswer(Answer{Answer: "x"}, Actor{}, now); !errors.Is(err, ErrNotWaiting) {
+		t.Fatalf("answer without a question: %v", err)
+	}
+	var c *ConflictError
+	if err := at(Received, 0).CheckVersion(2); !errors.As(err, &c) || c.Current != 3 {
+		t.Fatalf("stale version: %v", err)
+	}
+	if err := at(Received, 0).CheckVersion(3); err != nil {
+		t.Fatalf("current version: %v", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/practice"
-	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 // Urgencies a referrer can choose.
@@ -67,7 +67,7 @@ type PartnerRef struct {
 // Referral is one referral as stored and as returned by the API.
 type Referral struct {
 	ID         string     `json:"id"`
-	Status     string     `json:"status"`
+	Status     Status     `json:"status"`
 	Urgency    string     `json:"urgency"`
 	Reason     string     `json:"reason"`
 	Patient    Patient    `json:"patient"`
@@ -85,7 +85,7 @@ type Referral struct {
 	Appointment     *Appointment `json:"appointment,omitempty"`
 	Decline         *Decline     `json:"decline,omitempty"`
 	Question        string       `json:"question,omitempty"`
-	HeldFrom        string       `json:"heldFrom,omitempty"`
+	HeldFrom        Status       `json:"heldFrom,omitempty"`
 	Rating          *Rating      `json:"rating,omitempty"`
 	Timeline        []Event      `json:"timeline"`
 	// LastActor is who made the latest write, from where: the stream consumer audits writes with it.
@@ -93,7 +93,7 @@ type Referral struct {
 	// Derived for the API (never stored).
 	FHIRStatus   string   `json:"fhirStatus,omitempty" dynamodbav:"-"`
 	Reference    string   `json:"ref,omitempty" dynamodbav:"-"`
-	AllowedMoves []string `json:"allowed,omitempty" dynamodbav:"-"`
+	AllowedMoves []Status `json:"allowed,omitempty" dynamodbav:"-"`
 	IsOverdue    bool     `json:"overdue,omitempty" dynamodbav:"-"`
 	// Stored, not shown.
 	TenantID   string `json:"-"`
@@ -118,7 +118,7 @@ func (s *Submission) Normalize() {
 
 // Validate checks a submission (after Normalize) on date now (the date of birth must be past).
 func (s *Submission) Validate(now time.Time) error {
-	var f problem.Fields
+	var f valid.Fields
 	p := s.Patient
 	requiredText(&f, "patient.firstName", p.FirstName, MaxShortLen)
 	requiredText(&f, "patient.lastName", p.LastName, MaxShortLen)
@@ -150,12 +150,12 @@ func (s *Submission) Validate(now time.Time) error {
 	return f.Err()
 }
 
-func validatePhoneEmail(f *problem.Fields, phone, email string) {
+func validatePhoneEmail(f *valid.Fields, phone, email string) {
 	practice.ValidatePhone(f, "patient.phone", phone)
 	practice.ValidateEmail(f, "patient.email", email, false)
 }
 
-func requiredText(f *problem.Fields, field, v string, max int) {
+func requiredText(f *valid.Fields, field, v string, max int) {
 	if v == "" {
 		f.Add(field, "is required")
 	} else if len([]rune(v)) > max {
@@ -164,7 +164,7 @@ func requiredText(f *problem.Fields, field, v string, max int) {
 }
 
 // ValidateDateOfBirth checks a YYYY-MM-DD date in the past and not more than 130 years ago.
-func ValidateDateOfBirth(f *problem.Fields, field, dob string, now time.Time) {
+func ValidateDateOfBirth(f *valid.Fields, field, dob string, now time.Time) {
 	if dob == "" {
 		f.Add(field, "is required")
 		return
@@ -194,11 +194,11 @@ func CheckIdempotencyKey(key string, now time.Time) (string, error) {
 	u, at, err := ids.ParseULID(strings.TrimSpace(key))
 	switch {
 	case key == "":
-		return "", problem.Invalid("Idempotency-Key", "the header is required: a ULID made when the form was opened")
+		return "", valid.Invalid("Idempotency-Key", "the header is required: a ULID made when the form was opened")
 	case err != nil:
-		return "", problem.Invalid("Idempotency-Key", "must be a ULID (26 characters of Crockford base32)")
+		return "", valid.Invalid("Idempotency-Key", "must be a ULID (26 characters of Crockford base32)")
 	case at.After(now.Add(5*time.Minute)) || at.Before(now.Add(-IdempotencyWindow)):
-		return "", problem.Invalid("Idempotency-Key", "must be a ULID made within the last 24 hours")
+		return "", valid.Invalid("Idempotency-Key", "must be a ULID made within the last 24 hours")
 	}
 	return u, nil
 }
@@ -250,11 +250,11 @@ func New(tenantID string, partner PartnerRef, referrerID string, referrer Person
 // Present fills the derived fields the API shows: FHIR status, allowed moves, overdue.
 func (r Referral) Present(now time.Time) Referral {
 	r.LastActor, r.HeldFrom = nil, "" // internal
-	r.FHIRStatus = FHIR[r.Status]
+	r.FHIRStatus = r.Status.FHIR()
 	r.Reference = r.Ref()
 	r.AllowedMoves = r.Allowed()
 	if r.AllowedMoves == nil {
-		r.AllowedMoves = []string{}
+		r.AllowedMoves = []Status{}
 	}
 	r.IsOverdue = r.Overdue(now)
 	if r.Timeline == nil {

@@ -1,30 +1,29 @@
 package referral
 
 import (
-	"errors"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/practice"
-	"github.com/referloop/referloop/pkg/problem"
+	"github.com/referloop/referloop/pkg/valid"
 )
 
 var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
-func valid() Submission {
+func minimal() Submission {
 	return Submission{Patient: Patient{FirstName: "Ana", LastName: "Silva", DateOfBirth: "1980-04-02", Email: "ana@example.com",
 		ConsentToContact: true}, Reason: "Low back pain", Urgency: Routine}
 }
 
 func fieldsOf(err error) []string {
-	var p *problem.Problem
-	if !errors.As(err, &p) {
+	list, ok := valid.As(err)
+	if !ok {
 		return nil
 	}
 	var out []string
-	for _, e := range p.Errors {
+	for _, e := range list {
 		out = append(out, e.Field)
 	}
 	return out
@@ -50,7 +49,7 @@ func TestSubmissionValidate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := valid()
+			s := minimal()
 			c.edit(&s)
 			s.Normalize()
 			if got := fieldsOf(s.Validate(now)); !reflect.DeepEqual(got, c.fields) {
@@ -81,7 +80,7 @@ func TestIdempotencyKey(t *testing.T) {
 }
 
 func TestHashIgnoresFormTimeButNotContent(t *testing.T) {
-	a, b, c := valid(), valid(), valid()
+	a, b, c := minimal(), minimal(), minimal()
 	b.FormMillis = 90000
 	c.Note = "different"
 	if a.Hash() != b.Hash() || a.Hash() == c.Hash() {
@@ -107,7 +106,7 @@ func TestContactByAndIDs(t *testing.T) {
 			t.Errorf("ParseID(%q) accepted", bad)
 		}
 	}
-	ref := New("t", PartnerRef{ID: "p_a"}, "r_b", Person{}, u, valid(), now, h)
+	ref := New("t", PartnerRef{ID: "p_a"}, "r_b", Person{}, u, minimal(), now, h)
 	if s := ref.String(); s != "referral "+ref.ID+" (received)" {
 		t.Fatalf("String() = %q", s)
 	}

@@ -30,5 +30,5 @@ func PatientWords(r Referral, phone string) (status, next string) {
 	case Cancelled:
 		return "This referral was cancelled", "If you did not expect this, call your doctor's office."
 	}
-	return r.Status, ""
+	return string(r.Status), ""
 }

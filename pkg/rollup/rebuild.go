@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/referloop/referloop/pkg/metrics"
+	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/referral"
 )
 
@@ -34,7 +35,7 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 			kinds[tid] = m
 			mu.Unlock()
 		}
-		return metrics.KindOf(m[pid]), nil
+		return partner.SourceKind(m[pid]), nil
 	}
 	err := parallel(ctx, segments, segments, func(seg int) error {
 		return r.Store.ScanReferrals(ctx, seg, segments, func(ref referral.Referral) error {

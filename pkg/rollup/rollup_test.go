@@ -135,7 +135,7 @@ func bruteForce(refs []referral.Referral, kinds map[string]string, period func(t
 			}
 		}
 		mins := func(t *time.Time) int { return int(math.Round(t.Sub(r.CreatedAt).Minutes())) }
-		for _, g := range []string{"all", "src#" + r.Partner.ID, "kind#" + metrics.KindOf(kinds[r.Partner.ID])} {
+		for _, g := range []string{"all", "src#" + r.Partner.ID, "kind#" + partner.SourceKind(kinds[r.Partner.ID])} {
 			add(p, g, func(b *metrics.Bucket) {
 				b.Received++
 				b.ReceivedAt = append(b.ReceivedAt, r.CreatedAt.Unix())
@@ -279,7 +279,7 @@ func TestRollupMatchesBruteForceAndIsIdempotent(t *testing.T) {
 	}
 	write := func(refs []referral.Referral) {
 		for _, r := range refs {
-			if err := s.PutFact(ctx, metrics.FactOf(r, metrics.KindOf(kinds[r.Partner.ID])), clock); err != nil {
+			if err := s.PutFact(ctx, metrics.FactOf(r, partner.SourceKind(kinds[r.Partner.ID])), clock); err != nil {
 				t.Fatal(err)
 			}
 			clock = clock.Add(time.Millisecond)

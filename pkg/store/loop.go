@@ -54,7 +54,7 @@ func (s *Store) RateReferral(ctx context.Context, tid, id string, rating referra
 		UpdateExpression:         cond("SET #r = :r, #a = :a, #u = :u"),
 		ConditionExpression:      cond("attribute_exists(PK) AND #st = :closed"),
 		ExpressionAttributeNames: map[string]string{"#r": "rating", "#st": "status", "#a": "lastActor", "#u": "updatedAt"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":r": rv, ":closed": str(referral.Closed), ":a": av,
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": rv, ":closed": str(string(referral.Closed)), ":a": av,
 			":u": str(rating.At.UTC().Format(time.RFC3339Nano))}})
 	if isConditionFailed(err) {
 		return ErrNotFound
@@ -66,11 +66,11 @@ func (s *Store) RateReferral(ctx context.Context, tid, id string, rating referra
 // overdue first: one Query per waiting status on the queue index, each bounded by now.
 func (s *Store) Overdue(ctx context.Context, tid string, now time.Time, limit int) ([]referral.Referral, error) {
 	var all []referral.Referral
-	for _, st := range []string{referral.Received, referral.Accepted, referral.NeedsInfo} {
+	for _, st := range referral.AwaitingContact() {
 		out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(gsi1),
 			KeyConditionExpression: cond("GSI1PK = :pk AND GSI1SK BETWEEN :lo AND :hi"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(queuePK(tid)),
-				":lo": str(statusPrefix(st)), ":hi": str(statusPrefix(st) + now.UTC().Format(time.RFC3339))},
+				":lo": str(statusPrefix(string(st))), ":hi": str(statusPrefix(string(st)) + now.UTC().Format(time.RFC3339))},
 			Limit: aws.Int32(int32(limit))})
 		if err != nil {
 			return nil, fmt.Errorf("overdue: %w", err)
@@ -93,19 +93,16 @@ func (s *Store) Overdue(ctx context.Context, tid string, now time.Time, limit in
 // QueueCounts counts a practice's referrals per open status (the work queue; closed, declined,
 // unreachable and cancelled referrals are history and are not counted, so the cost follows the
 // open work, not the practice's age) and how many are overdue. The COUNT queries run in parallel.
-func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (map[string]int, int, error) {
+func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (map[referral.Status]int, int, error) {
 	type job struct {
 		status  string
 		overdue bool
 	}
 	var jobs []job
-	for _, st := range referral.Statuses {
-		if !referral.Open(st) && st != referral.Seen {
-			continue
-		}
-		jobs = append(jobs, job{st, false})
-		if st == referral.Received || st == referral.Accepted || st == referral.NeedsInfo {
-			jobs = append(jobs, job{st, true})
+	for _, st := range referral.QueueStatuses() {
+		jobs = append(jobs, job{string(st), false})
+		if st.AwaitingContact() {
+			jobs = append(jobs, job{string(st), true})
 		}
 	}
 	results := make([]int, len(jobs))
@@ -123,7 +120,7 @@ func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (map
 		}(i, j)
 	}
 	wg.Wait()
-	counts := map[string]int{}
+	counts := map[referral.Status]int{}
 	overdue := 0
 	for i, j := range jobs {
 		if errs[i] != nil {
@@ -132,7 +129,7 @@ func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (map
 		if j.overdue {
 			overdue += results[i]
 		} else {
-			counts[j.status] = results[i]
+			counts[referral.Status(j.status)] = results[i]
 		}
 	}
 	return counts, overdue, nil
@@ -373,12 +370,12 @@ func (s *Store) Parked(ctx context.Context) ([]map[string]string, error) {
 
 // DigestEntry is one status change waiting for a referrer's daily digest. It holds ids, never PHI.
 type DigestEntry struct {
-	TenantID   string    `json:"tid"`
-	EmailKey   string    `json:"ek"`
-	ReferralID string    `json:"referral"`
-	Ref        string    `json:"ref"`
-	Status     string    `json:"status"`
-	At         time.Time `json:"at"`
+	TenantID   string          `json:"tid"`
+	EmailKey   string          `json:"ek"`
+	ReferralID string          `json:"referral"`
+	Ref        string          `json:"ref"`
+	Status     referral.Status `json:"status"`
+	At         time.Time       `json:"at"`
 }
 
 func digestPK(day string) string { return "DIGEST#" + day }

@@ -29,7 +29,7 @@ func referralItem(r referral.Referral) (map[string]types.AttributeValue, error) 
 	pk := referralPK(r.TenantID, r.Partner.ID)
 	item, err := marshal(r, map[string]string{
 		attrPK: pk, attrSK: referralSK(r.ReferrerID, r.ULID),
-		attrGSI1PK: queuePK(r.TenantID), attrGSI1SK: queueSK(r.Status, r.ContactBy.UTC().Format(time.RFC3339), r.ULID),
+		attrGSI1PK: queuePK(r.TenantID), attrGSI1SK: queueSK(string(r.Status), r.ContactBy.UTC().Format(time.RFC3339), r.ULID),
 		"type": "referral", "tid": r.TenantID, "rid": r.ReferrerID, "ulid": r.ULID, "bodyHash": r.BodyHash,
 	})
 	return item, err
@@ -87,7 +87,7 @@ func (s *Store) Referral(ctx context.Context, tid, id string) (referral.Referral
 
 // ReferralsByReferrer lists what one referrer sent, newest first: a Query on the partner's item
 // collection, within the referrer's prefix.
-func (s *Store) ReferralsByReferrer(ctx context.Context, tid, pid, rid, status string, limit int, cursor string) (Page, error) {
+func (s *Store) ReferralsByReferrer(ctx context.Context, tid, pid, rid string, status referral.Status, limit int, cursor string) (Page, error) {
 	pk := referralPK(tid, pid)
 	in := &dynamodb.QueryInput{TableName: &s.Table,
 		KeyConditionExpression: cond("PK = :pk AND begins_with(SK, :p)"),
@@ -97,14 +97,14 @@ func (s *Store) ReferralsByReferrer(ctx context.Context, tid, pid, rid, status s
 	if status != "" {
 		in.FilterExpression = cond("#st = :st")
 		in.ExpressionAttributeNames = map[string]string{"#st": "status"}
-		in.ExpressionAttributeValues[":st"] = str(status)
+		in.ExpressionAttributeValues[":st"] = str(string(status))
 	}
 	return s.page(ctx, in, attrPK, pk, cursor)
 }
 
 // ReferralsByStatus lists a practice's referrals from its queue index: all of them grouped by status,
 // or one status; within a status, the earliest contact-by deadline first.
-func (s *Store) ReferralsByStatus(ctx context.Context, tid, status string, limit int, cursor string) (Page, error) {
+func (s *Store) ReferralsByStatus(ctx context.Context, tid string, status referral.Status, limit int, cursor string) (Page, error) {
 	pk := queuePK(tid)
 	in := &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(gsi1),
 		KeyConditionExpression:    cond("GSI1PK = :pk"),
@@ -112,7 +112,7 @@ func (s *Store) ReferralsByStatus(ctx context.Context, tid, status string, limit
 		Limit:                     aws.Int32(int32(limit))}
 	if status != "" {
 		in.KeyConditionExpression = cond("GSI1PK = :pk AND begins_with(GSI1SK, :s)")
-		in.ExpressionAttributeValues[":s"] = str(statusPrefix(status))
+		in.ExpressionAttributeValues[":s"] = str(statusPrefix(string(status)))
 	}
 	return s.page(ctx, in, attrGSI1PK, pk, cursor)
 }

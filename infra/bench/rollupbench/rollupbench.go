@@ -153,7 +153,7 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 				}
 			}
 		}
-		if err := s.PutFact(ctx, metrics.FactOf(r, metrics.KindOf(kind)), now); err != nil {
+		if err := s.PutFact(ctx, metrics.FactOf(r, partner.SourceKind(kind)), now); err != nil {
 			return part, err
 		}
 		refs[i] = r
@@ -226,7 +226,7 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func details(rng *rand.Rand, to string, at time.Time) referral.Transition {
+func details(rng *rand.Rand, to referral.Status, at time.Time) referral.Transition {
 	t := referral.Transition{To: to}
 	switch to {
 	case referral.Declined:
@@ -251,16 +251,16 @@ func history(rng *rand.Rand, tid string, p partner.Partner, now time.Time) refer
 	r := referral.New(tid, referral.PartnerRef{ID: p.ID, Name: p.Name}, "r_bench", referral.Person{Name: "Dr. Bench", Email: "dr@bench.example"},
 		ids.NewULID(created), sub, created, practice.DefaultContactBy)
 	at := created
-	path := []string{referral.Accepted, referral.Contacted, referral.Scheduled, referral.Seen, referral.Closed}
+	path := []referral.Status{referral.Accepted, referral.Contacted, referral.Scheduled, referral.Seen, referral.Closed}
 	switch x := rng.Intn(100); {
 	case x < 8:
-		path = []string{referral.Declined}
+		path = []referral.Status{referral.Declined}
 	case x < 12:
-		path = []string{referral.Cancelled}
+		path = []referral.Status{referral.Cancelled}
 	case x < 20:
 		path = path[:2]
 	case x < 30:
-		path = []string{referral.Accepted, referral.Contacted, referral.Scheduled, referral.NoShow, referral.Scheduled, referral.Seen}
+		path = []referral.Status{referral.Accepted, referral.Contacted, referral.Scheduled, referral.NoShow, referral.Scheduled, referral.Seen}
 	case x < 45:
 		path = path[:4]
 	}
