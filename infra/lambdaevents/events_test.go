@@ -433,7 +433,7 @@ var cases = map[string]want{
 			t.Errorf("Referral = %s", r.resp.Body)
 		}
 		if got := fmt.Sprint(list(r.body, "allowed")); got != "[contacted needs-info declined cancelled]" {
-			t.Errorf("allowed %s", got)
+			t.Errorf("allowed %s in %s", got, r.resp.Body)
 		}
 		if et := header(r.resp, "ETag"); et != `"2"` {
 			t.Errorf("ETag %q, want \"2\"", et)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/referloop/referloop/pkg/auth"
@@ -37,21 +36,6 @@ func actor(c *auth.Claims) referral.Actor {
 
 func actorAt(r *http.Request, c *auth.Claims, action string) *referral.ActorAt {
 	return &referral.ActorAt{Actor: actor(c), ID: c.Email, IP: clientIP(r), Action: action}
-}
-
-// view is the referral as the session may see it, with the API's derived fields.
-func (d *Deps) view(ref referral.Referral, c *auth.Claims) referral.Referral {
-	if practice.IsStaff(c.Role) {
-		return ref.Present(d.now())
-	}
-	v := ref.ForReferrer().Present(d.now())
-	v.AllowedMoves = nil
-	return v
-}
-
-func writeReferral(w http.ResponseWriter, status int, ref referral.Referral) {
-	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(ref.Version)))
-	writeJSON(w, status, ref)
 }
 
 // audit records a read of referrals by a session. An audit failure fails the request: a PHI read

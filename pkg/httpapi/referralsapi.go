@@ -63,8 +63,8 @@ func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 }
 
 type referralList struct {
-	Items      []referral.Referral `json:"items"`
-	NextCursor string              `json:"nextCursor,omitempty"`
+	Items      []ReferralSummary `json:"items"`
+	NextCursor string            `json:"nextCursor,omitempty"`
 }
 
 func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
@@ -109,8 +109,9 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		return err
 	}
 	ids := make([]string, 0, len(page.Items))
-	for i, ref := range page.Items {
-		page.Items[i] = d.view(ref, c)
+	items := make([]ReferralSummary, 0, len(page.Items))
+	for _, ref := range page.Items {
+		items = append(items, d.summary(ref, c))
 		ids = append(ids, ref.ID)
 	}
 	if len(ids) > 0 {
@@ -118,10 +119,7 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 			return err
 		}
 	}
-	if page.Items == nil {
-		page.Items = []referral.Referral{}
-	}
-	writeJSON(w, http.StatusOK, referralList{Items: page.Items, NextCursor: page.NextCursor})
+	writeJSON(w, http.StatusOK, referralList{Items: items, NextCursor: page.NextCursor})
 	return nil
 }
 

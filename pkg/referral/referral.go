@@ -90,11 +90,6 @@ type Referral struct {
 	Timeline        []Event      `json:"timeline"`
 	// LastActor is who made the latest write, from where: the stream consumer audits writes with it.
 	LastActor *ActorAt `json:"lastActor,omitempty"`
-	// Derived for the API (never stored).
-	FHIRStatus   string   `json:"fhirStatus,omitempty" dynamodbav:"-"`
-	Reference    string   `json:"ref,omitempty" dynamodbav:"-"`
-	AllowedMoves []Status `json:"allowed,omitempty" dynamodbav:"-"`
-	IsOverdue    bool     `json:"overdue,omitempty" dynamodbav:"-"`
 	// Stored, not shown.
 	TenantID   string `json:"-"`
 	ReferrerID string `json:"-"`
@@ -245,22 +240,6 @@ func New(tenantID string, partner PartnerRef, referrerID string, referrer Person
 		FormMillis: s.FormMillis, BodyHash: s.Hash(),
 		Timeline: []Event{{At: now, By: Actor{Name: referrer.Name, Role: "referrer"}, To: Received}},
 	}
-}
-
-// Present fills the derived fields the API shows: FHIR status, allowed moves, overdue.
-func (r Referral) Present(now time.Time) Referral {
-	r.LastActor, r.HeldFrom = nil, "" // internal
-	r.FHIRStatus = r.Status.FHIR()
-	r.Reference = r.Ref()
-	r.AllowedMoves = r.Allowed()
-	if r.AllowedMoves == nil {
-		r.AllowedMoves = []Status{}
-	}
-	r.IsOverdue = r.Overdue(now)
-	if r.Timeline == nil {
-		r.Timeline = []Event{}
-	}
-	return r
 }
 
 // Ref is the short reference used in emails and on the phone: never PHI.

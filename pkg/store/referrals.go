@@ -25,7 +25,6 @@ type Page struct {
 }
 
 func referralItem(r referral.Referral) (map[string]types.AttributeValue, error) {
-	r.FHIRStatus, r.AllowedMoves, r.IsOverdue, r.Reference = "", nil, false, "" // derived, never stored
 	pk := referralPK(r.TenantID, r.Partner.ID)
 	item, err := marshal(r, map[string]string{
 		attrPK: pk, attrSK: referralSK(r.ReferrerID, r.ULID),
