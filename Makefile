@@ -98,12 +98,19 @@ bin/with: $(shell find infra/cmd/with infra/dynamodblocal infra/template -name '
 	$(GO) build -o $@ ./infra/cmd/with
 
 .PHONY: test
-test: node-deps system-deps lint portal-test portal bin/testsum bin/with ## lint, portal unit tests, Go unit + integration tests on DynamoDB Local, browser end-to-end
+test: node-deps system-deps lint portal-test portal bin/testsum bin/with ## lint, portal types and unit tests, Go unit + integration tests on DynamoDB Local, browser end-to-end
 	bin/with -- bash -c 'set -o pipefail; $(GO) test -json -count=1 -tags e2e ./... | bin/testsum'
 
 .PHONY: portal-test
-portal-test: portal/node_modules/.installed ## the portal's unit tests (vitest)
+portal-test: portal-types ## the portal's unit tests (vitest), after portal-types
 	npm --prefix portal run --silent test
+
+# The portal's API types are generated from docs/openapi.yaml (portal/src/api-schema.d.ts): fails
+# when the committed file is not what the document generates, or the portal does not type-check.
+.PHONY: portal-types
+portal-types: portal/node_modules/.installed ## portal/src/api-schema.d.ts up to date with docs/openapi.yaml; tsc --noEmit
+	npm --prefix portal run --silent gen:types:check
+	npm --prefix portal run --silent typecheck
 
 .PHONY: clean
 clean: ## remove build output and local data

@@ -1,4 +1,5 @@
 // The API client: same-origin fetch, CSRF header, problem+json errors (docs/api.md).
+import type { ReferralStatus } from './types';
 
 /** An API failure. `status` 0 means the request never got an answer (network error). */
 export class ApiError extends Error {
@@ -9,10 +10,10 @@ export class ApiError extends Error {
   /** field path (e.g. "patient.dateOfBirth", "conditions.2", "Idempotency-Key") → message */
   errors: Record<string, string>;
   retryAfter?: number;
-  /** for an illegal status change (422): the statuses allowed now */
-  allowed?: string[];
+  /** for an illegal status change (422): the statuses allowed now (absent when the referral is final) */
+  allowed?: ReferralStatus[];
 
-  constructor(init: { status: number; type?: string; title: string; detail?: string; errors?: Record<string, string>; retryAfter?: number; allowed?: string[] }) {
+  constructor(init: { status: number; type?: string; title: string; detail?: string; errors?: Record<string, string>; retryAfter?: number; allowed?: ReferralStatus[] }) {
     super(init.detail || init.title);
     this.name = 'ApiError';
     this.status = init.status;
@@ -67,7 +68,7 @@ export function parseProblem(status: number, contentType: string | null, body: s
     detail: str(p.detail),
     errors,
     retryAfter: Number.isFinite(ra) ? ra : undefined,
-    allowed: Array.isArray(p.allowed) ? p.allowed.filter((x): x is string => typeof x === 'string') : undefined,
+    allowed: Array.isArray(p.allowed) ? p.allowed.filter((x): x is ReferralStatus => typeof x === 'string') : undefined,
   });
 }
 

@@ -17,6 +17,7 @@ import {
   utcToLocalInput,
 } from './loop';
 import { STATUSES } from './format';
+import type { ReferralStatus, TimelineEntry } from './types';
 
 describe('status words', () => {
   it('has plain words for every status, for referrers', () => {
@@ -43,7 +44,7 @@ describe('allowed-action mapping', () => {
   it('offers nothing without allowed, and skips unknown statuses', () => {
     expect(actionsFor({ status: 'closed' })).toEqual([]);
     expect(actionsFor({ status: 'closed', allowed: [] })).toEqual([]);
-    expect(actionsFor({ status: 'seen', allowed: ['teleport', 'closed'] }).map((a) => a.label)).toEqual(['Close the loop']);
+    expect(actionsFor({ status: 'seen', allowed: ['teleport' as ReferralStatus, 'closed'] }).map((a) => a.label)).toEqual(['Close the loop']);
   });
   it('says Schedule first and Reschedule after', () => {
     expect(actionFor('contacted', 'scheduled')?.label).toBe('Schedule');
@@ -60,11 +61,12 @@ describe('allowed-action mapping', () => {
     ]);
   });
   it('titles timeline entries', () => {
-    expect(entryTitle({ at: '', by: {}, to: 'received' })).toBe('Referral sent');
-    expect(entryTitle({ at: '', by: {}, from: 'received', to: 'accepted' })).toBe('Received → Accepted');
-    expect(entryTitle({ at: '', by: {}, from: 'contacted', to: 'contacted' })).toBe('Another contact attempt');
-    expect(entryTitle({ at: '', by: {}, from: 'scheduled', to: 'scheduled' })).toBe('Rescheduled');
-    expect(entryTitle({ at: '', by: {}, from: 'needs-info', to: 'accepted', answer: 'yes' })).toBe('Referrer answered: back to Accepted');
+    const by: TimelineEntry['by'] = { name: 'Sam Rivera', role: 'owner' };
+    expect(entryTitle({ at: '', by, to: 'received' })).toBe('Referral sent');
+    expect(entryTitle({ at: '', by, from: 'received', to: 'accepted' })).toBe('Received → Accepted');
+    expect(entryTitle({ at: '', by, from: 'contacted', to: 'contacted' })).toBe('Another contact attempt');
+    expect(entryTitle({ at: '', by, from: 'scheduled', to: 'scheduled' })).toBe('Rescheduled');
+    expect(entryTitle({ at: '', by, from: 'needs-info', to: 'accepted', answer: 'yes' })).toBe('Referrer answered: back to Accepted');
   });
 });
 
@@ -144,7 +146,7 @@ describe('overdue and If-Match', () => {
 
 describe('partner input', () => {
   it('sends the partner back with the new preference, without empty fields or read-only ones', () => {
-    expect(partnerInput({ id: 'p_1', name: 'Northside', kind: 'pcp', specialty: '', npi: '1234567893', createdAt: 'x', statusUpdates: 'each' }, 'digest')).toEqual({
+    expect(partnerInput({ id: 'p_1', name: 'Northside', kind: 'pcp', specialty: '', npi: '1234567893', contactEmail: '', createdAt: 'x', statusUpdates: 'each' }, 'digest')).toEqual({
       name: 'Northside',
       kind: 'pcp',
       npi: '1234567893',

@@ -1,7 +1,7 @@
 // The closed loop (docs/api.md "The closed loop"): plain words for statuses and reasons, the staff
 // actions for a referral's `allowed` statuses, transition bodies and their checks, and times.
 // Pure functions only; imported by the staff and referrer pages, never by /refer or /status.
-import type { Appointment, ContactChannel, ContactOutcome, DeclineReason, Partner, Referral, ReferralStatus, StatusUpdates, TimelineEntry, TransitionInput } from './types';
+import type { Appointment, ContactChannel, ContactOutcome, DeclineReason, Partner, PartnerInput, Referral, ReferralStatus, StatusUpdates, TimelineEntry, TransitionInput } from './types';
 import { statusLabel } from './format';
 
 /** Statuses in lifecycle order: the order of the staff queue's views. */
@@ -162,7 +162,7 @@ export function utcToLocalInput(iso?: string): string {
 }
 
 /** Checks an action's form and builds the transition body; errors are keyed by body path. */
-export function transitionBody(to: string, v: ActionValues, now: Date = new Date()): { body?: TransitionInput; errors: Record<string, string> } {
+export function transitionBody(to: ReferralStatus, v: ActionValues, now: Date = new Date()): { body?: TransitionInput; errors: Record<string, string> } {
   const e: Record<string, string> = {};
   const note = v.note.trim();
   const body: TransitionInput = { to };
@@ -171,7 +171,7 @@ export function transitionBody(to: string, v: ActionValues, now: Date = new Date
     case 'declined':
       if (!DECLINE_REASONS.some(([k]) => k === v.reason)) e.reason = 'Choose a reason';
       else if (v.reason === 'other' && !note) e.note = 'Say why, and where the patient can go instead';
-      body.reason = v.reason;
+      body.reason = v.reason as DeclineReason;
       break;
     case 'needs-info':
       if (!note) e.note = 'Write the question for the referrer';
@@ -229,8 +229,8 @@ export function entryTitle(e: TimelineEntry): string {
 export const scoreText = (n: number) => `${n}/5`;
 
 /** The partner's fields as PUT /v1/partners/{id} wants them (PartnerInput), with a new statusUpdates. */
-export function partnerInput(p: Partner, statusUpdates: StatusUpdates): Record<string, string> {
-  const body: Record<string, string> = { name: p.name, kind: p.kind };
+export function partnerInput(p: Partner, statusUpdates: StatusUpdates): PartnerInput {
+  const body: PartnerInput = { name: p.name, kind: p.kind };
   if (p.specialty) body.specialty = p.specialty;
   if (p.npi) body.npi = p.npi;
   if (p.contactEmail) body.contactEmail = p.contactEmail;

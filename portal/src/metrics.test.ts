@@ -19,7 +19,7 @@ const health = (over: Partial<SourceHealth> = {}): SourceHealth => ({
   id: 'p_1', name: 'Northside', kind: 'provider', dormant: false, lastReferral: '2026-11-22T01:00:00Z', daysSinceLast: 1.6,
   thresholdDays: 30, referrals: 12, medianDaysBetweenReferrals: 1.6, ...over,
 });
-const NEVER = '0001-01-01T00:00:00Z';
+const NEVER = null; // lastReferral of a source that sent nothing in 12 months
 
 describe('ranges', () => {
   const now = new Date('2026-11-23T22:30:00Z');

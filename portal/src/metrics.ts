@@ -229,11 +229,9 @@ export function asOfText(asOf: string | null | undefined, now: Date = new Date()
   return day(t) === day(now) ? `numbers as of ${time}` : `numbers as of ${day(t)}, ${time}`;
 }
 
-/** The year-1 time the API gives as lastReferral of a source that sent nothing. */
-export const hasLastReferral = (h: Pick<SourceHealth, 'lastReferral'>): boolean => {
-  const t = Date.parse(h.lastReferral);
-  return !isNaN(t) && t > Date.UTC(1970, 0, 2);
-};
+/** Whether the source sent anything in the last 12 months (the API's lastReferral is null when not). */
+export const hasLastReferral = (h: Pick<SourceHealth, 'lastReferral'>): h is { lastReferral: string } =>
+  h.lastReferral != null && !isNaN(Date.parse(h.lastReferral));
 
 /**
  * Why a source counts as dormant, in plain words: "quiet for 70 days (usual rhythm: every 14 days)",

@@ -58,8 +58,8 @@ describe('isRouterLink', () => {
 
 describe('the path to return to after signing in', () => {
   const now = 1_800_000_000_000;
-  const referrer = { user: { email: 'a@b.c', role: 'referrer' as const }, practice: { id: 't', name: 'P', slug: 'p' } };
-  const owner = { ...referrer, user: { email: 'o@b.c', role: 'owner' as const } };
+  const referrer = { user: { email: 'a@b.c', name: '', role: 'referrer' as const }, practice: { id: 't', name: 'P', slug: 'p' } };
+  const owner = { ...referrer, user: { email: 'o@b.c', name: '', role: 'owner' as const } };
   const saved = (path: unknown, ago = 60_000) => ({ path, at: now - ago });
   it('returns a fresh path of the person’s own area', () => {
     expect(returnPathFor(referrer, saved('/referrals/01J0ABC'), now)).toBe('/referrals/01J0ABC');

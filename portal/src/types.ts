@@ -1,187 +1,82 @@
-// Shapes from docs/api.md (the API contract). Keep in step with it.
+// The API's shapes are generated from docs/openapi.yaml into api-schema.d.ts (`npm run gen:types`;
+// `make test` fails when that file is stale or the portal no longer type-checks against it). This
+// file only names them as the portal calls them; the portal's own UI types are at the end.
+import type { components } from './api-schema';
 
-export type Role = 'owner' | 'staff' | 'referrer';
+type Schemas = components['schemas'];
 
-export interface Me {
-  user: { email: string; name?: string; role: Role };
-  practice: { id: string; name: string; slug: string };
-  partner?: { id: string; name: string };
-}
+// ---- sign-in, practice, partners ------------------------------------------------------------------
+export type Role = Schemas['Role'];
+export type Me = Schemas['Me'];
+/** The practice's intake contact (schema `Contact`). */
+export type IntakeContact = Schemas['Contact'];
+export type ContactByHours = Schemas['ContactByHours'];
+export type PublicProfile = Schemas['PublicProfile'];
+export type Profile = Schemas['Profile'];
+/** The body of PUT /v1/practice. */
+export type ProfileInput = Schemas['ProfileInput'];
+export type PartnerKind = Schemas['PartnerKind'];
+export type StatusUpdates = Schemas['StatusUpdates'];
+/** `statusUpdates` is "" for a partner never given one (it counts as `each`). */
+export type Partner = Schemas['Partner'];
+/** The body of POST /v1/partners and PUT /v1/partners/{id}. */
+export type PartnerInput = Schemas['PartnerInput'];
+export type PartnerList = Schemas['PartnerList'];
+export type InviteRequest = Schemas['InviteRequest'];
+export type SignupRequest = Schemas['SignupRequest'];
+export type LinkRequest = Schemas['LinkRequest'];
+export type SessionRequest = Schemas['SessionRequest'];
 
-export interface IntakeContact {
-  name: string;
-  phone: string;
-  email: string;
-}
-
-export interface ContactByHours {
-  default: number;
-  urgent: number;
-}
-
-export interface PublicProfile {
-  name: string;
-  slug: string;
-  conditions: string[];
-  notAMatch: string;
-  insuranceNotes: string;
-  intakeContact: IntakeContact;
-  contactByHours: ContactByHours;
-}
-
-export interface Profile extends PublicProfile {
-  id: string;
-  updatedAt: string;
-}
-
-export type PartnerKind =
-  | 'pcp'
-  | 'specialist'
-  | 'chiropractor'
-  | 'therapist'
-  | 'hospital'
-  | 'employer'
-  | 'patient'
-  | 'other';
-
-export type StatusUpdates = 'each' | 'digest' | 'none';
-
-export interface Partner {
-  id: string;
-  name: string;
-  kind: PartnerKind;
-  specialty?: string;
-  npi?: string;
-  contactEmail?: string;
-  /** how the partner's referrers hear about status changes (absent on older partners) */
-  statusUpdates?: StatusUpdates;
-  createdAt: string;
-}
-
-export type Urgency = 'routine' | 'soon' | 'urgent';
-
-export type ReferralStatus =
-  | 'received'
-  | 'accepted'
-  | 'declined'
-  | 'needs-info'
-  | 'contacted'
-  | 'scheduled'
-  | 'no-show'
-  | 'seen'
-  | 'closed'
-  | 'unreachable'
-  | 'cancelled';
-
-export interface Patient {
-  firstName: string;
-  lastName: string;
-  dateOfBirth: string;
-  phone?: string;
-  email?: string;
-  consentToContact: boolean;
-  consentToShareOutcomes?: boolean;
-}
-
-export interface ReferralInput {
-  patient: Patient;
-  reason: string;
-  urgency: Urgency;
-  note?: string;
-  insurance?: string;
-  formMillis?: number;
-}
-
-export interface Appointment {
-  /** RFC 3339, UTC */
-  at: string;
-  location: string;
-}
-
-export type DeclineReason = 'not-a-match' | 'insurance' | 'no-capacity' | 'referred-elsewhere' | 'patient-declined' | 'other';
-export type ContactOutcome = 'reached' | 'no-answer' | 'voicemail' | 'wrong-number';
-export type ContactChannel = 'phone' | 'email' | 'sms';
-
-export interface Contact {
-  outcome: ContactOutcome;
-  channel: ContactChannel;
-}
-
-/** One entry of a referral's timeline (oldest first). */
-export interface TimelineEntry {
-  at: string;
-  by: { name?: string; role?: string };
-  from?: string;
-  to: string;
-  note?: string;
-  reason?: string;
-  appointment?: Appointment;
-  contact?: Contact;
-  /** the referrer's answer to a needs-info question */
-  answer?: string;
-}
-
-export interface Referral extends ReferralInput {
-  id: string;
-  status: ReferralStatus;
-  referrer: { name?: string; email: string };
-  partner: { id: string; name: string };
-  createdAt: string;
-  updatedAt: string;
-  contactBy: string;
-  version: number;
-  // The closed loop (docs/api.md).
-  fhirStatus?: string;
-  /** the statuses staff may move it to now (staff only) */
-  allowed?: string[];
-  overdue?: boolean;
-  contactAttempts?: number;
-  appointment?: Appointment;
-  decline?: { reason: string; note?: string };
-  /** the open question while needs-info */
-  question?: string;
-  rating?: { score: number; at: string };
-  timeline?: TimelineEntry[];
-}
-
+// ---- referrals and the closed loop ----------------------------------------------------------------
+export type Urgency = Schemas['Urgency'];
+export type ReferralStatus = Schemas['ReferralStatus'];
+export type Patient = Schemas['Patient'];
+/** The body of POST /v1/referrals (schema `Submission`). */
+export type ReferralInput = Schemas['Submission'];
+export type Appointment = Schemas['Appointment'];
+export type DeclineReason = Schemas['DeclineReason'];
+/** One logged attempt to reach the patient (schema `ContactAttempt`). */
+export type Contact = Schemas['ContactAttempt'];
+export type ContactOutcome = Contact['outcome'];
+export type ContactChannel = Contact['channel'];
+/** One entry of a referral's timeline, oldest first (schema `Event`). */
+export type TimelineEntry = Schemas['Event'];
+export type Referral = Schemas['Referral'];
+/** One page of GET /v1/referrals. */
+export type ReferralList = Schemas['ReferralList'];
 /** The body of POST /v1/referrals/{id}/transitions. */
-export interface TransitionInput {
-  to: string;
-  reason?: string;
-  note?: string;
-  appointment?: Appointment;
-  contact?: Contact;
-}
+export type TransitionInput = Schemas['Transition'];
+/** The body of POST /v1/referrals/{id}/answers. */
+export type AnswerInput = Schemas['Answer'];
+export type Queue = Schemas['Queue'];
+export type RatingRequest = Schemas['RatingRequest'];
+export type RatingAnswer = Schemas['RatingAnswer'];
+/** The body of POST /v1/status-lookups (schema `StatusLookup`). */
+export type StatusLookupRequest = Schemas['StatusLookup'];
+/** The answer of POST /v1/status-lookups (schema `StatusView`). */
+export type StatusLookup = Schemas['StatusView'];
+/** One record of the audit trail (schema `AuditRecord`). */
+export type AuditItem = Schemas['AuditRecord'];
+/** One page of GET /v1/audit. */
+export type AuditPage = Schemas['AuditPage'];
 
-export interface Queue {
-  counts: Partial<Record<ReferralStatus, number>>;
-  overdue: number;
-}
+// ---- metrics (numbers from the scheduled rollup) --------------------------------------------------
+/** A median and a 90th percentile: hours for the times, seconds for the form. */
+export type Stat = Schemas['Stat'];
+export type Summary = Schemas['Summary'];
+/** One row of a metrics answer: a period (2026-W47, 2026-11), a partner (key = id) or a kind. */
+export type MetricsGroup = Schemas['MetricsGroup'];
+/** How a referral source is doing; `lastReferral` is null when it sent nothing in 12 months. */
+export type SourceHealth = Schemas['SourceHealth'];
+export type SourceKind = SourceHealth['kind'];
+export type MetricsView = Schemas['MetricsView'];
+export type MetricsGroupBy = MetricsView['groupBy'];
+/** GET /v1/partners/{id}/scorecard: a partner's last 12 months (schema `Scorecard`). */
+export type PartnerScorecard = Schemas['Scorecard'];
+/** GET /v1/scorecard: what a referrer sees of their own referrals. */
+export type ReferrerScorecard = Schemas['ReferrerScorecard'];
 
-/** The answer of POST /v1/status-lookups. */
-export interface StatusLookup {
-  status: string;
-  statusText: string;
-  next: string;
-  appointment?: Appointment;
-  practice: { name: string; phone?: string };
-  updatedAt: string;
-}
-
-export interface AuditItem {
-  at: string;
-  actor: string;
-  role: string;
-  action: string;
-  referral?: string;
-  ip?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string;
-}
-
+// ---- the portal's own (not API shapes) ------------------------------------------------------------
 export type Area = 'landing' | 'public' | 'staff' | 'referrer';
 
 /** What every routed page receives. */
@@ -191,87 +86,4 @@ export interface PageProps {
   area: Area;
   me: Me | null | undefined;
   setMe: (me: Me | null) => void;
-}
-
-// Metrics (docs/api.md, "Metrics"; numbers from the scheduled rollup).
-
-/** A median and a 90th percentile: hours for the times, seconds for the form. */
-export interface Stat {
-  n: number;
-  median: number | null;
-  p90: number | null;
-}
-
-export interface Summary {
-  received: number;
-  accepted: number;
-  declined: number;
-  declinedBy: Record<string, number>;
-  contacted: number;
-  scheduled: number;
-  seen: number;
-  noShow: number;
-  closed: number;
-  cancelled: number;
-  unreachable: number;
-  /** seen / (seen + no-show), or null */
-  showRate: number | null;
-  /** share of contacted referrals reached by their contact-by time, or null */
-  contactCompliance: number | null;
-  hoursToContact: Stat;
-  hoursToSchedule: Stat;
-  hoursToVisit: Stat;
-  formSeconds: Stat;
-  medianDaysBetweenReferrals: number | null;
-}
-
-/** One row of a metrics answer: a period (2026-W47, 2026-11), a partner (key = id) or a kind. */
-export interface MetricsGroup extends Summary {
-  key: string;
-  label: string;
-}
-
-export type SourceKind = 'provider' | 'patient' | 'self';
-
-/** How a referral source is doing: its rhythm and whether it went quiet. */
-export interface SourceHealth {
-  id: string;
-  name: string;
-  kind: SourceKind | string;
-  dormant: boolean;
-  /** RFC 3339; "0001-01-01T00:00:00Z" when the source sent nothing in the last 12 months */
-  lastReferral: string;
-  daysSinceLast: number;
-  thresholdDays: number;
-  /** referrals in the last 12 months */
-  referrals: number;
-  medianDaysBetweenReferrals: number | null;
-}
-
-export type MetricsGroupBy = 'source' | 'kind' | 'week' | 'month';
-
-export interface MetricsView {
-  from: string;
-  to: string;
-  groupBy: MetricsGroupBy;
-  /** the rollup's watermark: numbers include changes up to then (null before its first run) */
-  asOf: string | null;
-  total: Summary;
-  groups: MetricsGroup[];
-  sources: SourceHealth[];
-}
-
-/** GET /v1/partners/{id}/scorecard: a partner's last 12 months. */
-export interface PartnerScorecard extends Summary {
-  partner: Partner;
-  health: SourceHealth;
-  months: MetricsGroup[];
-}
-
-/** GET /v1/scorecard: what a referrer sees of their own referrals. */
-export interface ReferrerScorecard {
-  sent: number;
-  seen: number;
-  open: number;
-  medianDaysToContact: number | null;
 }

@@ -96,6 +96,8 @@ export function validateReferral(v: ReferralValues, today: Date = new Date()): E
 
 /** The POST /v1/referrals body. Empty optional fields are left out. */
 export function referralBody(v: ReferralValues, formMillis: number): ReferralInput {
+  // validateReferral asks for the consent first; the API takes no referral without it
+  if (!v.consentToContact) throw new Error('the patient has not agreed to be contacted');
   const phone = v.phone.trim();
   const email = v.email.trim();
   const note = v.note.trim();

@@ -3,7 +3,7 @@ import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { refOf, roleLabel } from '../loop';
-import type { AuditItem, Page, PageProps } from '../types';
+import type { AuditItem, AuditPage, PageProps } from '../types';
 import { useTitle } from '../ui';
 
 // The server keeps the audit log by UTC day, so the day and the times here are UTC.
@@ -43,7 +43,7 @@ export default function Audit({ me }: PageProps) {
   const fetchPage = (after?: string) => {
     const q = new URLSearchParams({ date });
     if (after) q.set('cursor', after);
-    return api.get<Page<AuditItem>>(`/v1/audit?${q}`);
+    return api.get<AuditPage>(`/v1/audit?${q}`);
   };
 
   useEffect(() => {

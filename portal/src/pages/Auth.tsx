@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { navigate } from '../router';
 import { homeOf, takeReturn } from '../routes';
-import type { Me, PageProps } from '../types';
+import type { Me, PageProps, SessionRequest } from '../types';
 import { Status, useTitle } from '../ui';
 
 function tokenFromHash(hash: string): string {
@@ -25,7 +25,7 @@ export default function Auth({ setMe }: PageProps) {
     setBusy(true);
     setFailure('');
     try {
-      const me = await api.post<Me>('/v1/auth/sessions', { token }, { anonymous: true });
+      const me = await api.post<Me>('/v1/auth/sessions', { token } satisfies SessionRequest, { anonymous: true });
       history.replaceState(null, '', location.pathname + location.search);
       setMe(me);
       navigate(takeReturn(me) ?? homeOf(me), { replace: true });

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { KIND_LABEL } from '../format';
 import { partnerInput } from '../loop';
-import type { PageProps, Partner, PartnerKind, StatusUpdates } from '../types';
+import type { InviteRequest, PageProps, Partner, PartnerInput, PartnerKind, PartnerList, StatusUpdates } from '../types';
 import { isEmail, validatePartner } from '../validation';
 import type { Errors, PartnerValues } from '../validation';
 import { Field, FieldError, Status, useTitle } from '../ui';
@@ -19,7 +19,7 @@ export default function Partners(_: PageProps) {
   const [justAdded, setJustAdded] = useState('');
 
   useEffect(() => {
-    api.get<{ items: Partner[] }>('/v1/partners').then((r) => setPartners(r.items ?? []), (err) => setLoadError(errorMessage(err)));
+    api.get<PartnerList>('/v1/partners').then((r) => setPartners(r.items ?? []), (err) => setLoadError(errorMessage(err)));
   }, []);
 
   return (
@@ -138,7 +138,7 @@ function InviteForm({ partner }: { partner: Partner }) {
     setErrors({});
     setBusy(true);
     try {
-      const body = name.trim() ? { email: email.trim(), name: name.trim() } : { email: email.trim() };
+      const body: InviteRequest = name.trim() ? { email: email.trim(), name: name.trim() } : { email: email.trim() };
       await api.post(`/v1/partners/${encodeURIComponent(partner.id)}/invitations`, body);
       setStatus({ text: `Invitation sent to ${email.trim()}.`, tone: 'ok' });
       setEmail('');
@@ -178,7 +178,7 @@ function AddPartner({ onAdded }: { onAdded: (p: Partner) => void }) {
       document.getElementById(`f-${Object.keys(errs)[0]}`)?.focus();
       return;
     }
-    const body: Record<string, string> = { name: v.name.trim(), kind: v.kind };
+    const body: PartnerInput = { name: v.name.trim(), kind: v.kind as PartnerKind }; // the select offers only the API's kinds
     if (v.specialty.trim()) body.specialty = v.specialty.trim();
     if (v.npi.trim()) body.npi = v.npi.replace(/\s/g, '');
     if (v.contactEmail.trim()) body.contactEmail = v.contactEmail.trim();

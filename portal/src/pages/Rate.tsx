@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { parseRateFragment } from '../lookup';
+import type { RatingAnswer, RatingRequest } from '../types';
 
 const SCORES = [1, 2, 3, 4, 5];
 const WORDS = ['', 'Poor', 'Fair', 'Good', 'Very good', 'Excellent'];
@@ -33,7 +34,7 @@ export default function Rate() {
     setBusy(true);
     setFailure('');
     try {
-      const res = await api.post<{ score?: number }>('/v1/ratings', { token: link.token, score }, { anonymous: true });
+      const res = await api.post<RatingAnswer>('/v1/ratings', { token: link.token, score } satisfies RatingRequest, { anonymous: true });
       setSaved(res?.score ?? score);
     } catch (err) {
       if (err instanceof ApiError && (err.status === 404 || err.status === 410 || err.status === 401)) setDead(true);

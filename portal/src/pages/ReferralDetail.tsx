@@ -4,7 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorMessage, requestTagged } from '../api';
 import { formatDateTime, isOverdue, URGENCY_LABEL } from '../format';
-import { channelLabel, declineReasonLabel, entryTitle, outcomeLabel, refOf, roleLabel, scoreText } from '../loop';
+import { channelLabel, declineReasonLabel, entryTitle, outcomeLabel, roleLabel, scoreText } from '../loop';
 import type { Appointment, Referral, TimelineEntry } from '../types';
 import { StatusBadge } from '../ui';
 
@@ -52,7 +52,7 @@ const yesNo = (b?: boolean) => (b ? 'Yes' : 'No');
 export function ReferralFields({ referral: r, staff }: { referral: Referral; staff: boolean }) {
   const overdue = r.overdue ?? isOverdue(r);
   const rows: [string, ComponentChildren][] = [
-    ['Reference', refOf(r.id) ? <span class="mono">{refOf(r.id)}</span> : r.id],
+    ['Reference', <span class="mono">{r.ref}</span>],
     ['Status', <StatusBadge status={r.status} />],
     ['Reason', r.reason],
     ['Urgency', URGENCY_LABEL[r.urgency] ?? r.urgency],

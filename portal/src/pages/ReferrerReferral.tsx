@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { statusLabel } from '../format';
 import { referrerStatusText } from '../loop';
-import type { PageProps, Referral } from '../types';
+import type { AnswerInput, PageProps, Referral } from '../types';
 import { isEmail, isPhone } from '../validation';
 import { Field, fieldId, StatusBadge, useTitle } from '../ui';
 import { formatAppointment, Rating, ReferralFields, Timeline, useReferral, useAnnouncer, Announcement } from './ReferralDetail';
@@ -98,7 +98,7 @@ function Answer({ r, onDone, onStale }: { r: Referral; onDone: (r: Referral) => 
       return;
     }
     const patient = { ...(phone.trim() ? { phone: phone.trim() } : {}), ...(email.trim() ? { email: email.trim() } : {}) };
-    const body = {
+    const body: AnswerInput = {
       answer: a,
       ...(Object.keys(patient).length ? { patient } : {}),
       ...(insurance.trim() ? { insurance: insurance.trim() } : {}),

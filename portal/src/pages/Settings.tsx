@@ -1,7 +1,7 @@
 // /practice/settings: the practice's intake profile (GET/PUT /v1/practice).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
-import type { PageProps, Profile } from '../types';
+import type { PageProps, Profile, ProfileInput } from '../types';
 import { validateProfile } from '../validation';
 import type { Errors, ProfileValues } from '../validation';
 import { ErrorSummary, Field, FieldError, fieldId, Status, useTitle } from '../ui';
@@ -95,7 +95,7 @@ export default function Settings(_: PageProps) {
     // blank condition rows are dropped; remember where each sent condition sits in the form
     const rows: number[] = [];
     v.conditions.forEach((c, i) => c.trim() && rows.push(i));
-    const body = {
+    const body: ProfileInput = {
       name: v.name.trim(),
       conditions: rows.map((i) => v.conditions[i].trim()),
       notAMatch: v.notAMatch.trim(),

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
-import type { PageProps, PublicProfile } from '../types';
+import type { LinkRequest as LinkRequestBody, PageProps, PublicProfile } from '../types';
 import { isEmail } from '../validation';
 import { Field, Status, useTitle } from '../ui';
 import { CheckEmail } from './CheckEmail';
@@ -47,7 +47,7 @@ export function LinkRequest({ practice, label, button = 'Email me a sign-in link
     setError('');
     setBusy(true);
     try {
-      await api.post('/v1/auth/links', practice ? { email: email.trim(), practice } : { email: email.trim() }, { anonymous: true });
+      await api.post('/v1/auth/links', (practice ? { email: email.trim(), practice } : { email: email.trim() }) satisfies LinkRequestBody, { anonymous: true });
       setSent(true);
     } catch (err) {
       if (err instanceof ApiError && err.errors.email) setError(err.errors.email);

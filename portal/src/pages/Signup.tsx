@@ -3,6 +3,7 @@ import { api, ApiError, errorMessage } from '../api';
 import { isEmail } from '../validation';
 import { Field, Status, useTitle } from '../ui';
 import { CheckEmail } from './CheckEmail';
+import type { SignupRequest } from '../types';
 
 export default function Signup() {
   useTitle('Sign up your practice');
@@ -27,7 +28,7 @@ export default function Signup() {
     }
     setBusy(true);
     try {
-      await api.post('/v1/practices', { practiceName: practiceName.trim(), email: email.trim() }, { anonymous: true });
+      await api.post('/v1/practices', { practiceName: practiceName.trim(), email: email.trim() } satisfies SignupRequest, { anonymous: true });
       setSent(true);
     } catch (err) {
       if (err instanceof ApiError && err.status === 422 && Object.keys(err.errors).length) setErrors(err.errors);

@@ -6,7 +6,7 @@ import { ApiError, errorMessage, requestTagged } from '../api';
 import { statusLabel } from '../format';
 import { actionsFor, CONTACT_CHANNELS, CONTACT_OUTCOMES, DECLINE_REASONS, emptyAction, ifMatch, overdueBy, transitionBody, utcToLocalInput } from '../loop';
 import type { Action, ActionValues } from '../loop';
-import type { PageProps, Referral } from '../types';
+import type { PageProps, Referral, ReferralStatus } from '../types';
 import { Field, FieldError, fieldId, StatusBadge, useTitle } from '../ui';
 import { Rating, ReferralFields, Timeline, useReferral, useAnnouncer, Announcement } from './ReferralDetail';
 
@@ -73,7 +73,7 @@ interface ActionsProps {
   etag: string | null;
   onDone: (r: Referral, etag: string | null, text: string) => void;
   onConflict: () => void;
-  onAllowed: (allowed: string[]) => void;
+  onAllowed: (allowed: ReferralStatus[]) => void;
 }
 
 function Actions({ r, etag, onDone, onConflict, onAllowed }: ActionsProps) {
@@ -125,11 +125,14 @@ function Actions({ r, etag, onDone, onConflict, onAllowed }: ActionsProps) {
       setBusy(false);
       if (err instanceof ApiError && (err.status === 409 || err.status === 412)) return onConflict();
       if (err instanceof ApiError && err.status === 422) {
-        if (err.allowed) {
-          const words = err.allowed.map(statusLabel).join(', ') || 'nothing: it is final';
+        // an illegal move lists the moves allowed now; for a final referral there are none, and the
+        // problem has no `allowed`
+        if (err.allowed || err.type.endsWith('/illegal-transition')) {
+          const allowed = err.allowed ?? [];
+          const words = allowed.map(statusLabel).join(', ') || 'nothing: it is final';
           setFailure(`${err.title}. Allowed now: ${words}.`);
           setOpen(null);
-          onAllowed(err.allowed);
+          onAllowed(allowed);
           return;
         }
         if (Object.keys(err.errors).length) {

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { dobError, formatDob } from '../dob';
 import { normalizeCode } from '../lookup';
-import type { StatusLookup } from '../types';
+import type { StatusLookup, StatusLookupRequest } from '../types';
 
 const NO_MATCH = "The code and date of birth don't match. Check both; after 5 tries the code is locked — call the practice.";
 const TOO_MANY = 'Too many tries from this network; wait 15 minutes.';
@@ -50,7 +50,7 @@ export default function Status() {
     }
     setBusy(true);
     try {
-      setResult(await api.post<StatusLookup>('/v1/status-lookups', { code: c, dateOfBirth: d }, { anonymous: true }));
+      setResult(await api.post<StatusLookup>('/v1/status-lookups', { code: c, dateOfBirth: d } satisfies StatusLookupRequest, { anonymous: true }));
     } catch (err) {
       const s = err instanceof ApiError ? err.status : -1;
       if (s === 422 && err instanceof ApiError && Object.keys(err.errors).length) {

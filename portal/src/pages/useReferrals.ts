@@ -1,7 +1,7 @@
 // Paged GET /v1/referrals, shared by the staff queue and "My referrals".
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
-import type { Page, Referral } from '../types';
+import type { Referral, ReferralList } from '../types';
 
 export const PAGE_SIZE = 25;
 
@@ -16,7 +16,7 @@ export function useReferrals(filter: string) {
     const q = new URLSearchParams(filter);
     q.set('limit', String(PAGE_SIZE));
     if (after) q.set('cursor', after);
-    return api.get<Page<Referral>>(`/v1/referrals?${q}`);
+    return api.get<ReferralList>(`/v1/referrals?${q}`);
   };
 
   useEffect(() => {
