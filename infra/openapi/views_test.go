@@ -1,12 +1,15 @@
 package openapi_test
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/referloop/referloop/pkg/httpapi"
+	"github.com/referloop/referloop/pkg/partner"
+	"github.com/referloop/referloop/pkg/referral"
 )
 
 // jsonFields lists the JSON member names of a struct type, embedded structs flattened.
@@ -68,6 +71,80 @@ func TestSummaryIsWhatTheQueueIndexProjects(t *testing.T) {
 	for a := range projected {
 		if !shown[a] && !internal[a] {
 			t.Errorf("GSI1 projects %q, which no summary shows", a)
+		}
+	}
+}
+
+// schema returns components.schemas[name] of the document.
+func (d *doc) schema(t *testing.T, name string) map[string]any {
+	t.Helper()
+	comps, _ := d.root["components"].(map[string]any)
+	schemas, _ := comps["schemas"].(map[string]any)
+	s, ok := schemas[name].(map[string]any)
+	if !ok {
+		t.Fatalf("docs/openapi.yaml has no schema %s", name)
+	}
+	return s
+}
+
+// properties lists a schema's property names, through allOf and $ref.
+func (d *doc) properties(t *testing.T, s map[string]any) []string {
+	t.Helper()
+	var out []string
+	if ref, ok := s["$ref"].(string); ok {
+		return d.properties(t, d.schema(t, strings.TrimPrefix(ref, "#/components/schemas/")))
+	}
+	for _, part := range asList(s["allOf"]) {
+		m, _ := part.(map[string]any)
+		out = append(out, d.properties(t, m)...)
+	}
+	props, _ := s["properties"].(map[string]any)
+	for p := range props {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
+
+func enum(t *testing.T, s map[string]any) []string {
+	var out []string
+	for _, v := range asList(s["enum"]) {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out
+}
+
+// TestViewsMatchTheDocument holds the API's view types and the lifecycle table to the OpenAPI
+// document the portal's types are generated from: a field or status added on one side only fails.
+func TestViewsMatchTheDocument(t *testing.T) {
+	d, _ := load(t)
+	for _, c := range []struct {
+		schema string
+		typ    reflect.Type
+	}{
+		{"ReferralSummary", reflect.TypeOf(httpapi.ReferralSummary{})},
+		{"Referral", reflect.TypeOf(httpapi.ReferralView{})},
+	} {
+		got, want := d.properties(t, d.schema(t, c.schema)), jsonFields(c.typ)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("schema %s has %v; %s sends %v", c.schema, got, c.typ.Name(), want)
+		}
+	}
+	if got, want := enum(t, d.schema(t, "ReferralStatus")), referral.Strings(referral.Statuses()); !reflect.DeepEqual(got, want) {
+		t.Errorf("ReferralStatus enum %v, lifecycle table %v (same order)", got, want)
+	}
+	if got, want := enum(t, d.schema(t, "PartnerKind")), partner.Kinds; !reflect.DeepEqual(got, want) {
+		t.Errorf("PartnerKind enum %v, partner.Kinds %v", got, want)
+	}
+	fhir := map[string]bool{}
+	for _, v := range enum(t, d.schema(t, "FHIRTaskStatus")) {
+		fhir[v] = true
+	}
+	for _, s := range referral.Statuses() {
+		if !fhir[s.FHIR()] {
+			t.Errorf("%s maps to FHIR %q, which the document's FHIRTaskStatus does not list", s, s.FHIR())
 		}
 	}
 }

@@ -491,8 +491,10 @@ export interface components {
             detail?: string;
             /** @description One entry per invalid field, sorted by field. */
             errors?: components["schemas"]["FieldError"][];
-            /** @description For `…/illegal-transition`, the statuses the referral may move to now; absent when it is final. */
+            /** @description For `…/illegal-transition`, the statuses the referral may move to now (`[]` when it is final). */
             allowed?: components["schemas"]["ReferralStatus"][];
+            /** @description For a `…/conflict` on a referral read at an older version, the version it is at now. */
+            version?: number;
         };
         FieldError: {
             /**
@@ -656,8 +658,11 @@ export interface components {
             updatedAt: string;
             version: number;
         };
-        /** @enum {string} */
-        PartnerKind: "pcp" | "specialist" | "chiropractor" | "therapist" | "hospital" | "employer" | "patient" | "other";
+        /**
+         * @description `patient`: a patient who refers others; `self`: patients who refer themselves.
+         * @enum {string}
+         */
+        PartnerKind: "pcp" | "specialist" | "chiropractor" | "therapist" | "hospital" | "employer" | "patient" | "self" | "other";
         PartnerInput: {
             name: string;
             kind: components["schemas"]["PartnerKind"];
@@ -751,10 +756,11 @@ export interface components {
             formMillis?: number;
         };
         /**
-         * @description A referral as stored, with the API's derived `fhirStatus`, `allowed` and `overdue`. Reads
-         *     and changes answer it with its `version` as `ETag`.
+         * @description A referral in a list: the fields the work queue's index projects (held to template.yaml's
+         *     GSI1 projection by a test), with the derived `ref`, `fhirStatus`, `allowed` and `overdue`.
+         *     A referrer sees it as the lifecycle shows referrers (see `timeline` in Referral).
          */
-        Referral: {
+        ReferralSummary: {
             /** @description `<partner id>.<referrer id>.<ULID>` */
             id: string;
             /**
@@ -763,11 +769,10 @@ export interface components {
              */
             ref: string;
             status: components["schemas"]["ReferralStatus"];
+            fhirStatus: components["schemas"]["FHIRTaskStatus"];
             urgency: components["schemas"]["Urgency"];
             reason: string;
             patient: components["schemas"]["Patient"];
-            note?: string;
-            insurance?: string;
             referrer: {
                 name: string;
                 /** Format: email */
@@ -785,28 +790,36 @@ export interface components {
             contactBy: string;
             /** @description Bumped by every change but a rating; the `ETag`. */
             version: number;
-            formMillis?: number;
-            fhirStatus: components["schemas"]["FHIRTaskStatus"];
-            /**
-             * @description Staff only: the statuses staff may move the referral to now. Absent for referrers, and
-             *     when there is no move left (a final status).
-             */
-            allowed?: components["schemas"]["ReferralStatus"][];
+            /** @description Logged attempts to reach the patient (`contacted` moves). */
+            contactAttempts: number;
+            /** @description Once scheduled (the latest one when rescheduled). */
+            appointment?: components["schemas"]["Appointment"];
+            /** @description The practice's open question, while `needs-info`. */
+            question?: string;
+            /** @description Once the referrer rated the closed loop. */
+            rating?: components["schemas"]["Rating"];
             /**
              * @description Present (true) when nobody has reached the patient yet (`received`, `accepted`, `needs-info`) and `contactBy` has passed.
              * @constant
              */
             overdue?: true;
-            /** @description Logged attempts to reach the patient (`contacted` moves). */
-            contactAttempts: number;
-            /** @description Once scheduled (the latest one when rescheduled). */
-            appointment?: components["schemas"]["Appointment"];
+            /**
+             * @description Staff only: the statuses staff may move the referral to now. Absent for referrers, and
+             *     when there is no move left (a final status).
+             */
+            allowed?: components["schemas"]["ReferralStatus"][];
+        };
+        /**
+         * @description One referral in full: its summary, the referrer's note and insurance, the decline, and the
+         *     timeline. Reads and changes answer it with its `version` as `ETag`.
+         */
+        Referral: components["schemas"]["ReferralSummary"] & {
+            note?: string;
+            insurance?: string;
+            /** @description How long the referrer's form was open */
+            formMillis?: number;
             /** @description Once declined. */
             decline?: components["schemas"]["Decline"];
-            /** @description The practice's open question, while `needs-info`. */
-            question?: string;
-            /** @description Once the referrer rated the closed loop. */
-            rating?: components["schemas"]["Rating"];
             /**
              * @description Every change, oldest first (the first is the submission, without `from`). Referrers whose
              *     patient did not consent to share outcomes see no `seen`/`no-show` entries, and such a
@@ -1102,7 +1115,7 @@ export interface components {
             medianDaysToContact: number | null;
         };
         ReferralList: {
-            items: components["schemas"]["Referral"][];
+            items: components["schemas"]["ReferralSummary"][];
             /** @description Absent on the last page. */
             nextCursor?: string;
         };

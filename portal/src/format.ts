@@ -1,4 +1,4 @@
-import type { PartnerKind, Referral, ReferralStatus, Urgency } from './types';
+import type { PartnerKind, ReferralStatus, Urgency } from './types';
 
 export const STATUS_LABEL: Record<ReferralStatus, string> = {
   received: 'Received',
@@ -25,7 +25,8 @@ export const KIND_LABEL: Record<PartnerKind, string> = {
   therapist: 'Therapist',
   hospital: 'Hospital',
   employer: 'Employer',
-  patient: 'Patient',
+  patient: 'Patient (word of mouth)',
+  self: 'Self-referral',
   other: 'Other',
 };
 
@@ -42,14 +43,6 @@ export function formatDate(iso?: string): string {
 export function formatDateTime(iso?: string): string {
   const d = iso ? new Date(iso) : null;
   return d && !isNaN(d.getTime()) ? dateTimeFmt.format(d) : '—';
-}
-
-/** Statuses in which the patient is still waiting for the practice's first contact. */
-const AWAITING_CONTACT = new Set<string>(['received', 'accepted', 'needs-info']);
-
-export function isOverdue(r: Pick<Referral, 'status' | 'contactBy'>, now: Date = new Date()): boolean {
-  const t = Date.parse(r.contactBy);
-  return AWAITING_CONTACT.has(r.status) && !isNaN(t) && t < now.getTime();
 }
 
 export function initials(first?: string, last?: string): string {

@@ -42,6 +42,8 @@ export type ContactChannel = Contact['channel'];
 /** One entry of a referral's timeline, oldest first (schema `Event`). */
 export type TimelineEntry = Schemas['Event'];
 export type Referral = Schemas['Referral'];
+/** A referral in a list: the fields the queue index projects (no note, insurance or timeline). */
+export type ReferralSummary = Schemas['ReferralSummary'];
 /** One page of GET /v1/referrals. */
 export type ReferralList = Schemas['ReferralList'];
 /** The body of POST /v1/referrals/{id}/transitions. */

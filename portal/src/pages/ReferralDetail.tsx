@@ -3,7 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorMessage, requestTagged } from '../api';
-import { formatDateTime, isOverdue, URGENCY_LABEL } from '../format';
+import { formatDateTime, URGENCY_LABEL } from '../format';
 import { channelLabel, declineReasonLabel, entryTitle, outcomeLabel, roleLabel, scoreText } from '../loop';
 import type { Appointment, Referral, TimelineEntry } from '../types';
 import { StatusBadge } from '../ui';
@@ -50,7 +50,7 @@ export function useReferral(id: string) {
 const yesNo = (b?: boolean) => (b ? 'Yes' : 'No');
 
 export function ReferralFields({ referral: r, staff }: { referral: Referral; staff: boolean }) {
-  const overdue = r.overdue ?? isOverdue(r);
+  const overdue = !!r.overdue;
   const rows: [string, ComponentChildren][] = [
     ['Reference', <span class="mono">{r.ref}</span>],
     ['Status', <StatusBadge status={r.status} />],

@@ -3,7 +3,7 @@
 // Rows are links; j / k move between them.
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
-import { formatDateTime, isOverdue, STATUS_LABEL, URGENCY_LABEL } from '../format';
+import { formatDateTime, STATUS_LABEL, URGENCY_LABEL } from '../format';
 import { overdueBy, QUEUE_ORDER } from '../loop';
 import type { PageProps, Queue, ReferralStatus } from '../types';
 import { StatusBadge, useTitle } from '../ui';
@@ -97,7 +97,7 @@ function QueueList({ view }: { view: string }) {
           <p class="hint keys-hint">Tip: press j and k to move between referrals, Enter to open one.</p>
           <ul class="cards queue" aria-label="Referrals">
             {items.map((r) => {
-              const overdue = r.overdue ?? isOverdue(r, now);
+              const overdue = !!r.overdue;
               const late = overdue ? overdueBy(r.contactBy, now) : '';
               return (
                 <li key={r.id} class={overdue ? 'overdue' : ''}>

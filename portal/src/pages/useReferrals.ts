@@ -1,13 +1,13 @@
 // Paged GET /v1/referrals, shared by the staff queue and "My referrals".
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
-import type { Referral, ReferralList } from '../types';
+import type { ReferralList, ReferralSummary } from '../types';
 
 export const PAGE_SIZE = 25;
 
 /** `filter`: extra query parameters, e.g. "status=received" or "overdue=true" ('' for all). */
 export function useReferrals(filter: string) {
-  const [items, setItems] = useState<Referral[] | null>(null);
+  const [items, setItems] = useState<ReferralSummary[] | null>(null);
   const [cursor, setCursor] = useState<string | undefined>();
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
