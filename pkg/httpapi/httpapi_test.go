@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -374,4 +375,39 @@ func TestReferrerFlowAndStaffQueue(t *testing.T) {
 		t.Fatalf("referrer reads own: %d", r.status)
 	}
 	_ = http.StatusOK
+}
+
+// TestControlCharactersRefused: names and single-line fields refuse control and invisible
+// characters with the field named; notes keep their line breaks.
+func TestControlCharactersRefused(t *testing.T) {
+	e := newEnv(t)
+	owner := e.practice("Ctl Clinic", "owner@ctl.example")
+	cases := []struct {
+		name, method, path string
+		body               map[string]any
+		field              string
+	}{
+		{"practice name with CR LF", "POST", "/v1/practices", map[string]any{"practiceName": "Evil\r\nBcc: victim@evil.example", "email": "x@ctl.example"}, "practiceName"},
+		{"partner name with NUL", "POST", "/v1/partners", map[string]any{"name": "North\x00side", "kind": "pcp"}, "name"},
+		{"partner specialty with RLO", "POST", "/v1/partners", map[string]any{"name": "Northside", "kind": "pcp", "specialty": "fdp\u202Etxt"}, "specialty"},
+		{"profile condition with ESC", "PUT", "/v1/practice", map[string]any{"name": "Ctl Clinic", "conditions": []string{"Back\x1b[2J"},
+			"contactByHours": map[string]int{"default": 48, "urgent": 24}}, "conditions.0"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cl := owner
+			if c.path == "/v1/practices" {
+				cl = e.client()
+			}
+			r := cl.do(c.method, c.path, c.body)
+			if r.status != 422 || fmt.Sprint(r.fields()) != "["+c.field+"]" {
+				t.Fatalf("%d %s", r.status, r.raw)
+			}
+		})
+	}
+	// A note keeps its line breaks.
+	if r := owner.do("PUT", "/v1/practice", map[string]any{"name": "Ctl Clinic", "notAMatch": "Under 16\nPregnancy",
+		"contactByHours": map[string]int{"default": 48, "urgent": 24}}); r.status != 200 {
+		t.Fatalf("a multi-line note: %d %s", r.status, r.raw)
+	}
 }

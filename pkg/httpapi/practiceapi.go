@@ -137,9 +137,7 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	in.Email, in.Name = ids.NormalizeEmail(in.Email), strings.TrimSpace(in.Name)
 	var f valid.Fields
 	practice.ValidateEmail(&f, "email", in.Email, true)
-	if len([]rune(in.Name)) > practice.MaxNameLen {
-		f.Addf("name", "must be at most %d characters", practice.MaxNameLen)
-	}
+	f.Line("name", in.Name, practice.MaxNameLen, false)
 	if err := f.Err(); err != nil {
 		return err
 	}

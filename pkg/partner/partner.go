@@ -92,17 +92,11 @@ func (in *Input) Normalize() {
 // Validate checks a new partner.
 func (in *Input) Validate() error {
 	var f valid.Fields
-	if in.Name == "" {
-		f.Add("name", "is required")
-	} else if len([]rune(in.Name)) > practice.MaxNameLen {
-		f.Addf("name", "must be at most %d characters", practice.MaxNameLen)
-	}
+	f.Line("name", in.Name, practice.MaxNameLen, true)
 	if !validKind(in.Kind) {
 		f.Add("kind", "must be one of "+strings.Join(Kinds, ", "))
 	}
-	if len([]rune(in.Specialty)) > practice.MaxNameLen {
-		f.Addf("specialty", "must be at most %d characters", practice.MaxNameLen)
-	}
+	f.Line("specialty", in.Specialty, practice.MaxNameLen, false)
 	if in.NPI != "" && !ValidNPI(in.NPI) {
 		f.Add("npi", "must be a 10-digit NPI with a valid check digit")
 	}

@@ -71,12 +71,8 @@ const (
 // ValidateName checks a practice name.
 func ValidateName(f *valid.Fields, field, name string) {
 	name = strings.TrimSpace(name)
-	switch {
-	case name == "":
-		f.Add(field, "is required")
-	case len([]rune(name)) > MaxNameLen:
-		f.Addf(field, "must be at most %d characters", MaxNameLen)
-	case Slugify(name) == "":
+	f.Line(field, name, MaxNameLen, true)
+	if name != "" && Slugify(name) == "" {
 		f.Add(field, "needs at least one letter or digit")
 	}
 }
@@ -151,19 +147,11 @@ func (p *Profile) Validate() error {
 		f.Addf("conditions", "at most %d conditions", MaxConditions)
 	}
 	for i, c := range p.Conditions {
-		if len([]rune(c)) > MaxConditionLen {
-			f.Addf(fmt.Sprintf("conditions.%d", i), "must be at most %d characters", MaxConditionLen)
-		}
+		f.Line(fmt.Sprintf("conditions.%d", i), c, MaxConditionLen, false)
 	}
-	if len([]rune(p.NotAMatch)) > MaxTextLen {
-		f.Addf("notAMatch", "must be at most %d characters", MaxTextLen)
-	}
-	if len([]rune(p.InsuranceNotes)) > MaxTextLen {
-		f.Addf("insuranceNotes", "must be at most %d characters", MaxTextLen)
-	}
-	if len([]rune(p.IntakeContact.Name)) > MaxNameLen {
-		f.Addf("intakeContact.name", "must be at most %d characters", MaxNameLen)
-	}
+	f.Lines("notAMatch", p.NotAMatch, MaxTextLen, false)
+	f.Lines("insuranceNotes", p.InsuranceNotes, MaxTextLen, false)
+	f.Line("intakeContact.name", p.IntakeContact.Name, MaxNameLen, false)
 	ValidatePhone(&f, "intakeContact.phone", p.IntakeContact.Phone)
 	ValidateEmail(&f, "intakeContact.email", p.IntakeContact.Email, false)
 	h := p.ContactByHours

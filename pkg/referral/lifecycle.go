@@ -151,9 +151,7 @@ func (r *Referral) Apply(t Transition, by Actor, now time.Time) error {
 		return &IllegalMoveError{From: r.Status, To: t.To, Allowed: allowed}
 	}
 	var f valid.Fields
-	if n := len([]rune(t.Note)); n > MaxNoteLen {
-		f.Addf("note", "must be at most %d characters", MaxNoteLen)
-	}
+	f.Lines("note", t.Note, MaxNoteLen, false)
 	ev := Event{At: now, By: by, From: r.Status, To: t.To, Note: t.Note}
 	switch t.To {
 	case Declined:
@@ -189,11 +187,7 @@ func (r *Referral) Apply(t Transition, by Actor, now time.Time) error {
 			} else if t.Appointment.At.After(now.AddDate(1, 0, 0)) {
 				f.Add("appointment.at", "must be within a year")
 			}
-			if t.Appointment.Location == "" {
-				f.Add("appointment.location", "is required")
-			} else if len([]rune(t.Appointment.Location)) > MaxReasonLen {
-				f.Addf("appointment.location", "must be at most %d characters", MaxReasonLen)
-			}
+			f.Line("appointment.location", t.Appointment.Location, MaxReasonLen, true)
 			a := *t.Appointment
 			a.At = a.At.UTC()
 			ev.Appointment = &a
@@ -240,18 +234,12 @@ func (r *Referral) ApplyAnswer(a Answer, by Actor, now time.Time) error {
 	a.Answer = strings.TrimSpace(a.Answer)
 	a.Insurance = strings.TrimSpace(a.Insurance)
 	var f valid.Fields
-	if a.Answer == "" {
-		f.Add("answer", "is required")
-	} else if len([]rune(a.Answer)) > MaxNoteLen {
-		f.Addf("answer", "must be at most %d characters", MaxNoteLen)
-	}
+	f.Lines("answer", a.Answer, MaxNoteLen, true)
 	if a.Patient != nil {
 		a.Patient.Phone, a.Patient.Email = strings.TrimSpace(a.Patient.Phone), strings.TrimSpace(a.Patient.Email)
 		validatePhoneEmail(&f, a.Patient.Phone, a.Patient.Email)
 	}
-	if len([]rune(a.Insurance)) > MaxShortLen {
-		f.Addf("insurance", "must be at most %d characters", MaxShortLen)
-	}
+	f.Line("insurance", a.Insurance, MaxShortLen, false)
 	if err := f.Err(); err != nil {
 		return err
 	}

@@ -115,8 +115,8 @@ func (s *Submission) Normalize() {
 func (s *Submission) Validate(now time.Time) error {
 	var f valid.Fields
 	p := s.Patient
-	requiredText(&f, "patient.firstName", p.FirstName, MaxShortLen)
-	requiredText(&f, "patient.lastName", p.LastName, MaxShortLen)
+	f.Line("patient.firstName", p.FirstName, MaxShortLen, true)
+	f.Line("patient.lastName", p.LastName, MaxShortLen, true)
 	ValidateDateOfBirth(&f, "patient.dateOfBirth", p.DateOfBirth, now)
 	if p.Phone == "" && p.Email == "" {
 		f.Add("patient.phone", "give the patient's phone or email")
@@ -125,7 +125,7 @@ func (s *Submission) Validate(now time.Time) error {
 	if !p.ConsentToContact {
 		f.Add("patient.consentToContact", "the patient must agree to be contacted by the practice")
 	}
-	requiredText(&f, "reason", s.Reason, MaxReasonLen)
+	f.Line("reason", s.Reason, MaxReasonLen, true)
 	switch s.Urgency {
 	case Routine, Soon, Urgent:
 	case "":
@@ -133,12 +133,8 @@ func (s *Submission) Validate(now time.Time) error {
 	default:
 		f.Add("urgency", "must be routine, soon or urgent")
 	}
-	if n := len([]rune(s.Note)); n > MaxNoteLen {
-		f.Addf("note", "must be at most %d characters (it has %d)", MaxNoteLen, n)
-	}
-	if len([]rune(s.Insurance)) > MaxShortLen {
-		f.Addf("insurance", "must be at most %d characters", MaxShortLen)
-	}
+	f.Lines("note", s.Note, MaxNoteLen, false)
+	f.Line("insurance", s.Insurance, MaxShortLen, false)
 	if s.FormMillis < 0 || s.FormMillis > int64(24*time.Hour/time.Millisecond) {
 		f.Add("formMillis", "must be between 0 and 86400000")
 	}
@@ -148,14 +144,6 @@ func (s *Submission) Validate(now time.Time) error {
 func validatePhoneEmail(f *valid.Fields, phone, email string) {
 	practice.ValidatePhone(f, "patient.phone", phone)
 	practice.ValidateEmail(f, "patient.email", email, false)
-}
-
-func requiredText(f *valid.Fields, field, v string, max int) {
-	if v == "" {
-		f.Add(field, "is required")
-	} else if len([]rune(v)) > max {
-		f.Addf(field, "must be at most %d characters", max)
-	}
 }
 
 // ValidateDateOfBirth checks a YYYY-MM-DD date in the past and not more than 130 years ago.

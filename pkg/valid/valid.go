@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FieldError names one invalid field by its dotted JSON path (or a header name).
@@ -55,4 +58,42 @@ func As(err error) (Errors, bool) {
 	var e Errors
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// Line checks a single-line text field: required when asked, at most max characters, and no
+// control or format characters (NUL, ESC, CR, LF, tab, bidi overrides such as U+202E, zero-width
+// characters): such text reaches emails, CSV files and other people's screens.
+func (f *Fields) Line(field, v string, max int, required bool) {
+	f.text(field, v, max, required, false)
+}
+
+// Lines checks a multi-line text field (a note): like Line, but line breaks (LF, or CR LF) are kept.
+func (f *Fields) Lines(field, v string, max int, required bool) {
+	f.text(field, v, max, required, true)
+}
+
+func (f *Fields) text(field, v string, max int, required, multi bool) {
+	switch n := utf8.RuneCountInString(v); {
+	case v == "":
+		if required {
+			f.Add(field, "is required")
+		}
+		return
+	case n > max:
+		f.Addf(field, "must be at most %d characters (it has %d)", max, n)
+		return
+	}
+	for i, r := range v {
+		if multi && (r == '\n' || (r == '\r' && strings.HasPrefix(v[i:], "\r\n"))) {
+			continue
+		}
+		if r == utf8.RuneError || unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) {
+			if multi {
+				f.Add(field, "may hold only text and line breaks (no control or invisible characters)")
+			} else {
+				f.Add(field, "must be one line of text (no line breaks, control or invisible characters)")
+			}
+			return
+		}
+	}
 }

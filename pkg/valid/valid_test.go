@@ -37,3 +37,46 @@ func TestFields(t *testing.T) {
 		t.Fatal("a plain error is not field errors")
 	}
 }
+
+func TestText(t *testing.T) {
+	cases := []struct {
+		name, v  string
+		multi    bool
+		required bool
+		ok       bool
+	}{
+		{"plain", "Dr. Mei Chen", false, true, true},
+		{"accents and emoji-free scripts", "Zoë Ångström 李小龍", false, true, true},
+		{"empty optional", "", false, false, true},
+		{"empty required", "", false, true, false},
+		{"too long", string(make([]byte, 11)), false, false, false},
+		{"NUL", "a\x00b", false, false, false},
+		{"ESC", "a\x1b[31mb", false, false, false},
+		{"RLO", "invoice\u202Etxt.exe", false, false, false},
+		{"zero width space", "a\u200Bb", false, false, false},
+		{"header injection", "Clinic\r\nBcc: victim@evil.example", false, false, false},
+		{"LF on one line", "a\nb", false, false, false},
+		{"tab on one line", "a\tb", false, false, false},
+		{"note with lines", "line one\nline two\r\nthree", true, false, true},
+		{"note with lone CR", "a\rb", true, false, false},
+		{"note with NUL", "a\n\x00", true, false, false},
+		{"invalid UTF-8", "a\xffb", false, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var f Fields
+			if c.multi {
+				f.Lines("x", c.v, 50, c.required)
+			} else {
+				max := 40
+				if c.name == "too long" {
+					max = 10
+				}
+				f.Line("x", c.v, max, c.required)
+			}
+			if f.Empty() != c.ok {
+				t.Fatalf("%q: ok=%v, want %v (%v)", c.v, f.Empty(), c.ok, f.Err())
+			}
+		})
+	}
+}
