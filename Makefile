@@ -11,6 +11,8 @@ GOBUILD   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflag
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT       := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends
 NPM_CI    := npm ci --no-audit --no-fund --loglevel=error
+# The benchmarks are their own Go module (vegeta and the capacity meter stay out of the product's go.mod).
+BENCHMOD  := infra/bench
 
 .PHONY: help
 help: ## list the targets
@@ -75,17 +77,20 @@ build-%Function:
 
 ## ---- check ----
 .PHONY: lint
-lint: bin/staticcheck ## gofmt, go vet, staticcheck, go mod tidy -diff, cfn-lint template.yaml
+lint: bin/staticcheck ## gofmt, go vet, staticcheck, go mod tidy -diff (product and bench modules), cfn-lint template.yaml
 	@out=$$(find . -name '*.go' -not -path '*/node_modules/*' -not -path './.data/*' | xargs gofmt -l); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./infra/e2e/
+	$(GO) -C $(BENCHMOD) vet ./...
 	bin/staticcheck ./...
 	bin/staticcheck -tags e2e ./infra/e2e/
+	cd $(BENCHMOD) && $(CURDIR)/bin/staticcheck ./...
 	@$(GO) mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum (above): run go mod tidy and commit"; exit 1; }
+	@$(GO) -C $(BENCHMOD) mod tidy -diff || { echo "go mod tidy would change $(BENCHMOD)/go.mod/go.sum (above): run it there and commit"; exit 1; }
 	cfn-lint template.yaml
 
-# Linters are pinned and built from the Go module proxy, outside the product's go.mod.
+# Linters are pinned and built from the Go module proxy, outside both modules' go.mod.
 STATICCHECK_VERSION := v0.8.2
 bin/staticcheck: Makefile
 	GOBIN=$(CURDIR)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -98,8 +103,11 @@ bin/with: $(shell find infra/cmd/with infra/dynamodblocal infra/template -name '
 	$(GO) build -o $@ ./infra/cmd/with
 
 .PHONY: test
-test: node-deps system-deps lint portal-test portal bin/testsum bin/with ## lint, portal types and unit tests, Go unit + integration tests on DynamoDB Local, browser end-to-end
-	bin/with -- bash -c 'set -o pipefail; $(GO) test -json -count=1 -tags e2e ./... | bin/testsum'
+# One DynamoDB Local and one summary for both modules: root ./... skips the nested bench module, so
+# its tests run in the same pipe; either go test failing fails the pipe (pipefail), as does testsum.
+test: node-deps system-deps lint portal-test portal bin/testsum bin/with ## lint, portal types and unit tests, Go unit + integration tests on DynamoDB Local (product and bench modules), browser end-to-end
+	bin/with -- bash -c 'set -o pipefail; { rc=0; $(GO) test -json -count=1 -tags e2e ./... || rc=$$?; \
+	  $(GO) -C $(BENCHMOD) test -json -count=1 ./... || rc=$$?; exit $$rc; } | bin/testsum'
 
 .PHONY: portal-test
 portal-test: portal-types ## the portal's unit tests (vitest), after portal-types
@@ -131,7 +139,7 @@ bench: node-deps system-deps portal bin/with bin/bench/bench ## every benchmark 
 	  if [ -n "$$failed" ]; then echo "bench: could not run:$$failed" >&2; exit 1; fi
 
 bin/bench/bench: FORCE
-	$(GO) build -o $@ ./infra/bench/cmd/bench
+	$(GO) -C $(BENCHMOD) build -o $(CURDIR)/$@ ./cmd/bench
 
 bench-coldstart: node-deps system-deps bin/with bin/bench/bench ## each bootstrap's cold start vs a bare aws-lambda-go hello; arm64 sizes
 	bin/with -- bin/bench/bench coldstart

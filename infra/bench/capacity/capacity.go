@@ -1,6 +1,6 @@
-// Package capacity measures the DynamoDB capacity each API operation consumes (pkg/capacity's
-// meter on DynamoDB Local, ReturnConsumedCapacity=INDEXES, transactions at 2x), beside the floor
-// its items imply from first principles, and prices a submission all-in with on-demand prices.
+// Package capacity measures the DynamoDB capacity each API operation consumes (infra/bench/meter
+// on DynamoDB Local, ReturnConsumedCapacity=INDEXES, transactions at 2x), beside the floor its
+// items imply from first principles, and prices a submission all-in with on-demand prices.
 package capacity
 
 import (
@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/referloop/referloop/infra/bench/benchenv"
+	"github.com/referloop/referloop/infra/bench/meter"
 	"github.com/referloop/referloop/infra/bench/replay"
 	"github.com/referloop/referloop/infra/bench/report"
-	meter "github.com/referloop/referloop/pkg/capacity"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/lambdahttp"
 )
@@ -199,7 +199,7 @@ func Run(ctx context.Context) (report.Part, error) {
 	p.Rows = append(p.Rows, costRows...)
 	p.Notes = append(p.Notes, notes...)
 	p.Notes = append(p.Notes,
-		fmt.Sprintf("Measured with pkg/capacity's meter (ReturnConsumedCapacity=INDEXES) on DynamoDB Local; transactions counted at 2× (calibrated: this DynamoDB Local reports them at %g× the factor, and under-reports transactions of several similar items, so the meter costs them item by item).", m.TransactionFactor),
+		fmt.Sprintf("Measured with infra/bench/meter (ReturnConsumedCapacity=INDEXES) on DynamoDB Local; transactions counted at 2× (calibrated: this DynamoDB Local reports them at %g× the factor, and under-reports transactions of several similar items, so the meter costs them item by item).", m.TransactionFactor),
 		"A failed conditional write (the retried submit) is billed but reported by no one: the meter estimates it from the stored item's size (at least 1 WCU), as DynamoDB documents.",
 		"Each operation is sent once through its function's Lambda entry point (lambdahttp.Handler, v2 event), on a fresh table with the demo practice (infra/seed).")
 	p.Detail = detail.String()

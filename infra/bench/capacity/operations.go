@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/referloop/referloop/infra/bench/benchenv"
+	"github.com/referloop/referloop/infra/bench/meter"
 	"github.com/referloop/referloop/infra/seed"
 	"github.com/referloop/referloop/pkg/auth"
-	meter "github.com/referloop/referloop/pkg/capacity"
 	"github.com/referloop/referloop/pkg/store"
 )
 

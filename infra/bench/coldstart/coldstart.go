@@ -33,11 +33,15 @@ import (
 // GOOS=linux): a test holds them to the Makefile.
 var ReleaseFlags = []string{"-trimpath", "-ldflags", "-s -w", "-tags", "lambda.norpc"}
 
-// HelloPkg is the floor function.
-const HelloPkg = "./infra/bench/coldstart/hello"
+// HelloPkg is the floor function, a package of the bench module (ModuleDir), not of the product's.
+const HelloPkg = "./coldstart/hello"
 
-// Build builds the main packages pkgs (paths relative to root) for linux/goarch with the release
-// flags into dir, one binary per package named after its folder, and returns name → path.
+// ModuleDir is the bench module's folder under the project root: HelloPkg is relative to it.
+func ModuleDir(root string) string { return filepath.Join(root, "infra", "bench") }
+
+// Build builds the main packages pkgs (paths relative to root, all of root's module) for
+// linux/goarch with the release flags into dir, one binary per package named after its folder,
+// and returns name → path.
 func Build(ctx context.Context, root, goarch, dir string, pkgs ...string) (map[string]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -58,6 +62,23 @@ func Build(ctx context.Context, root, goarch, dir string, pkgs ...string) (map[s
 		if _, err := os.Stat(bins[name]); err != nil {
 			return nil, fmt.Errorf("go build wrote no %s: %w", bins[name], err)
 		}
+	}
+	return bins, nil
+}
+
+// buildAll builds the functions fnPkgs (of the product module at root) and the floor HelloPkg (of
+// the bench module) for goarch into dir.
+func buildAll(ctx context.Context, root, goarch, dir string, fnPkgs []string) (map[string]string, error) {
+	bins, err := Build(ctx, root, goarch, dir, fnPkgs...)
+	if err != nil {
+		return nil, err
+	}
+	hello, err := Build(ctx, ModuleDir(root), goarch, dir, HelloPkg)
+	if err != nil {
+		return nil, err
+	}
+	for name, path := range hello {
+		bins[name] = path
 	}
 	return bins, nil
 }
@@ -133,13 +154,12 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 	for _, n := range names {
 		pkgs = append(pkgs, fnPkgs[n])
 	}
-	pkgs = append(pkgs, HelloPkg)
 	dir := filepath.Join(report.Dir(env.Root), "coldstart")
-	host, err := Build(ctx, env.Root, runtime.GOARCH, filepath.Join(dir, runtime.GOARCH), pkgs...)
+	host, err := buildAll(ctx, env.Root, runtime.GOARCH, filepath.Join(dir, runtime.GOARCH), pkgs)
 	if err != nil {
 		return p, err
 	}
-	arm, err := Build(ctx, env.Root, "arm64", filepath.Join(dir, "arm64"), pkgs...)
+	arm, err := buildAll(ctx, env.Root, "arm64", filepath.Join(dir, "arm64"), pkgs)
 	if err != nil {
 		return p, err
 	}

@@ -103,7 +103,7 @@ func TestRuntimeRoundTrip(t *testing.T) {
 	dir, _ := root(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	bins, err := Build(ctx, dir, runtime.GOARCH, t.TempDir(), HelloPkg)
+	bins, err := Build(ctx, ModuleDir(dir), runtime.GOARCH, t.TempDir(), HelloPkg)
 	if err != nil {
 		t.Fatal(err)
 	}

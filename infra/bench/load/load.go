@@ -19,10 +19,10 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/referloop/referloop/infra/bench/benchenv"
+	"github.com/referloop/referloop/infra/bench/meter"
 	"github.com/referloop/referloop/infra/bench/replay"
 	"github.com/referloop/referloop/infra/bench/report"
 	"github.com/referloop/referloop/pkg/auth"
-	meter "github.com/referloop/referloop/pkg/capacity"
 )
 
 // Options tune a run.
@@ -302,7 +302,7 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 	p.Rows = append(p.Rows, row)
 	p.Notes = append(p.Notes,
 		"vegeta runs in the same process as the server, and DynamoDB Local (Java) on the same 2 cores: the highest rate is this machine's, not Lambda's. Submits come from one referrer, status reads (`GET /v1/referrals/{id}`) from another, each with its session cookie; every submit has a fresh ULID Idempotency-Key.",
-		"The floor server answers each request by replaying the DynamoDB calls one request of that kind made (pkg/capacity's meter), through the same net/http server and DynamoDB client: the gap is the API's own work.")
+		"The floor server answers each request by replaying the DynamoDB calls one request of that kind made (as infra/bench/meter recorded them), through the same net/http server and DynamoDB client: the gap is the API's own work.")
 	return p, nil
 }
 

@@ -1,7 +1,7 @@
 // Package overhead measures what each API handler adds to the DynamoDB calls it makes: its warm
 // latency through the Lambda adapter (lambdahttp.Handler over the API's http.Handler, fed a v2
 // event) against DynamoDB Local, divided by the latency of the same calls issued alone (learnt
-// with pkg/capacity's meter, replayed on the same client) in the same run. The two arms are timed
+// with infra/bench/meter, replayed on the same client) in the same run. The two arms are timed
 // in pairs, request by request in alternating order, so the machine's noise falls on both alike
 // (blocks of testing.Benchmark swung the ratio by a third on this shared machine); Go's benchmark
 // harness gives the allocations per request, and the pairs are written in Go's benchmark format
@@ -24,10 +24,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/referloop/referloop/infra/bench/benchenv"
+	"github.com/referloop/referloop/infra/bench/meter"
 	"github.com/referloop/referloop/infra/bench/replay"
 	"github.com/referloop/referloop/infra/bench/report"
 	"github.com/referloop/referloop/infra/seed"
-	meter "github.com/referloop/referloop/pkg/capacity"
 	"github.com/referloop/referloop/pkg/lambdahttp"
 )
 
@@ -223,7 +223,7 @@ func Run(ctx context.Context) (report.Part, error) {
 		}
 		p.Rows = append(p.Rows, row)
 	}
-	p.Notes = append(p.Notes, "The raw arm replays, on the same DynamoDB client, the exact requests the handler made (recorded by pkg/capacity's meter just before); "+
+	p.Notes = append(p.Notes, "The raw arm replays, on the same DynamoDB client, the exact requests the handler made (recorded by infra/bench/meter just before); "+
 		"a put that created an item is replayed on a fresh key so it does the same work, and a retried submit's failing put fails again alike.",
 		"Handlers log one JSON line per request as in Lambda, into io.Discard. DynamoDB Local runs on the same 2 cores, so its latency (the floor) is far above DynamoDB's own; "+
 			"against DynamoDB the same absolute overhead would be a larger share.")

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	meter "github.com/referloop/referloop/pkg/capacity"
+	"github.com/referloop/referloop/infra/bench/meter"
 )
 
 // Plan is an operation's calls, ready to be issued again in order.

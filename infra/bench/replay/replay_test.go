@@ -9,10 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/referloop/referloop/infra/bench/meter"
 	"github.com/referloop/referloop/infra/bench/replay"
 	"github.com/referloop/referloop/infra/dynamodblocal"
 	"github.com/referloop/referloop/infra/dynamotest"
-	meter "github.com/referloop/referloop/pkg/capacity"
 )
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }

@@ -20,11 +20,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/referloop/referloop/infra/bench/meter"
 	"github.com/referloop/referloop/infra/bench/report"
 	"github.com/referloop/referloop/infra/dynamodblocal"
 	"github.com/referloop/referloop/infra/template"
 	"github.com/referloop/referloop/pkg/auth"
-	"github.com/referloop/referloop/pkg/capacity"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/metrics"
@@ -65,9 +65,9 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 		return part, err
 	}
 	defer srv.Stop()
-	meter := capacity.New()
+	m := meter.New()
 	db := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.Endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}, meter.Option())
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}, m.Option())
 	table := "rollupbench"
 	if err := dynamodblocal.EnsureTable(ctx, dynamodblocal.Client(srv.Endpoint), tpl, table); err != nil {
 		return part, err
@@ -110,14 +110,14 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 	rs.Scanner = db
 	rebuilder := *runner
 	rebuilder.Store = &rs
-	meter.Reset()
+	m.Reset()
 	t0 := time.Now()
 	full, err := rebuilder.Rebuild(ctx, 4)
 	if err != nil {
 		return part, fmt.Errorf("rebuild: %w", err)
 	}
 	fullTook := time.Since(t0)
-	fullUnits := capacity.Sum(meter.Calls())
+	fullUnits := meter.Sum(m.Calls())
 
 	// 1% of the referrals move on, as in a quarter hour of a real pipeline: the open referrals,
 	// the most recently received first (some weeks old: their steps land on past cohorts). The
@@ -160,14 +160,14 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 		changed++
 	}
 	now = now.Add(time.Minute)
-	meter.Reset()
+	m.Reset()
 	t1 := time.Now()
 	inc, err := runner.Run(ctx)
 	if err != nil {
 		return part, fmt.Errorf("incremental: %w", err)
 	}
 	incTook := time.Since(t1)
-	incUnits := capacity.Sum(meter.Calls())
+	incUnits := meter.Sum(m.Calls())
 
 	// The metrics API over one year, for the busiest tenant, beside its raw bucket Query.
 	key := []byte("0123456789abcdef0123456789abcdef")

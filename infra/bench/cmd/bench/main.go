@@ -1,8 +1,8 @@
 // Command bench runs one part of Referloop's benchmarks, saves its figures to bin/bench/<part>.json
 // and rewrites docs/benchmarks.md from every part saved so far.
 //
-//	go run ./infra/cmd/with -- go run ./infra/bench/cmd/bench capacity
-//	go run ./infra/bench/cmd/bench report        # docs/benchmarks.md from bin/bench/*.json
+//	go run ./infra/cmd/with -- go -C infra/bench run ./cmd/bench capacity
+//	go -C infra/bench run ./cmd/bench report        # docs/benchmarks.md from bin/bench/*.json
 //
 // It exits non-zero only when a part could not run; a budget that is not met is reported, not an
 // error.

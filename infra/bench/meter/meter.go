@@ -1,4 +1,4 @@
-// Package capacity meters the DynamoDB capacity a piece of code consumes. A Meter is an SDK
+// Package meter measures the DynamoDB capacity a piece of code consumes. A Meter is an SDK
 // middleware: passed to dynamodb.New or dynamodb.NewFromConfig with Option, it asks DynamoDB for
 // ReturnConsumedCapacity=INDEXES on every item and query request, and records, per labelled
 // operation, the read and write units each request consumed on the table and on each index.
@@ -18,8 +18,8 @@
 //     request asked for ReturnValuesOnConditionCheckFailure=ALL_OLD; otherwise 1 WCU). Such calls
 //     are marked Estimated. A cancelled transaction is estimated the same way, per item, doubled.
 //
-// It is a measuring tool for benchmarks and tests; production code does not use it.
-package capacity
+// It is a measuring tool for the benchmarks, in their own module: product code cannot import it.
+package meter
 
 import (
 	"context"
@@ -120,7 +120,8 @@ func Operation(ctx context.Context) string {
 
 // Option installs the meter on a DynamoDB client:
 //
-//	db := dynamodb.NewFromConfig(cfg, meter.Option())
+//	m := meter.New()
+//	db := dynamodb.NewFromConfig(cfg, m.Option())
 func (m *Meter) Option() func(*dynamodb.Options) {
 	return func(o *dynamodb.Options) {
 		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
