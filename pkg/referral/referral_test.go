@@ -46,7 +46,9 @@ func TestSubmissionValidate(t *testing.T) {
 		{"long note", func(s *Submission) { s.Note = string(make([]rune, 1001)) }, []string{"note"}},
 		{"blank names", func(s *Submission) { s.Patient.FirstName, s.Patient.LastName = " ", "" }, []string{"patient.firstName", "patient.lastName"}},
 		{"negative form time", func(s *Submission) { s.FormMillis = -1 }, []string{"formMillis"}},
-		{"control characters", func(s *Submission) { s.Patient.LastName, s.Reason, s.Insurance = "Sil\x00va", "Knee\r\nBcc: x@y", "A\u202Eetna" },
+		{"control characters", func(s *Submission) {
+			s.Patient.LastName, s.Reason, s.Insurance = "Sil\x00va", "Knee\r\nBcc: x@y", "A\u202Eetna"
+		},
 			[]string{"insurance", "patient.lastName", "reason"}},
 		{"a note keeps its lines", func(s *Submission) { s.Note = "Left knee.\nMRI attached." }, nil},
 	}
