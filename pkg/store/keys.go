@@ -1,5 +1,7 @@
 package store
 
+import "time"
+
 // Every key of the single table is built here. Keys that hold a tenant's data begin with "T#<tenant>",
 // so no handler can name another tenant's item: the tenant always comes from the verified session.
 // The few global items (slug and email markers, link tokens, rate counters) hold ids and hashes only.
@@ -36,6 +38,13 @@ func statusPrefix(status string) string       { return status + "#" }
 func codePK(hash string) string      { return "CODE#" + hash }
 func auditPK(tid, day string) string { return "T#" + tid + "#AUDIT#" + day }
 func outboxPK(tid string) string     { return "T#" + tid + "#OUTBOX" }
+
+func digestPK(day string) string              { return "DIGEST#" + day }
+func factPK(tid, day string) string           { return "T#" + tid + "#FACTS#" + day }
+func changePK(hour string) string             { return "CHG#" + hour }
+func bucketPK(tid, granularity string) string { return "T#" + tid + "#M#" + granularity }
+func bucketSK(period, group string) string    { return period + "#" + group }
+func hourOf(t time.Time) string               { return t.UTC().Format("2006-01-02T15") }
 
 // stamp is a fixed-width UTC time for sort keys: RFC 3339 with all nine fraction digits, so string
 // order is time order (time.RFC3339Nano trims zeros and would not sort).

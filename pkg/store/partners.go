@@ -115,3 +115,16 @@ func (s *Store) UpdatePartner(ctx context.Context, tid string, p partner.Partner
 	}
 	return err
 }
+
+// PartnerKinds maps a tenant's partner ids to their kinds.
+func (s *Store) PartnerKinds(ctx context.Context, tid string) (map[string]string, error) {
+	list, err := s.Partners(ctx, tid)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, p := range list {
+		m[p.ID] = p.Kind
+	}
+	return m, nil
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -160,6 +159,3 @@ func (s *Store) Memberships(ctx context.Context, email string) ([]Membership, er
 	}
 	return ms, nil
 }
-
-// IsNotFound reports ErrNotFound.
-func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -148,3 +148,14 @@ func cancelled(err error) []types.CancellationReason {
 func ttl(t time.Time) types.AttributeValue { return num(t.Unix()) }
 
 func cond(expr string) *string { return aws.String(expr) }
+
+func marshalValue(v any) (types.AttributeValue, error) {
+	m, err := marshal(v, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &types.AttributeValueMemberM{Value: m}, nil
+}
+
+// IsNotFound reports ErrNotFound.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// ParkRecord keeps a stream record the consumer could not read, for a person to look at.
+func (s *Store) ParkRecord(ctx context.Context, id, pk, sk, reason string) error {
+	item := key("DEADLETTER", time.Now().UTC().Format(stamp)+"#"+id)
+	item["type"] = str("deadletter")
+	item["recordKey"] = str(strings.Join([]string{typeOf(pk), sk}, " "))
+	item["reason"] = str(reason)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
+	return err
+}
+
+// Parked lists the stream records the notifier could not read.
+func (s *Store) Parked(ctx context.Context) ([]map[string]string, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("DEADLETTER")}})
+	if err != nil {
+		return nil, err
+	}
+	var list []map[string]string
+	for _, item := range out.Items {
+		list = append(list, map[string]string{"at": getS(item, attrSK), "key": getS(item, "recordKey"), "reason": getS(item, "reason")})
+	}
+	return list, nil
+}

@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// DigestEntry is one status change waiting for a referrer's daily digest. It holds ids, never PHI.
+type DigestEntry struct {
+	TenantID   string    `json:"tid"`
+	EmailKey   string    `json:"ek"`
+	ReferralID string    `json:"referral"`
+	Ref        string    `json:"ref"`
+	Status     string    `json:"status"`
+	At         time.Time `json:"at"`
+}
+
+// QueueDigest keeps a status change for the day's digest; the same change queues once.
+func (s *Store) QueueDigest(ctx context.Context, day string, e DigestEntry, version int) error {
+	item, err := marshal(e, map[string]string{attrPK: digestPK(day),
+		attrSK: fmt.Sprintf("%s#%s#%s#v%03d", e.TenantID, e.EmailKey, e.ReferralID, version), "type": "digest"})
+	if err != nil {
+		return err
+	}
+	item[attrTTL] = ttl(e.At.Add(8 * 24 * time.Hour))
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
+	return err
+}
+
+// Digest lists a day's queued changes, grouped by tenant and referrer (the sort key's order).
+func (s *Store) Digest(ctx context.Context, day string) ([]DigestEntry, error) {
+	in := &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(digestPK(day))}}
+	var out []DigestEntry
+	for {
+		res, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("digest: %w", err)
+		}
+		for _, item := range res.Items {
+			var e DigestEntry
+			if err := unmarshal(item, &e); err != nil {
+				return nil, err
+			}
+			out = append(out, e)
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			return out, nil
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
+}

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/referloop/referloop/pkg/referral"
+)
+
+// Overdue lists the referrals nobody has reached yet whose contact-by time has passed, most
+// overdue first: one Query per waiting status on the queue index, each bounded by now.
+func (s *Store) Overdue(ctx context.Context, tid string, now time.Time, limit int) ([]referral.Referral, error) {
+	var all []referral.Referral
+	for _, st := range []string{referral.Received, referral.Accepted, referral.NeedsInfo} {
+		out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(gsi1),
+			KeyConditionExpression: cond("GSI1PK = :pk AND GSI1SK BETWEEN :lo AND :hi"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(queuePK(tid)),
+				":lo": str(statusPrefix(st)), ":hi": str(statusPrefix(st) + now.UTC().Format(time.RFC3339))},
+			Limit: aws.Int32(int32(limit))})
+		if err != nil {
+			return nil, fmt.Errorf("overdue: %w", err)
+		}
+		for _, item := range out.Items {
+			r, err := DecodeReferral(item)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, r)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ContactBy.Before(all[j].ContactBy) })
+	if len(all) > limit {
+		all = all[:limit]
+	}
+	return all, nil
+}
+
+// QueueCounts counts a practice's referrals per open status (the work queue; closed, declined,
+// unreachable and cancelled referrals are history and are not counted, so the cost follows the
+// open work, not the practice's age) and how many are overdue. The COUNT queries run in parallel.
+func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (map[string]int, int, error) {
+	type job struct {
+		status  string
+		overdue bool
+	}
+	var jobs []job
+	for _, st := range referral.Statuses {
+		if !referral.Open(st) && st != referral.Seen {
+			continue
+		}
+		jobs = append(jobs, job{st, false})
+		if st == referral.Received || st == referral.Accepted || st == referral.NeedsInfo {
+			jobs = append(jobs, job{st, true})
+		}
+	}
+	results := make([]int, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func(i int, j job) {
+			defer wg.Done()
+			hi := statusPrefix(j.status) + "~"
+			if j.overdue {
+				hi = statusPrefix(j.status) + now.UTC().Format(time.RFC3339)
+			}
+			results[i], errs[i] = s.count(ctx, tid, statusPrefix(j.status), hi)
+		}(i, j)
+	}
+	wg.Wait()
+	counts := map[string]int{}
+	overdue := 0
+	for i, j := range jobs {
+		if errs[i] != nil {
+			return nil, 0, errs[i]
+		}
+		if j.overdue {
+			overdue += results[i]
+		} else {
+			counts[j.status] = results[i]
+		}
+	}
+	return counts, overdue, nil
+}
+
+func (s *Store) count(ctx context.Context, tid, lo, hi string) (int, error) {
+	in := &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(gsi1), Select: types.SelectCount,
+		KeyConditionExpression:    cond("GSI1PK = :pk AND GSI1SK BETWEEN :lo AND :hi"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(queuePK(tid)), ":lo": str(lo), ":hi": str(hi)}}
+	n := 0
+	for {
+		out, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return 0, fmt.Errorf("count: %w", err)
+		}
+		n += int(out.Count)
+		if len(out.LastEvaluatedKey) == 0 {
+			return n, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
