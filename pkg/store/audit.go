@@ -31,8 +31,8 @@ func (s *Store) Audit(ctx context.Context, a AuditRecord, key string) error {
 	if key == "" {
 		key = fmt.Sprintf("%d", time.Now().UnixNano())
 	}
-	item, err := marshal(a, map[string]string{attrPK: auditPK(a.TenantID, a.At.UTC().Format(time.DateOnly)),
-		attrSK: a.At.UTC().Format(stamp) + "#" + key, "type": "audit"})
+	item, err := marshal(a, map[string]string{attrPK: auditPK(a.TenantID, dayOf(a.At)),
+		attrSK: auditSK(a.At, key), attrType: typeAudit})
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ type AuditPage struct {
 	NextCursor string        `json:"nextCursor,omitempty"`
 }
 
-// AuditDay lists a tenant's audit records of one day, oldest first.
+// AuditDay lists a tenant's audit records of one day, oldest first: one page from the cursor on.
 func (s *Store) AuditDay(ctx context.Context, tid, day string, limit int, cursor string) (AuditPage, error) {
 	pk := auditPK(tid, day)
 	in := &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),

@@ -19,10 +19,10 @@ type CodeMarker struct {
 // PutCode stores the marker of a patient's status code; the same code always writes the same
 // marker, so a repeated stream record changes nothing (the attempt count is kept).
 func (s *Store) PutCode(ctx context.Context, hash string, m CodeMarker, expires time.Time) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(codePK(hash), "CODE"),
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(codePK(hash), codeSK()),
 		UpdateExpression:         cond("SET #t = :t, tid = :tid, rid = :rid, #e = :e, attempts = if_not_exists(attempts, :zero)"),
-		ExpressionAttributeNames: map[string]string{"#t": "type", "#e": attrTTL},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("code"), ":tid": str(m.TenantID),
+		ExpressionAttributeNames: map[string]string{"#t": attrType, "#e": attrTTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str(typeCode), ":tid": str(m.TenantID),
 			":rid": str(m.ReferralID), ":e": ttl(expires), ":zero": num(0)}})
 	if err != nil {
 		return fmt.Errorf("put code: %w", err)
@@ -33,7 +33,7 @@ func (s *Store) PutCode(ctx context.Context, hash string, m CodeMarker, expires 
 // Code reads a code marker.
 func (s *Store) Code(ctx context.Context, hash string) (CodeMarker, error) {
 	var m CodeMarker
-	item, err := s.get(ctx, codePK(hash), "CODE")
+	item, err := s.get(ctx, codePK(hash), codeSK())
 	if err != nil {
 		return m, err
 	}
@@ -43,7 +43,7 @@ func (s *Store) Code(ctx context.Context, hash string) (CodeMarker, error) {
 
 // FailCode counts a wrong answer against a code.
 func (s *Store) FailCode(ctx context.Context, hash string) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(codePK(hash), "CODE"),
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(codePK(hash), codeSK()),
 		UpdateExpression:          cond("ADD attempts :one"),
 		ConditionExpression:       cond("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)}})

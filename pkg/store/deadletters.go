@@ -9,10 +9,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// ParkRecord keeps a stream record the consumer could not read, for a person to look at.
+// ParkRecord keeps a stream record the consumer could not read, for a person to look at. It keeps
+// the record's key kind and sort key, never its partition's ids.
 func (s *Store) ParkRecord(ctx context.Context, id, pk, sk, reason string) error {
-	item := key("DEADLETTER", time.Now().UTC().Format(stamp)+"#"+id)
-	item["type"] = str("deadletter")
+	item := key(deadLetterPK(), deadLetterSK(time.Now(), id))
+	item[attrType] = str(typeDeadLetter)
 	item["recordKey"] = str(strings.Join([]string{typeOf(pk), sk}, " "))
 	item["reason"] = str(reason)
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
@@ -22,7 +23,7 @@ func (s *Store) ParkRecord(ctx context.Context, id, pk, sk, reason string) error
 // Parked lists the stream records the notifier could not read.
 func (s *Store) Parked(ctx context.Context) ([]map[string]string, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("DEADLETTER")}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(deadLetterPK())}})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
+// digestRetention is how long a queued digest entry is kept: the digest is sent the next day, and a
+// week more leaves time to rerun a failed one.
+const digestRetention = 8 * 24 * time.Hour
+
 // DigestEntry is one status change waiting for a referrer's daily digest. It holds ids, never PHI.
 type DigestEntry struct {
 	TenantID   string    `json:"tid"`
@@ -22,11 +26,11 @@ type DigestEntry struct {
 // QueueDigest keeps a status change for the day's digest; the same change queues once.
 func (s *Store) QueueDigest(ctx context.Context, day string, e DigestEntry, version int) error {
 	item, err := marshal(e, map[string]string{attrPK: digestPK(day),
-		attrSK: fmt.Sprintf("%s#%s#%s#v%03d", e.TenantID, e.EmailKey, e.ReferralID, version), "type": "digest"})
+		attrSK: digestSK(e.TenantID, e.EmailKey, e.ReferralID, version), attrType: typeDigest})
 	if err != nil {
 		return err
 	}
-	item[attrTTL] = ttl(e.At.Add(8 * 24 * time.Hour))
+	item[attrTTL] = ttl(e.At.Add(digestRetention))
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
 	return err
 }

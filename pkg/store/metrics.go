@@ -20,15 +20,15 @@ const ChangeTTL = 14 * 24 * time.Hour
 // hour it changed, which is the rollup's change feed (read by key ranges from its watermark: no
 // Scan). Both writes are idempotent: the same referral version writes the same items.
 func (s *Store) PutFact(ctx context.Context, f metrics.Fact, changedAt time.Time) error {
-	item, err := marshal(f, map[string]string{attrPK: factPK(f.Tenant, f.Day()), attrSK: f.Referral, "type": "fact"})
+	item, err := factItem(f)
 	if err != nil {
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
 		return fmt.Errorf("put fact: %w", err)
 	}
-	marker := key(changePK(hourOf(changedAt)), changedAt.UTC().Format(stamp)+"#"+f.Tenant+"#"+f.Day()+"#"+f.Referral)
-	marker["type"] = str("change")
+	marker := key(changePK(changedAt), changeSK(changedAt, f.Tenant, f.Day(), f.Referral))
+	marker[attrType] = str(typeChange)
 	marker["tid"], marker["day"] = str(f.Tenant), str(f.Day())
 	marker[attrTTL] = ttl(changedAt.Add(ChangeTTL))
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: marker}); err != nil {
@@ -37,11 +37,15 @@ func (s *Store) PutFact(ctx context.Context, f metrics.Fact, changedAt time.Time
 	return nil
 }
 
+func factItem(f metrics.Fact) (map[string]types.AttributeValue, error) {
+	return marshal(f, map[string]string{attrPK: factPK(f.Tenant, f.Day()), attrSK: factSK(f.Referral), attrType: typeFact})
+}
+
 // PutFacts rewrites facts without change markers (the full rebuild), 25 to a batch.
 func (s *Store) PutFacts(ctx context.Context, facts []metrics.Fact) error {
 	reqs := make([]types.WriteRequest, 0, len(facts))
 	for _, f := range facts {
-		item, err := marshal(f, map[string]string{attrPK: factPK(f.Tenant, f.Day()), attrSK: f.Referral, "type": "fact"})
+		item, err := factItem(f)
 		if err != nil {
 			return err
 		}
@@ -85,7 +89,7 @@ type StoredBucket struct {
 func (s *Store) PutBuckets(ctx context.Context, tid, granularity string, list []StoredBucket) error {
 	var reqs []types.WriteRequest
 	for _, b := range list {
-		item, err := marshal(b, map[string]string{attrPK: bucketPK(tid, granularity), attrSK: bucketSK(b.Period, b.Group), "type": "bucket"})
+		item, err := marshal(b, map[string]string{attrPK: bucketPK(tid, granularity), attrSK: bucketSK(b.Period, b.Group), attrType: typeBucket})
 		if err != nil {
 			return err
 		}
@@ -96,10 +100,11 @@ func (s *Store) PutBuckets(ctx context.Context, tid, granularity string, list []
 
 // Buckets reads a tenant's buckets of one granularity with periods from..to (inclusive).
 func (s *Store) Buckets(ctx context.Context, tid, granularity, from, to string, consistent bool) ([]StoredBucket, error) {
+	lo, hi := bucketRange(from, to)
 	in := &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(consistent),
 		KeyConditionExpression: cond("PK = :pk AND SK BETWEEN :lo AND :hi"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(bucketPK(tid, granularity)),
-			":lo": str(from + "#"), ":hi": str(to + "#~")}}
+			":lo": str(lo), ":hi": str(hi)}}
 	var out []StoredBucket
 	for {
 		res, err := s.DB.Query(ctx, in)
@@ -124,8 +129,8 @@ func (s *Store) Buckets(ctx context.Context, tid, granularity, from, to string, 
 // path): a parallel Scan segment.
 func (s *Store) ScanReferrals(ctx context.Context, segment, total int, each func(referral.Referral) error) error {
 	in := &dynamodb.ScanInput{TableName: &s.Table, Segment: aws.Int32(int32(segment)), TotalSegments: aws.Int32(int32(total)),
-		FilterExpression: cond("#t = :r"), ExpressionAttributeNames: map[string]string{"#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":r": str("referral")}}
+		FilterExpression: cond("#t = :r"), ExpressionAttributeNames: map[string]string{"#t": attrType},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(typeReferral)}}
 	for {
 		out, err := s.Scanner.Scan(ctx, in)
 		if err != nil {

@@ -34,8 +34,8 @@ func (s *Store) ClaimNotification(ctx context.Context, tid string, n Notificatio
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(outboxPK(tid), n.Key),
 		UpdateExpression:         cond("SET #t = :t, #k = :k, kind = :kind, referral = :ref, #s = :pending, #at = :at ADD attempts :one"),
 		ConditionExpression:      cond("attribute_not_exists(PK) OR #s <> :sent"),
-		ExpressionAttributeNames: map[string]string{"#t": "type", "#k": "key", "#s": "status", "#at": "at"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("notification"), ":k": str(n.Key),
+		ExpressionAttributeNames: map[string]string{"#t": attrType, "#k": "key", "#s": "status", "#at": "at"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str(typeNotification), ":k": str(n.Key),
 			":kind": str(n.Kind), ":ref": str(n.Referral), ":pending": str(NotePending), ":sent": str(NoteSent),
 			":at": str(n.At.UTC().Format(stamp)), ":one": num(1)}})
 	if isConditionFailed(err) {

@@ -15,7 +15,7 @@ import (
 
 // CreatePartner stores a new partner of a tenant.
 func (s *Store) CreatePartner(ctx context.Context, tid string, p partner.Partner) error {
-	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), "type": "partner"})
+	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), attrType: typePartner})
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Store) Partners(ctx context.Context, tid string) ([]partner.Partner, er
 	in := &dynamodb.QueryInput{TableName: &s.Table,
 		KeyConditionExpression: cond("PK = :pk AND begins_with(SK, :p)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(tenantPK(tid)), ":p": str("PARTNER#")}}
+			":pk": str(tenantPK(tid)), ":p": str(partnerPrefix())}}
 	var list []partner.Partner
 	for {
 		out, err := s.DB.Query(ctx, in)
@@ -72,7 +72,7 @@ func (s *Store) Partners(ctx context.Context, tid string) ([]partner.Partner, er
 // EnsureReferrer stores a referrer of a partner if the (tenant, email) identity is new, and
 // returns the stored one either way.
 func (s *Store) EnsureReferrer(ctx context.Context, tid string, r partner.Referrer) (partner.Referrer, error) {
-	item, err := marshal(r, map[string]string{attrPK: tenantPK(tid), attrSK: referrerSK(ids.EmailKey(r.Email)), "type": "referrer"})
+	item, err := marshal(r, map[string]string{attrPK: tenantPK(tid), attrSK: referrerSK(ids.EmailKey(r.Email)), attrType: typeReferrer})
 	if err != nil {
 		return r, err
 	}
@@ -104,7 +104,7 @@ func (s *Store) ReferrerByKey(ctx context.Context, tid, emailKey string) (partne
 
 // UpdatePartner replaces a partner that exists.
 func (s *Store) UpdatePartner(ctx context.Context, tid string, p partner.Partner) error {
-	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), "type": "partner"})
+	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), attrType: typePartner})
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (s *Store) Overdue(ctx context.Context, tid string, now time.Time, limit in
 		out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(gsi1),
 			KeyConditionExpression: cond("GSI1PK = :pk AND GSI1SK BETWEEN :lo AND :hi"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(queuePK(tid)),
-				":lo": str(statusPrefix(st)), ":hi": str(statusPrefix(st) + now.UTC().Format(time.RFC3339))},
+				":lo": str(statusPrefix(st)), ":hi": str(dueBy(st, now))},
 			Limit: aws.Int32(int32(limit))})
 		if err != nil {
 			return nil, fmt.Errorf("overdue: %w", err)
@@ -67,9 +67,9 @@ func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (map
 		wg.Add(1)
 		go func(i int, j job) {
 			defer wg.Done()
-			hi := statusPrefix(j.status) + "~"
+			hi := statusEnd(j.status)
 			if j.overdue {
-				hi = statusPrefix(j.status) + now.UTC().Format(time.RFC3339)
+				hi = dueBy(j.status, now)
 			}
 			results[i], errs[i] = s.count(ctx, tid, statusPrefix(j.status), hi)
 		}(i, j)

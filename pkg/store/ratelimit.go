@@ -17,11 +17,11 @@ func (s *Store) Hit(ctx context.Context, scope, k string, limit int, window time
 	start := now.Truncate(window)
 	end := start.Add(window)
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
-		Key:                      key(ratePK(scope, k), start.Format(time.RFC3339)),
+		Key:                      key(ratePK(scope, k), rateSK(start)),
 		UpdateExpression:         cond("ADD #c :one SET #e = if_not_exists(#e, :e), #t = :t"),
-		ExpressionAttributeNames: map[string]string{"#c": "count", "#e": attrTTL, "#t": "type"},
+		ExpressionAttributeNames: map[string]string{"#c": "count", "#e": attrTTL, "#t": attrType},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":e": ttl(end.Add(time.Hour)),
-			":t": str("rate")},
+			":t": str(typeRate)},
 		ReturnValues: types.ReturnValueUpdatedNew})
 	if err != nil {
 		return false, 0, fmt.Errorf("rate: %w", err)

@@ -27,8 +27,8 @@ func referralItem(r referral.Referral) (map[string]types.AttributeValue, error) 
 	pk := referralPK(r.TenantID, r.Partner.ID)
 	item, err := marshal(r, map[string]string{
 		attrPK: pk, attrSK: referralSK(r.ReferrerID, r.ULID),
-		attrGSI1PK: queuePK(r.TenantID), attrGSI1SK: queueSK(r.Status, r.ContactBy.UTC().Format(time.RFC3339), r.ULID),
-		"type": "referral", "tid": r.TenantID, "rid": r.ReferrerID, "ulid": r.ULID, "bodyHash": r.BodyHash,
+		attrGSI1PK: queuePK(r.TenantID), attrGSI1SK: queueSK(r.Status, r.ContactBy, r.ULID),
+		attrType: typeReferral, "tid": r.TenantID, "rid": r.ReferrerID, "ulid": r.ULID, "bodyHash": r.BodyHash,
 	})
 	return item, err
 }

@@ -22,8 +22,8 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) ([]TenantDay, i
 		in := &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
 			KeyConditionExpression: cond("PK = :pk AND SK BETWEEN :lo AND :hi"),
 			ProjectionExpression:   cond("tid, #d"), ExpressionAttributeNames: map[string]string{"#d": "day"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(changePK(hourOf(h))),
-				":lo": str(from.UTC().Format(stamp)), ":hi": str(to.UTC().Format(stamp))}}
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(changePK(h)),
+				":lo": str(changeBound(from)), ":hi": str(changeBound(to))}}
 		for {
 			res, err := s.DB.Query(ctx, in)
 			if err != nil {
@@ -48,7 +48,7 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) ([]TenantDay, i
 
 // Watermark is where the last successful rollup run read the change feed up to.
 func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key("ROLLUP", "WATERMARK"), ConsistentRead: aws.Bool(true)})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(watermarkPK(), watermarkSK()), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("watermark: %w", err)
 	}
@@ -60,8 +60,8 @@ func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
 
 // SetWatermark moves the watermark from prev to at; ErrConflict when another run moved it.
 func (s *Store) SetWatermark(ctx context.Context, prev, at time.Time) error {
-	item := key("ROLLUP", "WATERMARK")
-	item["type"] = str("watermark")
+	item := key(watermarkPK(), watermarkSK())
+	item[attrType] = str(typeWatermark)
 	item["at"] = str(at.UTC().Format(stamp))
 	in := &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: cond("attribute_not_exists(PK)")}
 	if !prev.IsZero() {

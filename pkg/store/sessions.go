@@ -12,7 +12,7 @@ import (
 // once even though it has not expired.
 func (s *Store) PutSession(ctx context.Context, tid, emailKey, sid string, expires time.Time) error {
 	item := key(sessionPK(tid, emailKey), sessionSK(sid))
-	item["type"] = str("session")
+	item[attrType] = str(typeSession)
 	item[attrTTL] = ttl(expires)
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
 	if err != nil {
