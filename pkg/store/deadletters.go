@@ -20,16 +20,11 @@ func (s *Store) ParkRecord(ctx context.Context, id, pk, sk, reason string) error
 	return err
 }
 
-// Parked lists the stream records the notifier could not read.
+// Parked lists the stream records the notifier could not read, oldest first.
 func (s *Store) Parked(ctx context.Context) ([]map[string]string, error) {
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(deadLetterPK())}})
-	if err != nil {
-		return nil, err
-	}
-	var list []map[string]string
-	for _, item := range out.Items {
-		list = append(list, map[string]string{"at": getS(item, attrSK), "key": getS(item, "recordKey"), "reason": getS(item, "reason")})
-	}
-	return list, nil
+	in := &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(deadLetterPK())}}
+	return queryAll(ctx, s.DB, in, func(item map[string]types.AttributeValue) (map[string]string, error) {
+		return map[string]string{"at": getS(item, attrSK), "key": getS(item, "recordKey"), "reason": getS(item, "reason")}, nil
+	}, 0)
 }

@@ -39,22 +39,9 @@ func (s *Store) QueueDigest(ctx context.Context, day string, e DigestEntry, vers
 func (s *Store) Digest(ctx context.Context, day string) ([]DigestEntry, error) {
 	in := &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(digestPK(day))}}
-	var out []DigestEntry
-	for {
-		res, err := s.DB.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("digest: %w", err)
-		}
-		for _, item := range res.Items {
-			var e DigestEntry
-			if err := unmarshal(item, &e); err != nil {
-				return nil, err
-			}
-			out = append(out, e)
-		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
+	list, err := queryAll(ctx, s.DB, in, decodeAs[DigestEntry], 0)
+	if err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
 	}
+	return list, nil
 }

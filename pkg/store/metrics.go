@@ -58,24 +58,11 @@ func (s *Store) PutFacts(ctx context.Context, facts []metrics.Fact) error {
 func (s *Store) Facts(ctx context.Context, tid, day string) ([]metrics.Fact, error) {
 	in := &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true), KeyConditionExpression: cond("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(factPK(tid, day))}}
-	var out []metrics.Fact
-	for {
-		res, err := s.DB.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("facts: %w", err)
-		}
-		for _, item := range res.Items {
-			var f metrics.Fact
-			if err := unmarshal(item, &f); err != nil {
-				return nil, err
-			}
-			out = append(out, f)
-		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
+	list, err := queryAll(ctx, s.DB, in, decodeAs[metrics.Fact], 0)
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
 	}
+	return list, nil
 }
 
 // StoredBucket is a bucket with its place.
@@ -105,34 +92,22 @@ func (s *Store) Buckets(ctx context.Context, tid, granularity, from, to string, 
 		KeyConditionExpression: cond("PK = :pk AND SK BETWEEN :lo AND :hi"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(bucketPK(tid, granularity)),
 			":lo": str(lo), ":hi": str(hi)}}
-	var out []StoredBucket
-	for {
-		res, err := s.DB.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("buckets: %w", err)
-		}
-		for _, item := range res.Items {
-			var b StoredBucket
-			if err := unmarshal(item, &b); err != nil {
-				return nil, err
-			}
-			out = append(out, b)
-		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
+	list, err := queryAll(ctx, s.DB, in, decodeAs[StoredBucket], 0)
+	if err != nil {
+		return nil, fmt.Errorf("buckets: %w", err)
 	}
+	return list, nil
 }
 
 // ScanReferrals reads every referral of the table, for a full rebuild only (never on a request
-// path): a parallel Scan segment.
+// path): a parallel Scan segment, read with the SDK's paginator.
 func (s *Store) ScanReferrals(ctx context.Context, segment, total int, each func(referral.Referral) error) error {
 	in := &dynamodb.ScanInput{TableName: &s.Table, Segment: aws.Int32(int32(segment)), TotalSegments: aws.Int32(int32(total)),
 		FilterExpression: cond("#t = :r"), ExpressionAttributeNames: map[string]string{"#t": attrType},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(typeReferral)}}
-	for {
-		out, err := s.Scanner.Scan(ctx, in)
+	p := dynamodb.NewScanPaginator(s.Scanner, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
 		if err != nil {
 			return fmt.Errorf("scan: %w", err)
 		}
@@ -145,9 +120,6 @@ func (s *Store) ScanReferrals(ctx context.Context, segment, total int, each func
 				return err
 			}
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+	return nil
 }

@@ -61,21 +61,10 @@ func (s *Store) FinishNotification(ctx context.Context, tid, k, status, errText 
 	return err
 }
 
-// Notifications lists a tenant's outbox, newest keys last.
+// Notifications lists at most limit of a tenant's outbox items, in descending key order.
 func (s *Store) Notifications(ctx context.Context, tid string, limit int) ([]Notification, error) {
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
+	in := &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(outboxPK(tid))}, Limit: aws.Int32(int32(limit)),
-		ScanIndexForward: aws.Bool(false)})
-	if err != nil {
-		return nil, err
-	}
-	var list []Notification
-	for _, item := range out.Items {
-		var n Notification
-		if err := unmarshal(item, &n); err != nil {
-			return nil, err
-		}
-		list = append(list, n)
-	}
-	return list, nil
+		ScanIndexForward: aws.Bool(false)}
+	return queryAll(ctx, s.DB, in, decodeAs[Notification], limit)
 }

@@ -47,23 +47,9 @@ func (s *Store) Partners(ctx context.Context, tid string) ([]partner.Partner, er
 		KeyConditionExpression: cond("PK = :pk AND begins_with(SK, :p)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": str(tenantPK(tid)), ":p": str(partnerPrefix())}}
-	var list []partner.Partner
-	for {
-		out, err := s.DB.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("partners: %w", err)
-		}
-		for _, item := range out.Items {
-			var p partner.Partner
-			if err := unmarshal(item, &p); err != nil {
-				return nil, err
-			}
-			list = append(list, p)
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+	list, err := queryAll(ctx, s.DB, in, decodeAs[partner.Partner], 0)
+	if err != nil {
+		return nil, fmt.Errorf("partners: %w", err)
 	}
 	sort.SliceStable(list, func(i, j int) bool { return strings.ToLower(list[i].Name) < strings.ToLower(list[j].Name) })
 	return list, nil

@@ -142,20 +142,16 @@ func (s *Store) UserByKey(ctx context.Context, tid, emailKey string) (User, erro
 
 // Memberships lists the practices an email is staff of (one Query on the email's marker items).
 func (s *Store) Memberships(ctx context.Context, email string) ([]Membership, error) {
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table,
+	in := &dynamodb.QueryInput{TableName: &s.Table,
 		KeyConditionExpression:    cond("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(emailPK(ids.EmailKey(email)))},
-		Limit:                     aws.Int32(20)})
+		Limit:                     aws.Int32(maxMemberships)}
+	ms, err := queryAll(ctx, s.DB, in, decodeAs[Membership], maxMemberships)
 	if err != nil {
 		return nil, fmt.Errorf("memberships: %w", err)
 	}
-	var ms []Membership
-	for _, item := range out.Items {
-		var m Membership
-		if err := unmarshal(item, &m); err != nil {
-			return nil, err
-		}
-		ms = append(ms, m)
-	}
 	return ms, nil
 }
+
+// maxMemberships is how many practices a sign-in offers an address at most.
+const maxMemberships = 20

@@ -5,12 +5,62 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"iter"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
+// Reading lists. A read that wants everything (or the first limit items) of a key condition uses
+// queryAll, which follows LastEvaluatedKey with the SDK's paginator; a list the API pages through
+// reads one page and hands its LastEvaluatedKey to the client as an opaque cursor (page, AuditDay).
+
+// queryPages yields the pages of a Query in order, read with the SDK's paginator; the loop over it
+// may stop early. An error ends the sequence.
+func queryPages(ctx context.Context, db dynamodb.QueryAPIClient, in *dynamodb.QueryInput) iter.Seq2[*dynamodb.QueryOutput, error] {
+	return func(yield func(*dynamodb.QueryOutput, error) bool) {
+		p := dynamodb.NewQueryPaginator(db, in)
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(out, nil) {
+				return
+			}
+		}
+	}
+}
+
+// queryAll reads a Query to its end, or until it has limit items when limit > 0, and decodes each
+// item. in.Limit, if set, is the page size, not the total.
+func queryAll[T any](ctx context.Context, db dynamodb.QueryAPIClient, in *dynamodb.QueryInput,
+	decode func(map[string]types.AttributeValue) (T, error), limit int) ([]T, error) {
+	var list []T
+	for out, err := range queryPages(ctx, db, in) {
+		if err != nil {
+			return nil, err
+		}
+		for _, item := range out.Items {
+			v, err := decode(item)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+			if limit > 0 && len(list) >= limit {
+				return list, nil
+			}
+		}
+	}
+	return list, nil
+}
+
+// page reads one page of referrals from the cursor on, and the cursor of the next. With a filter a
+// page can come back short; it keeps reading until the page is full or the list ends, asking each
+// time for only as many items as the page still lacks, so the cursor is the key of the last item
+// evaluated for this page. (The SDK's paginator fixes its Limit when it is made, so it cannot.)
 func (s *Store) page(ctx context.Context, in *dynamodb.QueryInput, partAttr, part, cursor string) (Page, error) {
 	if cursor != "" {
 		start, err := decodeCursor(cursor)
@@ -19,7 +69,6 @@ func (s *Store) page(ctx context.Context, in *dynamodb.QueryInput, partAttr, par
 		}
 		in.ExclusiveStartKey = start
 	}
-	// With a filter a page can come back short; keep reading until it is full or the list ends.
 	limit := int(aws.ToInt32(in.Limit))
 	var p Page
 	for {

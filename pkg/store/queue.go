@@ -19,21 +19,16 @@ import (
 func (s *Store) Overdue(ctx context.Context, tid string, now time.Time, limit int) ([]referral.Referral, error) {
 	var all []referral.Referral
 	for _, st := range []string{referral.Received, referral.Accepted, referral.NeedsInfo} {
-		out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(gsi1),
+		in := &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(gsi1),
 			KeyConditionExpression: cond("GSI1PK = :pk AND GSI1SK BETWEEN :lo AND :hi"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(queuePK(tid)),
 				":lo": str(statusPrefix(st)), ":hi": str(dueBy(st, now))},
-			Limit: aws.Int32(int32(limit))})
+			Limit: aws.Int32(int32(limit))}
+		list, err := queryAll(ctx, s.DB, in, DecodeReferral, limit)
 		if err != nil {
 			return nil, fmt.Errorf("overdue: %w", err)
 		}
-		for _, item := range out.Items {
-			r, err := DecodeReferral(item)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, r)
-		}
+		all = append(all, list...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ContactBy.Before(all[j].ContactBy) })
 	if len(all) > limit {
@@ -90,20 +85,17 @@ func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (map
 	return counts, overdue, nil
 }
 
+// count counts the queue keys of a tenant between lo and hi (a COUNT query: every page's Count).
 func (s *Store) count(ctx context.Context, tid, lo, hi string) (int, error) {
 	in := &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(gsi1), Select: types.SelectCount,
 		KeyConditionExpression:    cond("GSI1PK = :pk AND GSI1SK BETWEEN :lo AND :hi"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(queuePK(tid)), ":lo": str(lo), ":hi": str(hi)}}
 	n := 0
-	for {
-		out, err := s.DB.Query(ctx, in)
+	for out, err := range queryPages(ctx, s.DB, in) {
 		if err != nil {
 			return 0, fmt.Errorf("count: %w", err)
 		}
 		n += int(out.Count)
-		if len(out.LastEvaluatedKey) == 0 {
-			return n, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
+	return n, nil
 }

@@ -24,23 +24,18 @@ func (s *Store) Changes(ctx context.Context, from, to time.Time) ([]TenantDay, i
 			ProjectionExpression:   cond("tid, #d"), ExpressionAttributeNames: map[string]string{"#d": "day"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(changePK(h)),
 				":lo": str(changeBound(from)), ":hi": str(changeBound(to))}}
-		for {
-			res, err := s.DB.Query(ctx, in)
-			if err != nil {
-				return nil, 0, fmt.Errorf("changes: %w", err)
+		changed, err := queryAll(ctx, s.DB, in, func(item map[string]types.AttributeValue) (TenantDay, error) {
+			return TenantDay{getS(item, "tid"), getS(item, "day")}, nil
+		}, 0)
+		if err != nil {
+			return nil, 0, fmt.Errorf("changes: %w", err)
+		}
+		n += len(changed)
+		for _, td := range changed {
+			if !seen[td] {
+				seen[td] = true
+				out = append(out, td)
 			}
-			for _, item := range res.Items {
-				n++
-				td := TenantDay{getS(item, "tid"), getS(item, "day")}
-				if !seen[td] {
-					seen[td] = true
-					out = append(out, td)
-				}
-			}
-			if len(res.LastEvaluatedKey) == 0 {
-				break
-			}
-			in.ExclusiveStartKey = res.LastEvaluatedKey
 		}
 	}
 	return out, n, nil
