@@ -1,8 +1,9 @@
 // Package store is the only package that talks to DynamoDB. It keeps Referloop's single table:
 // practices, people, partners, magic links, sessions, rate counters and referrals, and what the
 // notifier and the rollup keep beside them (codes, audit records, the outbox, dead letters, digests,
-// metric facts and buckets). One file per aggregate; every key is built in keys.go; every Query
-// that reads past its first page goes through queryAll (query.go).
+// metric facts and buckets). One file per aggregate; every key is built in keys.go; a read that
+// wants every item of a key condition (or its first n) goes through queryAll (query.go), and the
+// API's paged lists read one page and hand back a cursor.
 package store
 
 import (
