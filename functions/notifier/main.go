@@ -3,6 +3,8 @@
 package main
 
 import (
+	"log"
+
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -13,9 +15,11 @@ import (
 )
 
 func main() {
-	cfg := awsenv.Config()
-	deps := awsenv.APIDeps(cfg, sesmail.FromEnv(cfg))
-	n := &notifier.Notifier{Store: deps.Store, Mailer: deps.Mailer, Signer: deps.Signer, Origin: deps.Origin, Log: deps.Log,
-		SMS: &snssms.SNS{Client: sns.NewFromConfig(cfg)}}
+	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Mail, awsenv.Links)
+	if err != nil {
+		log.Fatalf("notifier: %v", err)
+	}
+	n := &notifier.Notifier{Store: cfg.Store(), Mailer: sesmail.New(cfg.AWS, cfg.Sender), Signer: cfg.Signer(),
+		Origin: cfg.PortalOrigin, Log: awsenv.Logger(), SMS: &snssms.SNS{Client: sns.NewFromConfig(cfg.AWS)}}
 	lambda.Start(n.Invoke)
 }

@@ -2,11 +2,17 @@
 package main
 
 import (
+	"log"
+
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/lambdahttp"
 )
 
 func main() {
-	lambdahttp.Start(httpapi.Pipeline(awsenv.APIDeps(awsenv.Config(), nil)).Handler())
+	cfg, err := awsenv.Load(awsenv.Signing)
+	if err != nil {
+		log.Fatalf("pipeline: %v", err)
+	}
+	lambdahttp.Start(httpapi.Pipeline(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(), Log: awsenv.Logger()}).Handler())
 }

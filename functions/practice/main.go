@@ -2,6 +2,8 @@
 package main
 
 import (
+	"log"
+
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/lambdahttp"
@@ -9,6 +11,10 @@ import (
 )
 
 func main() {
-	cfg := awsenv.Config()
-	lambdahttp.Start(httpapi.Practice(awsenv.APIDeps(cfg, sesmail.FromEnv(cfg))).Handler())
+	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Mail, awsenv.Links)
+	if err != nil {
+		log.Fatalf("practice: %v", err)
+	}
+	lambdahttp.Start(httpapi.Practice(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(),
+		Mailer: sesmail.New(cfg.AWS, cfg.Sender), Origin: cfg.PortalOrigin, Log: awsenv.Logger()}).Handler())
 }

@@ -4,20 +4,20 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"os"
+	"log"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/rollup"
-	"github.com/referloop/referloop/pkg/store"
 )
 
 func main() {
-	cfg := awsenv.Config()
-	r := &rollup.Runner{Store: store.New(awsenv.DynamoDB(cfg), os.Getenv("TABLE_NAME")), Now: time.Now,
-		Log: slog.New(slog.NewJSONHandler(os.Stdout, nil))}
+	cfg, err := awsenv.Load()
+	if err != nil {
+		log.Fatalf("rollup: %v", err)
+	}
+	r := &rollup.Runner{Store: cfg.Store(), Now: time.Now, Log: awsenv.Logger()}
 	lambda.Start(func(ctx context.Context, _ json.RawMessage) (rollup.Result, error) { return r.Run(ctx) })
 }

@@ -2,11 +2,17 @@
 package main
 
 import (
+	"log"
+
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/lambdahttp"
 )
 
 func main() {
-	lambdahttp.Start(httpapi.Status(awsenv.APIDeps(awsenv.Config(), nil)).Handler())
+	cfg, err := awsenv.Load() // signs nothing, sends nothing: the table alone
+	if err != nil {
+		log.Fatalf("status: %v", err)
+	}
+	lambdahttp.Start(httpapi.Status(&httpapi.Deps{Store: cfg.Store(), Log: awsenv.Logger()}).Handler())
 }

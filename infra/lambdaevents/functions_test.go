@@ -3,6 +3,8 @@ package lambdaevents_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -16,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"gopkg.in/yaml.v3"
@@ -353,4 +356,102 @@ func dig(m map[string]any, path ...string) map[string]any {
 		m, _ = m[k].(map[string]any)
 	}
 	return m
+}
+
+// TestFunctionsLoadTheirConfiguration: every main.go calls awsenv.Load once at init, and what it
+// asks Load to check matches what template.yaml lets the function do: a function that signs
+// (awsenv.Signing) may read the signing key's SSM parameter, one that mails (awsenv.Mail) may send
+// through SES; and a function granted either asks Load for it, so a missing setting stops it at
+// init instead of failing its first request.
+func TestFunctionsLoadTheirConfiguration(t *testing.T) {
+	root, err := dynamotest.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := loadTemplate(t)
+	raw := rawTemplate(t, root)
+	for _, f := range tpl.Functions {
+		path := filepath.Join(root, f.Dir, "main.go")
+		file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loads := 0
+		needs := map[string]bool{}
+		ast.Inspect(file, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			if sel, ok := call.Fun.(*ast.SelectorExpr); !ok || sel.Sel.Name != "Load" || fmt.Sprint(sel.X) != "awsenv" {
+				return true
+			}
+			loads++
+			for _, a := range call.Args {
+				if sel, ok := a.(*ast.SelectorExpr); ok {
+					needs[sel.Sel.Name] = true
+				}
+			}
+			return true
+		})
+		if loads != 1 {
+			t.Errorf("%s calls awsenv.Load %d times, want once (at init)", path, loads)
+			continue
+		}
+		actions := map[string]bool{}
+		policies, _ := dig(raw, "Resources", f.LogicalID, "Properties")["Policies"].([]any)
+		for _, p := range policies {
+			stmts, _ := p.(map[string]any)["Statement"].([]any)
+			for _, s := range stmts {
+				switch a := s.(map[string]any)["Action"].(type) {
+				case string:
+					actions[a] = true
+				case []any:
+					for _, x := range a {
+						actions[fmt.Sprint(x)] = true
+					}
+				}
+			}
+		}
+		for need, action := range map[string]string{"Signing": "ssm:GetParameter", "Mail": "ses:SendEmail"} {
+			if needs[need] != actions[action] {
+				t.Errorf("%s: awsenv.Load(…awsenv.%s…) is %v, but its template policy grants %s: %v", f.LogicalID, need, needs[need], action, actions[action])
+			}
+		}
+	}
+}
+
+// TestFunctionsStopAtInitWithoutTheirConfiguration runs every function's bootstrap (built for this
+// machine) with TABLE_NAME unset, as a template mistake would leave it: each exits non-zero at
+// init, before asking the Runtime API for an event, and says which variable is missing.
+func TestFunctionsStopAtInitWithoutTheirConfiguration(t *testing.T) {
+	t.Parallel()
+	root, err := dynamotest.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin+string(filepath.Separator), "./functions/...")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./functions/...: %v\n%s", err, out)
+	}
+	for _, name := range functionDirs(t, root) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		cmd := exec.CommandContext(ctx, filepath.Join(bin, name))
+		// A Lambda environment without TABLE_NAME; the Runtime API address leads nowhere.
+		cmd.Env = []string{"AWS_REGION=us-east-1", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9", "SIGNING_KEY_PARAMETER=/referloop/key",
+			"SENDER_EMAIL=no-reply@referloop.example", "PORTAL_ORIGIN=https://app.referloop.example"}
+		out, err := cmd.CombinedOutput()
+		timedOut := ctx.Err() != nil
+		cancel()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 || timedOut {
+			t.Errorf("%s without TABLE_NAME: %v, want a non-zero exit at init\n%s", name, err, out)
+			continue
+		}
+		if line := strings.TrimSpace(string(out)); !strings.Contains(line, name+": configuration: TABLE_NAME is not set") || strings.Count(line, "\n") > 0 {
+			t.Errorf("%s without TABLE_NAME logged %q, want one line naming TABLE_NAME", name, line)
+		}
+	}
 }

@@ -1,14 +1,20 @@
-// Package awsenv wires a function at cold start from its environment, without network calls and
-// without the SDK's shared-config loader: in Lambda the region and credentials are environment
-// variables, so reading them directly keeps init fast.
+// Package awsenv reads a function's configuration from its environment once, at cold start, checks
+// it, and builds the AWS clients from it, without network calls and without the SDK's
+// shared-config loader: in Lambda the region and credentials are environment variables, so
+// reading them directly keeps init fast. What a function does with the clients (its handler's
+// dependencies) is wired in its main.go.
 package awsenv
 
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,8 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/referloop/referloop/pkg/auth"
-	"github.com/referloop/referloop/pkg/httpapi"
-	"github.com/referloop/referloop/pkg/notify"
 	"github.com/referloop/referloop/pkg/store"
 )
 
@@ -28,24 +32,156 @@ const (
 	Audience = "referloop-portal"
 )
 
-// Config is the SDK configuration of the Lambda environment.
-func Config() aws.Config {
-	return aws.Config{
-		Region: os.Getenv("AWS_REGION"),
-		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
-			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))),
-		RetryMaxAttempts: 3,
-	}
+// Need is a group of settings a function uses beyond its region and table; Load checks the groups
+// it is given.
+type Need uint8
+
+const (
+	// Signing: the function issues or verifies tokens. SIGNING_KEY (a key of at least 32 bytes,
+	// base64 or raw; local runs and tests) or else SIGNING_KEY_PARAMETER (the SSM SecureString
+	// read on first use).
+	Signing Need = 1 << iota
+	// Mail: the function sends email. SENDER_EMAIL, the SES-verified sender.
+	Mail
+	// Links: the function writes links to the portal. PORTAL_ORIGIN, e.g. https://app.example.com.
+	Links
+)
+
+// Config is a function's checked configuration.
+type Config struct {
+	AWS                 aws.Config // AWS_REGION and the credentials Lambda sets
+	Table               string     // TABLE_NAME
+	DynamoDBEndpoint    string     // DYNAMODB_ENDPOINT: another DynamoDB (Local); "" in AWS
+	SigningKey          []byte     // SIGNING_KEY, decoded; nil to use SigningKeyParameter
+	SigningKeyParameter string     // SIGNING_KEY_PARAMETER
+	Sender              string     // SENDER_EMAIL
+	PortalOrigin        string     // PORTAL_ORIGIN, without a trailing slash
 }
 
-// DynamoDB is the table's client; DYNAMODB_ENDPOINT points it elsewhere (DynamoDB Local).
-func DynamoDB(cfg aws.Config) *dynamodb.Client {
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		if ep := os.Getenv("DYNAMODB_ENDPOINT"); ep != "" {
-			o.BaseEndpoint = aws.String(ep)
+// Load reads the environment and checks every setting the function needs: AWS_REGION and
+// TABLE_NAME always, DYNAMODB_ENDPOINT when set, and the settings of each Need. The error names
+// every variable that is missing or invalid. It makes no network call.
+func Load(needs ...Need) (Config, error) { return load(os.Getenv, needs...) }
+
+var (
+	tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+	email     = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)            // template.yaml's SenderEmail pattern
+	ssmName   = regexp.MustCompile(`^(arn:\S+|[A-Za-z0-9/_.-]+)$`) // a parameter name or ARN
+)
+
+func load(getenv func(string) string, needs ...Need) (Config, error) {
+	var need Need
+	for _, n := range needs {
+		need |= n
+	}
+	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	c := Config{
+		AWS: aws.Config{
+			Region: env("AWS_REGION"),
+			Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
+				env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN"))),
+			RetryMaxAttempts: 3,
+		},
+		Table:            env("TABLE_NAME"),
+		DynamoDBEndpoint: env("DYNAMODB_ENDPOINT"),
+	}
+	if c.AWS.Region == "" {
+		bad("AWS_REGION is not set")
+	}
+	switch {
+	case c.Table == "":
+		bad("TABLE_NAME is not set")
+	case !tableName.MatchString(c.Table):
+		bad("TABLE_NAME %q is not a DynamoDB table name", c.Table)
+	}
+	if c.DynamoDBEndpoint != "" {
+		if u, err := url.Parse(c.DynamoDBEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("DYNAMODB_ENDPOINT %q is not an http(s) URL", c.DynamoDBEndpoint)
+		}
+	}
+	if need&Signing != 0 {
+		if v := env("SIGNING_KEY"); v != "" {
+			if c.SigningKey = decodeKey(v); len(c.SigningKey) < 32 {
+				bad("SIGNING_KEY is shorter than 32 bytes")
+			}
+		} else {
+			switch c.SigningKeyParameter = env("SIGNING_KEY_PARAMETER"); {
+			case c.SigningKeyParameter == "":
+				bad("neither SIGNING_KEY nor SIGNING_KEY_PARAMETER is set")
+			case !ssmName.MatchString(c.SigningKeyParameter):
+				bad("SIGNING_KEY_PARAMETER %q is not an SSM parameter name", c.SigningKeyParameter)
+			}
+		}
+	}
+	if need&Mail != 0 {
+		switch c.Sender = env("SENDER_EMAIL"); {
+		case c.Sender == "":
+			bad("SENDER_EMAIL is not set")
+		case !email.MatchString(c.Sender):
+			bad("SENDER_EMAIL %q is not an email address", c.Sender)
+		}
+	}
+	if need&Links != 0 {
+		c.PortalOrigin = strings.TrimSuffix(env("PORTAL_ORIGIN"), "/")
+		if c.PortalOrigin == "" {
+			bad("PORTAL_ORIGIN is not set")
+		} else if err := checkOrigin(c.PortalOrigin); err != nil {
+			bad("PORTAL_ORIGIN %q %v", c.PortalOrigin, err)
+		}
+	}
+	if len(problems) > 0 {
+		return c, errors.New("configuration: " + strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+// checkOrigin accepts https://host[:port], and http:// for a loopback host (a local run).
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("is not an origin (scheme://host[:port])")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if ip := net.ParseIP(u.Hostname()); u.Hostname() == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return errors.New("is not https (plain http only for a loopback host)")
+}
+
+// DynamoDB is the table's client (at DynamoDBEndpoint when set).
+func (c Config) DynamoDB() *dynamodb.Client {
+	return dynamodb.NewFromConfig(c.AWS, func(o *dynamodb.Options) {
+		if c.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
 		}
 	})
 }
+
+// Store is the store over the function's table.
+func (c Config) Store() *store.Store { return store.New(c.DynamoDB(), c.Table) }
+
+// KeySource is SIGNING_KEY when set, or else the SSM parameter, fetched on first use.
+func (c Config) KeySource() auth.KeySource {
+	if len(c.SigningKey) > 0 {
+		return auth.StaticKey(c.SigningKey)
+	}
+	return SSMKey{Client: ssm.NewFromConfig(c.AWS), Name: c.SigningKeyParameter}
+}
+
+// Signer signs and verifies Referloop's tokens with the function's key.
+func (c Config) Signer() *auth.Signer {
+	return &auth.Signer{Issuer: Issuer, Audience: Audience, Source: c.KeySource()}
+}
+
+// Logger is a function's log: JSON lines on standard output, which Lambda sends to CloudWatch.
+func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)) }
 
 // SSMKey reads the session signing key from an SSM SecureString on first use.
 type SSMKey struct {
@@ -68,26 +204,4 @@ func decodeKey(v string) []byte {
 		return b
 	}
 	return []byte(v)
-}
-
-// KeySource is SIGNING_KEY (base64, for local runs and tests) or else the SSM parameter named by
-// SIGNING_KEY_PARAMETER.
-func KeySource(cfg aws.Config) auth.KeySource {
-	if v := os.Getenv("SIGNING_KEY"); v != "" {
-		return auth.StaticKey(decodeKey(v))
-	}
-	return SSMKey{Client: ssm.NewFromConfig(cfg), Name: os.Getenv("SIGNING_KEY_PARAMETER")}
-}
-
-// APIDeps builds an API function's dependencies from the environment. mailer may be nil for
-// functions that send no mail.
-func APIDeps(cfg aws.Config, mailer notify.Mailer) *httpapi.Deps {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	return &httpapi.Deps{
-		Store:  store.New(DynamoDB(cfg), os.Getenv("TABLE_NAME")),
-		Signer: &auth.Signer{Issuer: Issuer, Audience: Audience, Source: KeySource(cfg)},
-		Mailer: mailer,
-		Origin: os.Getenv("PORTAL_ORIGIN"),
-		Log:    log,
-	}
 }

@@ -1,9 +1,19 @@
 package store
 
-// Every key of the single table is built here. Keys that hold a tenant's data begin with "T#<tenant>",
+import (
+	"fmt"
+	"time"
+
+	"github.com/referloop/referloop/pkg/referral"
+)
+
+// Every key of the single table is built here: partition keys, sort keys, the queue index's keys,
+// the prefixes and bounds of key conditions. Keys that hold a tenant's data begin with "T#<tenant>",
 // so no handler can name another tenant's item: the tenant always comes from the verified session.
-// The few global items (slug and email markers, link tokens, rate counters) hold ids and hashes only.
-// docs/data-model.md lists the access patterns and the key conditions that serve them.
+// The few global items (slug and email markers, link tokens, patient codes, rate counters, change
+// markers, digests, dead letters, the rollup's watermark) hold ids and hashes only.
+// docs/data-model.md lists every item kind and the access patterns and key conditions that serve
+// them; TestDataModelDocumentsEveryKey holds it to this file.
 
 const (
 	attrPK     = "PK"
@@ -11,32 +21,118 @@ const (
 	attrGSI1PK = "GSI1PK"
 	attrGSI1SK = "GSI1SK"
 	attrTTL    = "expiresAt"
+	attrType   = "type"
 	gsi1       = "GSI1"
 )
 
-func tenantPK(tid string) string              { return "T#" + tid }
-func practiceSK() string                      { return "PROFILE" }
-func slugPK(slug string) string               { return "SLUG#" + slug }
-func userSK(emailKey string) string           { return "USER#" + emailKey }
-func emailPK(emailKey string) string          { return "EMAIL#" + emailKey }
-func membershipSK(tid, kind string) string    { return "T#" + tid + "#" + kind }
-func partnerSK(pid string) string             { return "PARTNER#" + pid }
-func referrerSK(emailKey string) string       { return "REFERRER#" + emailKey }
-func linkPK(hash string) string               { return "LINK#" + hash }
-func sessionPK(tid, emailKey string) string   { return "T#" + tid + "#U#" + emailKey }
-func sessionSK(sid string) string             { return "SESSION#" + sid }
-func ratePK(scope, key string) string         { return "RL#" + scope + "#" + key }
-func referralPK(tid, pid string) string       { return "T#" + tid + "#P#" + pid }
-func referralSK(rid, ulid string) string      { return "R#" + rid + "#" + ulid }
-func referrerPrefix(rid string) string        { return "R#" + rid + "#" }
-func queuePK(tid string) string               { return "T#" + tid + "#REF" }
-func queueSK(status, due, ulid string) string { return status + "#" + due + "#" + ulid }
-func statusPrefix(status string) string       { return status + "#" }
+// Item kinds: the value of every item's "type" attribute. The table's stream is filtered on
+// typeReferral (template.yaml's NotifierFunction).
+const (
+	typePractice     = "practice"
+	typeSlug         = "slug"
+	typeUser         = "user"
+	typeMembership   = "membership"
+	typePartner      = "partner"
+	typeReferrer     = "referrer"
+	typeLink         = "link"
+	typeSession      = "session"
+	typeRate         = "rate"
+	typeReferral     = "referral"
+	typeCode         = "code"
+	typeAudit        = "audit"
+	typeNotification = "notification"
+	typeDeadLetter   = "deadletter"
+	typeDigest       = "digest"
+	typeFact         = "fact"
+	typeChange       = "change"
+	typeBucket       = "bucket"
+	typeWatermark    = "watermark"
+)
 
-func codePK(hash string) string      { return "CODE#" + hash }
-func auditPK(tid, day string) string { return "T#" + tid + "#AUDIT#" + day }
-func outboxPK(tid string) string     { return "T#" + tid + "#OUTBOX" }
+// Practices, their staff and slugs.
+func tenantPK(tid string) string     { return "T#" + tid }
+func practiceSK() string             { return "PROFILE" }
+func slugPK(slug string) string      { return "SLUG#" + slug }
+func slugSK() string                 { return "SLUG" }
+func userSK(emailKey string) string  { return "USER#" + emailKey }
+func emailPK(emailKey string) string { return "EMAIL#" + emailKey }
+func membershipSK(tid string) string { return "T#" + tid + "#STAFF" }
+
+// Partners and their referrers.
+func partnerSK(pid string) string        { return "PARTNER#" + pid }
+func partnerPrefix() string              { return "PARTNER#" }
+func referrerSK(emailKey string) string  { return "REFERRER#" + emailKey }
+func referralPK(tid, pid string) string  { return "T#" + tid + "#P#" + pid }
+func referralSK(rid, ulid string) string { return "R#" + rid + "#" + ulid }
+func referrerPrefix(rid string) string   { return "R#" + rid + "#" }
+
+// The work queue (GSI1): a practice's referrals by status, then contact-by deadline.
+func queuePK(tid string) string { return "T#" + tid + "#REF" }
+func queueSK(status referral.Status, contactBy time.Time, ulid string) string {
+	return statusPrefix(status) + queueDue(contactBy) + "#" + ulid
+}
+func statusPrefix(status referral.Status) string { return string(status) + "#" }
+
+// statusEnd sorts after every queue key of status.
+func statusEnd(status referral.Status) string { return statusPrefix(status) + "~" }
+
+// dueBy is the upper bound of status's queue keys whose contact-by time has passed at now.
+func dueBy(status referral.Status, now time.Time) string { return statusPrefix(status) + queueDue(now) }
+func queueDue(t time.Time) string               { return t.UTC().Format(time.RFC3339) }
+
+// Sign-in: magic links, sessions, rate counters.
+func linkPK(hash string) string             { return "LINK#" + hash }
+func linkSK() string                        { return "LINK" }
+func sessionPK(tid, emailKey string) string { return "T#" + tid + "#U#" + emailKey }
+func sessionSK(sid string) string           { return "SESSION#" + sid }
+func ratePK(scope, key string) string       { return "RL#" + scope + "#" + key }
+func rateSK(windowStart time.Time) string   { return windowStart.Format(time.RFC3339) }
+
+// Patient status codes.
+func codePK(hash string) string { return "CODE#" + hash }
+func codeSK() string            { return "CODE" }
+
+// Audit records, one partition per tenant and UTC day.
+func auditPK(tid, day string) string         { return "T#" + tid + "#AUDIT#" + day }
+func auditSK(at time.Time, id string) string { return at.UTC().Format(stamp) + "#" + id }
+func dayOf(t time.Time) string               { return t.UTC().Format(time.DateOnly) }
+
+// The outbox. Its sort key is the notification's key, made by the notifier from the referral's
+// ULID, version and message kind (or "digest#<day>#<emailKey>").
+func outboxPK(tid string) string { return "T#" + tid + "#OUTBOX" }
+
+// Stream records the notifier could not read.
+func deadLetterPK() string                        { return "DEADLETTER" }
+func deadLetterSK(at time.Time, id string) string { return at.UTC().Format(stamp) + "#" + id }
+
+// Daily digests: one partition per UTC day, sorted by tenant and referrer so a referrer's changes
+// are read together.
+func digestPK(day string) string { return "DIGEST#" + day }
+func digestSK(tid, emailKey, referralID string, version int) string {
+	return tid + "#" + emailKey + "#" + referralID + "#v" + fmt.Sprintf("%03d", version)
+}
+
+// Metrics: facts by cohort day, the change feed by hour, buckets by granularity, the watermark.
+func factPK(tid, day string) string   { return "T#" + tid + "#FACTS#" + day }
+func factSK(referralID string) string { return referralID }
+func changePK(at time.Time) string    { return "CHG#" + at.UTC().Format(hourLayout) }
+func changeSK(at time.Time, tid, day, referralID string) string {
+	return changeBound(at) + "#" + tid + "#" + day + "#" + referralID
+}
+
+// changeBound is where the change markers written at t begin in their hour's partition.
+func changeBound(t time.Time) string          { return t.UTC().Format(stamp) }
+func bucketPK(tid, granularity string) string { return "T#" + tid + "#M#" + granularity }
+func bucketSK(period, group string) string    { return period + "#" + group }
+
+// bucketRange bounds the buckets of every group with periods from..to (inclusive).
+func bucketRange(from, to string) (lo, hi string) { return from + "#", to + "#~" }
+func watermarkPK() string                         { return "ROLLUP" }
+func watermarkSK() string                         { return "WATERMARK" }
 
 // stamp is a fixed-width UTC time for sort keys: RFC 3339 with all nine fraction digits, so string
 // order is time order (time.RFC3339Nano trims zeros and would not sort).
 const stamp = "2006-01-02T15:04:05.000000000Z"
+
+// hourLayout names an hour of the change feed.
+const hourLayout = "2006-01-02T15"

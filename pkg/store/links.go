@@ -31,7 +31,7 @@ type Link struct {
 
 // PutLink stores a link under the hash of its token; DynamoDB's TTL removes it after expiry.
 func (s *Store) PutLink(ctx context.Context, hash string, l Link) error {
-	item, err := marshal(l, map[string]string{attrPK: linkPK(hash), attrSK: "LINK", "type": "link"})
+	item, err := marshal(l, map[string]string{attrPK: linkPK(hash), attrSK: linkSK(), attrType: typeLink})
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (s *Store) PeekLink(ctx context.Context, hash string) (Link, error) {
 	var l Link
 	// Eventually consistent: a link is minutes old when it is opened, and the conditional delete
 	// (or the sign-up transaction) that spends it is what guarantees single use.
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(linkPK(hash), "LINK")})
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(linkPK(hash), linkSK())})
 	if err != nil {
 		return l, fmt.Errorf("peek link: %w", err)
 	}
@@ -70,7 +70,7 @@ func (s *Store) PeekLink(ctx context.Context, hash string) (Link, error) {
 // checked here too).
 func (s *Store) ConsumeLink(ctx context.Context, hash string) (Link, error) {
 	var l Link
-	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key(linkPK(hash), "LINK"),
+	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key(linkPK(hash), linkSK()),
 		ConditionExpression: cond("attribute_exists(PK)"), ReturnValues: types.ReturnValueAllOld})
 	if isConditionFailed(err) {
 		return l, ErrNotFound

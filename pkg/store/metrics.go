@@ -16,25 +16,19 @@ import (
 // ChangeTTL is how long change markers are kept for the rollup to find.
 const ChangeTTL = 14 * 24 * time.Hour
 
-func factPK(tid, day string) string           { return "T#" + tid + "#FACTS#" + day }
-func changePK(hour string) string             { return "CHG#" + hour }
-func bucketPK(tid, granularity string) string { return "T#" + tid + "#M#" + granularity }
-func bucketSK(period, group string) string    { return period + "#" + group }
-func hourOf(t time.Time) string               { return t.UTC().Format("2006-01-02T15") }
-
 // PutFact stores a referral's metrics fact under its cohort day, then a change marker under the
 // hour it changed, which is the rollup's change feed (read by key ranges from its watermark: no
 // Scan). Both writes are idempotent: the same referral version writes the same items.
 func (s *Store) PutFact(ctx context.Context, f metrics.Fact, changedAt time.Time) error {
-	item, err := marshal(f, map[string]string{attrPK: factPK(f.Tenant, f.Day()), attrSK: f.Referral, "type": "fact"})
+	item, err := factItem(f)
 	if err != nil {
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
 		return fmt.Errorf("put fact: %w", err)
 	}
-	marker := key(changePK(hourOf(changedAt)), changedAt.UTC().Format(stamp)+"#"+f.Tenant+"#"+f.Day()+"#"+f.Referral)
-	marker["type"] = str("change")
+	marker := key(changePK(changedAt), changeSK(changedAt, f.Tenant, f.Day(), f.Referral))
+	marker[attrType] = str(typeChange)
 	marker["tid"], marker["day"] = str(f.Tenant), str(f.Day())
 	marker[attrTTL] = ttl(changedAt.Add(ChangeTTL))
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: marker}); err != nil {
@@ -43,11 +37,15 @@ func (s *Store) PutFact(ctx context.Context, f metrics.Fact, changedAt time.Time
 	return nil
 }
 
+func factItem(f metrics.Fact) (map[string]types.AttributeValue, error) {
+	return marshal(f, map[string]string{attrPK: factPK(f.Tenant, f.Day()), attrSK: factSK(f.Referral), attrType: typeFact})
+}
+
 // PutFacts rewrites facts without change markers (the full rebuild), 25 to a batch.
 func (s *Store) PutFacts(ctx context.Context, facts []metrics.Fact) error {
 	reqs := make([]types.WriteRequest, 0, len(facts))
 	for _, f := range facts {
-		item, err := marshal(f, map[string]string{attrPK: factPK(f.Tenant, f.Day()), attrSK: f.Referral, "type": "fact"})
+		item, err := factItem(f)
 		if err != nil {
 			return err
 		}
@@ -56,64 +54,15 @@ func (s *Store) PutFacts(ctx context.Context, facts []metrics.Fact) error {
 	return s.batchWrite(ctx, reqs)
 }
 
-// TenantDay names one cohort day of one tenant.
-type TenantDay struct{ Tenant, Day string }
-
-// Changes lists the (tenant, day) pairs changed in [from, to): one Query per hour partition.
-func (s *Store) Changes(ctx context.Context, from, to time.Time) ([]TenantDay, int, error) {
-	seen := map[TenantDay]bool{}
-	var out []TenantDay
-	n := 0
-	for h := from.UTC().Truncate(time.Hour); h.Before(to); h = h.Add(time.Hour) {
-		in := &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
-			KeyConditionExpression: cond("PK = :pk AND SK BETWEEN :lo AND :hi"),
-			ProjectionExpression:   cond("tid, #d"), ExpressionAttributeNames: map[string]string{"#d": "day"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(changePK(hourOf(h))),
-				":lo": str(from.UTC().Format(stamp)), ":hi": str(to.UTC().Format(stamp))}}
-		for {
-			res, err := s.DB.Query(ctx, in)
-			if err != nil {
-				return nil, 0, fmt.Errorf("changes: %w", err)
-			}
-			for _, item := range res.Items {
-				n++
-				td := TenantDay{getS(item, "tid"), getS(item, "day")}
-				if !seen[td] {
-					seen[td] = true
-					out = append(out, td)
-				}
-			}
-			if len(res.LastEvaluatedKey) == 0 {
-				break
-			}
-			in.ExclusiveStartKey = res.LastEvaluatedKey
-		}
-	}
-	return out, n, nil
-}
-
 // Facts reads every fact of one tenant's cohort day.
 func (s *Store) Facts(ctx context.Context, tid, day string) ([]metrics.Fact, error) {
 	in := &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true), KeyConditionExpression: cond("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(factPK(tid, day))}}
-	var out []metrics.Fact
-	for {
-		res, err := s.DB.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("facts: %w", err)
-		}
-		for _, item := range res.Items {
-			var f metrics.Fact
-			if err := unmarshal(item, &f); err != nil {
-				return nil, err
-			}
-			out = append(out, f)
-		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
+	list, err := queryAll(ctx, s.DB, in, decodeAs[metrics.Fact], 0)
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
 	}
+	return list, nil
 }
 
 // StoredBucket is a bucket with its place.
@@ -127,7 +76,7 @@ type StoredBucket struct {
 func (s *Store) PutBuckets(ctx context.Context, tid, granularity string, list []StoredBucket) error {
 	var reqs []types.WriteRequest
 	for _, b := range list {
-		item, err := marshal(b, map[string]string{attrPK: bucketPK(tid, granularity), attrSK: bucketSK(b.Period, b.Group), "type": "bucket"})
+		item, err := marshal(b, map[string]string{attrPK: bucketPK(tid, granularity), attrSK: bucketSK(b.Period, b.Group), attrType: typeBucket})
 		if err != nil {
 			return err
 		}
@@ -136,92 +85,29 @@ func (s *Store) PutBuckets(ctx context.Context, tid, granularity string, list []
 	return s.batchWrite(ctx, reqs)
 }
 
-func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
-	for len(reqs) > 0 {
-		n := min(25, len(reqs))
-		batch := map[string][]types.WriteRequest{s.Table: reqs[:n]}
-		reqs = reqs[n:]
-		for tries := 0; len(batch[s.Table]) > 0; tries++ {
-			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: batch})
-			if err != nil {
-				return fmt.Errorf("batch write: %w", err)
-			}
-			batch = out.UnprocessedItems
-			if len(batch[s.Table]) > 0 {
-				if tries > 8 {
-					return fmt.Errorf("batch write: %d items left unprocessed", len(batch[s.Table]))
-				}
-				time.Sleep(time.Duration(10<<tries) * time.Millisecond)
-			}
-		}
-	}
-	return nil
-}
-
 // Buckets reads a tenant's buckets of one granularity with periods from..to (inclusive).
 func (s *Store) Buckets(ctx context.Context, tid, granularity, from, to string, consistent bool) ([]StoredBucket, error) {
+	lo, hi := bucketRange(from, to)
 	in := &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(consistent),
 		KeyConditionExpression: cond("PK = :pk AND SK BETWEEN :lo AND :hi"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(bucketPK(tid, granularity)),
-			":lo": str(from + "#"), ":hi": str(to + "#~")}}
-	var out []StoredBucket
-	for {
-		res, err := s.DB.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("buckets: %w", err)
-		}
-		for _, item := range res.Items {
-			var b StoredBucket
-			if err := unmarshal(item, &b); err != nil {
-				return nil, err
-			}
-			out = append(out, b)
-		}
-		if len(res.LastEvaluatedKey) == 0 {
-			return out, nil
-		}
-		in.ExclusiveStartKey = res.LastEvaluatedKey
-	}
-}
-
-// Watermark is where the last successful rollup run read the change feed up to.
-func (s *Store) Watermark(ctx context.Context) (time.Time, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key("ROLLUP", "WATERMARK"), ConsistentRead: aws.Bool(true)})
+			":lo": str(lo), ":hi": str(hi)}}
+	list, err := queryAll(ctx, s.DB, in, decodeAs[StoredBucket], 0)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("watermark: %w", err)
+		return nil, fmt.Errorf("buckets: %w", err)
 	}
-	if len(out.Item) == 0 {
-		return time.Time{}, nil
-	}
-	return time.Parse(stamp, getS(out.Item, "at"))
-}
-
-// SetWatermark moves the watermark from prev to at; ErrConflict when another run moved it.
-func (s *Store) SetWatermark(ctx context.Context, prev, at time.Time) error {
-	item := key("ROLLUP", "WATERMARK")
-	item["type"] = str("watermark")
-	item["at"] = str(at.UTC().Format(stamp))
-	in := &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: cond("attribute_not_exists(PK)")}
-	if !prev.IsZero() {
-		in.ConditionExpression = cond("#at = :prev")
-		in.ExpressionAttributeNames = map[string]string{"#at": "at"}
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": str(prev.UTC().Format(stamp))}
-	}
-	_, err := s.DB.PutItem(ctx, in)
-	if isConditionFailed(err) {
-		return ErrConflict
-	}
-	return err
+	return list, nil
 }
 
 // ScanReferrals reads every referral of the table, for a full rebuild only (never on a request
-// path): a parallel Scan segment.
+// path): a parallel Scan segment, read with the SDK's paginator.
 func (s *Store) ScanReferrals(ctx context.Context, segment, total int, each func(referral.Referral) error) error {
 	in := &dynamodb.ScanInput{TableName: &s.Table, Segment: aws.Int32(int32(segment)), TotalSegments: aws.Int32(int32(total)),
-		FilterExpression: cond("#t = :r"), ExpressionAttributeNames: map[string]string{"#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":r": str("referral")}}
-	for {
-		out, err := s.Scanner.Scan(ctx, in)
+		FilterExpression: cond("#t = :r"), ExpressionAttributeNames: map[string]string{"#t": attrType},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(typeReferral)}}
+	p := dynamodb.NewScanPaginator(s.Scanner, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
 		if err != nil {
 			return fmt.Errorf("scan: %w", err)
 		}
@@ -234,22 +120,6 @@ func (s *Store) ScanReferrals(ctx context.Context, segment, total int, each func
 				return err
 			}
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
-}
-
-// PartnerKinds maps a tenant's partner ids to their kinds.
-func (s *Store) PartnerKinds(ctx context.Context, tid string) (map[string]string, error) {
-	list, err := s.Partners(ctx, tid)
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]string{}
-	for _, p := range list {
-		m[p.ID] = p.Kind
-	}
-	return m, nil
+	return nil
 }

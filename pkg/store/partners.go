@@ -15,7 +15,7 @@ import (
 
 // CreatePartner stores a new partner of a tenant.
 func (s *Store) CreatePartner(ctx context.Context, tid string, p partner.Partner) error {
-	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), "type": "partner"})
+	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), attrType: typePartner})
 	if err != nil {
 		return err
 	}
@@ -46,24 +46,10 @@ func (s *Store) Partners(ctx context.Context, tid string) ([]partner.Partner, er
 	in := &dynamodb.QueryInput{TableName: &s.Table,
 		KeyConditionExpression: cond("PK = :pk AND begins_with(SK, :p)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(tenantPK(tid)), ":p": str("PARTNER#")}}
-	var list []partner.Partner
-	for {
-		out, err := s.DB.Query(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("partners: %w", err)
-		}
-		for _, item := range out.Items {
-			var p partner.Partner
-			if err := unmarshal(item, &p); err != nil {
-				return nil, err
-			}
-			list = append(list, p)
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+			":pk": str(tenantPK(tid)), ":p": str(partnerPrefix())}}
+	list, err := queryAll(ctx, s.DB, in, decodeAs[partner.Partner], 0)
+	if err != nil {
+		return nil, fmt.Errorf("partners: %w", err)
 	}
 	sort.SliceStable(list, func(i, j int) bool { return strings.ToLower(list[i].Name) < strings.ToLower(list[j].Name) })
 	return list, nil
@@ -72,7 +58,7 @@ func (s *Store) Partners(ctx context.Context, tid string) ([]partner.Partner, er
 // EnsureReferrer stores a referrer of a partner if the (tenant, email) identity is new, and
 // returns the stored one either way.
 func (s *Store) EnsureReferrer(ctx context.Context, tid string, r partner.Referrer) (partner.Referrer, error) {
-	item, err := marshal(r, map[string]string{attrPK: tenantPK(tid), attrSK: referrerSK(ids.EmailKey(r.Email)), "type": "referrer"})
+	item, err := marshal(r, map[string]string{attrPK: tenantPK(tid), attrSK: referrerSK(ids.EmailKey(r.Email)), attrType: typeReferrer})
 	if err != nil {
 		return r, err
 	}
@@ -104,7 +90,7 @@ func (s *Store) ReferrerByKey(ctx context.Context, tid, emailKey string) (partne
 
 // UpdatePartner replaces a partner that exists.
 func (s *Store) UpdatePartner(ctx context.Context, tid string, p partner.Partner) error {
-	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), "type": "partner"})
+	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), attrType: typePartner})
 	if err != nil {
 		return err
 	}
@@ -114,4 +100,17 @@ func (s *Store) UpdatePartner(ctx context.Context, tid string, p partner.Partner
 		return ErrNotFound
 	}
 	return err
+}
+
+// PartnerKinds maps a tenant's partner ids to their kinds.
+func (s *Store) PartnerKinds(ctx context.Context, tid string) (map[string]string, error) {
+	list, err := s.Partners(ctx, tid)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, p := range list {
+		m[p.ID] = p.Kind
+	}
+	return m, nil
 }

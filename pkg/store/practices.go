@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,25 +31,25 @@ type Membership struct {
 // spent, or nothing changed and the link still works. ErrSlugTaken when the slug is in use;
 // ErrNotFound when the link was already used.
 func (s *Store) CreatePractice(ctx context.Context, linkHash string, p practice.Practice, owner User) error {
-	pItem, err := marshal(p, map[string]string{attrPK: tenantPK(p.ID), attrSK: practiceSK(), "type": "practice"})
+	pItem, err := marshal(p, map[string]string{attrPK: tenantPK(p.ID), attrSK: practiceSK(), attrType: typePractice})
 	if err != nil {
 		return err
 	}
-	uItem, err := marshal(owner, map[string]string{attrPK: tenantPK(p.ID), attrSK: userSK(ids.EmailKey(owner.Email)), "type": "user"})
+	uItem, err := marshal(owner, map[string]string{attrPK: tenantPK(p.ID), attrSK: userSK(ids.EmailKey(owner.Email)), attrType: typeUser})
 	if err != nil {
 		return err
 	}
 	mItem, err := marshal(Membership{TenantID: p.ID, Role: owner.Role, PracticeName: p.Name},
-		map[string]string{attrPK: emailPK(ids.EmailKey(owner.Email)), attrSK: membershipSK(p.ID, "STAFF"), "type": "membership"})
+		map[string]string{attrPK: emailPK(ids.EmailKey(owner.Email)), attrSK: membershipSK(p.ID), attrType: typeMembership})
 	if err != nil {
 		return err
 	}
-	slugItem := key(slugPK(p.Slug), "SLUG")
+	slugItem := key(slugPK(p.Slug), slugSK())
 	slugItem["tid"] = str(p.ID)
-	slugItem["type"] = str("slug")
+	slugItem[attrType] = str(typeSlug)
 	notExists := cond("attribute_not_exists(PK)")
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Delete: &types.Delete{TableName: &s.Table, Key: key(linkPK(linkHash), "LINK"), ConditionExpression: cond("attribute_exists(PK)")}},
+		{Delete: &types.Delete{TableName: &s.Table, Key: key(linkPK(linkHash), linkSK()), ConditionExpression: cond("attribute_exists(PK)")}},
 		{Put: &types.Put{TableName: &s.Table, Item: slugItem, ConditionExpression: notExists}},
 		{Put: &types.Put{TableName: &s.Table, Item: pItem, ConditionExpression: notExists}},
 		{Put: &types.Put{TableName: &s.Table, Item: uItem}},
@@ -83,7 +82,7 @@ func (s *Store) Practice(ctx context.Context, tid string) (practice.Practice, er
 
 // TenantBySlug resolves a public slug to a tenant id.
 func (s *Store) TenantBySlug(ctx context.Context, slug string) (string, error) {
-	item, err := s.get(ctx, slugPK(slug), "SLUG")
+	item, err := s.get(ctx, slugPK(slug), slugSK())
 	if err != nil {
 		return "", err
 	}
@@ -105,7 +104,7 @@ func (s *Store) UpdateProfile(ctx context.Context, tid string, version int, prof
 	p.Profile = prof
 	p.Version++
 	p.UpdatedAt = s.now()
-	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: practiceSK(), "type": "practice"})
+	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: practiceSK(), attrType: typePractice})
 	if err != nil {
 		return p, err
 	}
@@ -143,23 +142,16 @@ func (s *Store) UserByKey(ctx context.Context, tid, emailKey string) (User, erro
 
 // Memberships lists the practices an email is staff of (one Query on the email's marker items).
 func (s *Store) Memberships(ctx context.Context, email string) ([]Membership, error) {
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table,
+	in := &dynamodb.QueryInput{TableName: &s.Table,
 		KeyConditionExpression:    cond("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(emailPK(ids.EmailKey(email)))},
-		Limit:                     aws.Int32(20)})
+		Limit:                     aws.Int32(maxMemberships)}
+	ms, err := queryAll(ctx, s.DB, in, decodeAs[Membership], maxMemberships)
 	if err != nil {
 		return nil, fmt.Errorf("memberships: %w", err)
-	}
-	var ms []Membership
-	for _, item := range out.Items {
-		var m Membership
-		if err := unmarshal(item, &m); err != nil {
-			return nil, err
-		}
-		ms = append(ms, m)
 	}
 	return ms, nil
 }
 
-// IsNotFound reports ErrNotFound.
-func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+// maxMemberships is how many practices a sign-in offers an address at most.
+const maxMemberships = 20

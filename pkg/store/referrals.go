@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -28,8 +26,8 @@ func referralItem(r referral.Referral) (map[string]types.AttributeValue, error) 
 	pk := referralPK(r.TenantID, r.Partner.ID)
 	item, err := marshal(r, map[string]string{
 		attrPK: pk, attrSK: referralSK(r.ReferrerID, r.ULID),
-		attrGSI1PK: queuePK(r.TenantID), attrGSI1SK: queueSK(string(r.Status), r.ContactBy.UTC().Format(time.RFC3339), r.ULID),
-		"type": "referral", "tid": r.TenantID, "rid": r.ReferrerID, "ulid": r.ULID, "bodyHash": r.BodyHash,
+		attrGSI1PK: queuePK(r.TenantID), attrGSI1SK: queueSK(r.Status, r.ContactBy, r.ULID),
+		attrType: typeReferral, "tid": r.TenantID, "rid": r.ReferrerID, "ulid": r.ULID, "bodyHash": r.BodyHash,
 	})
 	return item, err
 }
@@ -84,6 +82,53 @@ func (s *Store) Referral(ctx context.Context, tid, id string) (referral.Referral
 	return DecodeReferral(item)
 }
 
+// SaveReferral writes a changed referral if nobody changed it since it was read at version prev
+// (optimistic locking): ErrConflict otherwise. Its queue key moves with its status.
+func (s *Store) SaveReferral(ctx context.Context, r referral.Referral, prev int) error {
+	item, err := referralItem(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
+		ConditionExpression:       cond("attribute_exists(PK) AND #v = :v"),
+		ExpressionAttributeNames:  map[string]string{"#v": "version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(int64(prev))}})
+	if isConditionFailed(err) {
+		return ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("save referral: %w", err)
+	}
+	return nil
+}
+
+// RateReferral stores the referrer's rating of a closed referral (the last one counts). It does
+// not bump the version: a rating never conflicts with the practice's work.
+func (s *Store) RateReferral(ctx context.Context, tid, id string, rating referral.Rating, by referral.ActorAt) error {
+	pid, rid, ulid, ok := referral.ParseID(id)
+	if !ok {
+		return ErrNotFound
+	}
+	rv, err := marshalValue(rating)
+	if err != nil {
+		return err
+	}
+	av, err := marshalValue(by)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(referralPK(tid, pid), referralSK(rid, ulid)),
+		UpdateExpression:         cond("SET #r = :r, #a = :a, #u = :u"),
+		ConditionExpression:      cond("attribute_exists(PK) AND #st = :closed"),
+		ExpressionAttributeNames: map[string]string{"#r": "rating", "#st": "status", "#a": "lastActor", "#u": "updatedAt"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": rv, ":closed": str(string(referral.Closed)), ":a": av,
+			":u": str(rating.At.UTC().Format(time.RFC3339Nano))}})
+	if isConditionFailed(err) {
+		return ErrNotFound
+	}
+	return err
+}
+
 // ReferralsByReferrer lists what one referrer sent, newest first: a Query on the partner's item
 // collection, within the referrer's prefix.
 func (s *Store) ReferralsByReferrer(ctx context.Context, tid, pid, rid string, status referral.Status, limit int, cursor string) (Page, error) {
@@ -111,84 +156,9 @@ func (s *Store) ReferralsByStatus(ctx context.Context, tid string, status referr
 		Limit:                     aws.Int32(int32(limit))}
 	if status != "" {
 		in.KeyConditionExpression = cond("GSI1PK = :pk AND begins_with(GSI1SK, :s)")
-		in.ExpressionAttributeValues[":s"] = str(statusPrefix(string(status)))
+		in.ExpressionAttributeValues[":s"] = str(statusPrefix(status))
 	}
 	return s.page(ctx, in, attrGSI1PK, pk, cursor)
-}
-
-func (s *Store) page(ctx context.Context, in *dynamodb.QueryInput, partAttr, part, cursor string) (Page, error) {
-	if cursor != "" {
-		start, err := decodeCursor(cursor)
-		if err != nil || getS(start, partAttr) != part {
-			return Page{}, ErrBadCursor
-		}
-		in.ExclusiveStartKey = start
-	}
-	// With a filter a page can come back short; keep reading until it is full or the list ends.
-	limit := int(aws.ToInt32(in.Limit))
-	var p Page
-	for {
-		out, err := s.DB.Query(ctx, in)
-		if err != nil {
-			return Page{}, fmt.Errorf("list referrals: %w", err)
-		}
-		for _, item := range out.Items {
-			r, err := DecodeReferral(item)
-			if err != nil {
-				return Page{}, err
-			}
-			p.Items = append(p.Items, r)
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			p.NextCursor = ""
-			return p, nil
-		}
-		p.NextCursor = encodeCursor(out.LastEvaluatedKey)
-		if in.FilterExpression == nil || len(p.Items) >= limit {
-			return p, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-		in.Limit = aws.Int32(int32(limit - len(p.Items)))
-	}
-}
-
-// A cursor is the last evaluated key, base64url JSON of its string attributes. It is opaque to
-// clients; one that does not belong to the query's own partition is refused (ErrBadCursor).
-func encodeCursor(k map[string]types.AttributeValue) string {
-	m := map[string]string{}
-	for name, v := range k {
-		if s, ok := v.(*types.AttributeValueMemberS); ok {
-			m[name] = s.Value
-		}
-	}
-	b, _ := json.Marshal(m)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(c string) (map[string]types.AttributeValue, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) > 1024 {
-		return nil, ErrBadCursor
-	}
-	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil || len(m) == 0 || len(m) > 4 {
-		return nil, ErrBadCursor
-	}
-	for _, name := range []string{attrPK, attrSK} {
-		if m[name] == "" {
-			return nil, ErrBadCursor
-		}
-	}
-	k := map[string]types.AttributeValue{}
-	for name, v := range m {
-		switch name {
-		case attrPK, attrSK, attrGSI1PK, attrGSI1SK:
-			k[name] = str(v)
-		default:
-			return nil, ErrBadCursor
-		}
-	}
-	return k, nil
 }
 
 // ImportReferrals writes referrals in batches of 25 without the idempotency condition: for bulk

@@ -6,14 +6,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // PutSession records a live session; signing out deletes it, so a revoked JWT stops working at
 // once even though it has not expired.
 func (s *Store) PutSession(ctx context.Context, tid, emailKey, sid string, expires time.Time) error {
 	item := key(sessionPK(tid, emailKey), sessionSK(sid))
-	item["type"] = str("session")
+	item[attrType] = str(typeSession)
 	item[attrTTL] = ttl(expires)
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item})
 	if err != nil {
@@ -39,27 +38,4 @@ func (s *Store) SessionLive(ctx context.Context, tid, emailKey, sid string) (boo
 func (s *Store) DeleteSession(ctx context.Context, tid, emailKey, sid string) error {
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key(sessionPK(tid, emailKey), sessionSK(sid))})
 	return err
-}
-
-// Hit counts one event against a rate limit of limit events per window for (scope, key) and
-// reports whether it is allowed, and if not, the seconds until the window ends. One UpdateItem;
-// counters expire by TTL.
-func (s *Store) Hit(ctx context.Context, scope, k string, limit int, window time.Duration) (bool, int, error) {
-	now := s.now()
-	start := now.Truncate(window)
-	end := start.Add(window)
-	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
-		Key:                      key(ratePK(scope, k), start.Format(time.RFC3339)),
-		UpdateExpression:         cond("ADD #c :one SET #e = if_not_exists(#e, :e), #t = :t"),
-		ExpressionAttributeNames: map[string]string{"#c": "count", "#e": attrTTL, "#t": "type"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":e": ttl(end.Add(time.Hour)),
-			":t": str("rate")},
-		ReturnValues: types.ReturnValueUpdatedNew})
-	if err != nil {
-		return false, 0, fmt.Errorf("rate: %w", err)
-	}
-	if int(getN(out.Attributes, "count")) > limit {
-		return false, int(end.Sub(now).Seconds()) + 1, nil
-	}
-	return true, 0, nil
 }

@@ -1,5 +1,9 @@
 // Package store is the only package that talks to DynamoDB. It keeps Referloop's single table:
-// practices, people, partners, magic links, sessions, rate counters and referrals.
+// practices, people, partners, magic links, sessions, rate counters and referrals, and what the
+// notifier and the rollup keep beside them (codes, audit records, the outbox, dead letters, digests,
+// metric facts and buckets). One file per aggregate; every key is built in keys.go; a read that
+// wants every item of a key condition (or its first n) goes through queryAll (query.go), and the
+// API's paged lists read one page and hand back a cursor.
 package store
 
 import (
@@ -37,11 +41,16 @@ type DB interface {
 
 var _ DB = (*dynamodb.Client)(nil)
 
+// A DB is all the SDK's Query paginator needs, so queryAll takes the store's own client.
+var _ dynamodb.QueryAPIClient = DB(nil)
+
 // Scanner is the Scan call, kept out of DB on purpose: only the metrics rebuild (a repair tool, never
 // a request path) may scan, and it must be given one explicitly.
 type Scanner interface {
 	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
+
+var _ dynamodb.ScanAPIClient = Scanner(nil)
 
 // Store reads and writes the table.
 type Store struct {
@@ -73,6 +82,21 @@ func marshal(v any, keys map[string]string) (map[string]types.AttributeValue, er
 
 func unmarshal(item map[string]types.AttributeValue, v any) error {
 	return attributevalue.UnmarshalMapWithOptions(item, v, jsonTagsDecode)
+}
+
+// decodeAs decodes an item into a T by its json tags (a decode function for queryAll).
+func decodeAs[T any](item map[string]types.AttributeValue) (T, error) {
+	var v T
+	err := unmarshal(item, &v)
+	return v, err
+}
+
+func marshalValue(v any) (types.AttributeValue, error) {
+	m, err := marshal(v, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &types.AttributeValueMemberM{Value: m}, nil
 }
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
@@ -120,6 +144,9 @@ func typeOf(pk string) string {
 	}
 	return pk
 }
+
+// IsNotFound reports ErrNotFound.
+func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
 
 func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException

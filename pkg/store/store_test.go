@@ -215,6 +215,8 @@ func TestListsPageAndStayInTheirPartition(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	s := newStore(t)
+	at := time.Now() // one instant: the counts are per fixed window, and a run must not straddle its edge
+	s.Now = func() time.Time { return at }
 	ctx := context.Background()
 	for i := 1; i <= 4; i++ {
 		ok, retry, err := s.Hit(ctx, "email", "k", 3, time.Hour)
@@ -227,5 +229,41 @@ func TestRateLimit(t *testing.T) {
 	}
 	if ok, _, _ := s.Hit(ctx, "email", "other", 3, time.Hour); !ok {
 		t.Fatal("limits leak across keys")
+	}
+}
+
+func TestQueueCountsAndOverdue(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	due := map[referral.Status][]time.Duration{ // status → contact-by offsets from now
+		referral.Received: {-2 * time.Hour, -time.Hour, time.Hour, 2 * time.Hour},
+		referral.Accepted: {-3 * time.Hour},
+		referral.Closed:   {-4 * time.Hour},
+	}
+	i := 0
+	for st, offsets := range due {
+		for _, off := range offsets {
+			i++
+			r := newReferral("t_a", "p_1", "r_1", submission(), now.Add(-time.Duration(i)*time.Minute))
+			r.Status, r.ContactBy = st, now.Add(off)
+			if _, _, err := s.CreateReferral(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	counts, overdue, err := s.QueueCounts(ctx, "t_a", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[referral.Received] != 4 || counts[referral.Accepted] != 1 || counts[referral.Closed] != 0 || overdue != 3 {
+		t.Fatalf("counts %v, overdue %d; want 4 received, 1 accepted, 3 overdue (a closed one is history)", counts, overdue)
+	}
+	list, err := s.Overdue(ctx, "t_a", now, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].Status != referral.Accepted || !list[1].ContactBy.Equal(now.Add(-2*time.Hour)) {
+		t.Fatalf("overdue %+v, want the accepted one (3 h late), then the received one 2 h late", list)
 	}
 }

@@ -4,7 +4,6 @@ package sesmail
 
 import (
 	"context"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -28,9 +27,9 @@ type SES struct {
 
 var _ notify.Mailer = (*SES)(nil)
 
-// FromEnv is the SES mailer of a function: the SDK configuration and SENDER_EMAIL.
-func FromEnv(cfg aws.Config) *SES {
-	return &SES{Client: sesv2.NewFromConfig(cfg), From: os.Getenv("SENDER_EMAIL")}
+// New is the SES mailer of a function: its SDK configuration and its verified sender.
+func New(cfg aws.Config, from string) *SES {
+	return &SES{Client: sesv2.NewFromConfig(cfg), From: from}
 }
 
 // Send sends m as a plain-text email.
