@@ -64,37 +64,39 @@ type PartnerRef struct {
 	Name string `json:"name"`
 }
 
-// Referral is one referral as stored and as returned by the API.
+// Referral is one referral: what was sent, where it is in its lifecycle, and its timeline. It has
+// no wire shape of its own: the store keeps it as its own record and the API shows views of it.
 type Referral struct {
-	ID         string     `json:"id"`
-	Status     Status     `json:"status"`
-	Urgency    string     `json:"urgency"`
-	Reason     string     `json:"reason"`
-	Patient    Patient    `json:"patient"`
-	Note       string     `json:"note,omitempty"`
-	Insurance  string     `json:"insurance,omitempty"`
-	Referrer   Person     `json:"referrer"`
-	Partner    PartnerRef `json:"partner"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	UpdatedAt  time.Time  `json:"updatedAt"`
-	ContactBy  time.Time  `json:"contactBy"`
-	Version    int        `json:"version"`
-	FormMillis int64      `json:"formMillis,omitempty"`
+	ID         string
+	Status     Status
+	Urgency    string
+	Reason     string
+	Patient    Patient
+	Note       string
+	Insurance  string
+	Referrer   Person
+	Partner    PartnerRef
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ContactBy  time.Time
+	Version    int
+	FormMillis int64
 	// The closed loop.
-	ContactAttempts int          `json:"contactAttempts"`
-	Appointment     *Appointment `json:"appointment,omitempty"`
-	Decline         *Decline     `json:"decline,omitempty"`
-	Question        string       `json:"question,omitempty"`
-	HeldFrom        Status       `json:"heldFrom,omitempty"`
-	Rating          *Rating      `json:"rating,omitempty"`
-	Timeline        []Event      `json:"timeline"`
+	ContactAttempts int
+	Appointment     *Appointment
+	Decline         *Decline
+	Question        string
+	// HeldFrom is, while needs-info, the status the referrer's answer returns the referral to.
+	HeldFrom Status
+	Rating   *Rating
+	Timeline []Event
 	// LastActor is who made the latest write, from where: the stream consumer audits writes with it.
-	LastActor *ActorAt `json:"lastActor,omitempty"`
-	// Stored, not shown.
-	TenantID   string `json:"-"`
-	ReferrerID string `json:"-"`
-	ULID       string `json:"-"`
-	BodyHash   string `json:"-"`
+	LastActor *ActorAt
+	// Identity and idempotency.
+	TenantID   string
+	ReferrerID string
+	ULID       string
+	BodyHash   string
 }
 
 // Normalize trims the submission's text.

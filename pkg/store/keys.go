@@ -78,7 +78,7 @@ func statusEnd(status referral.Status) string { return statusPrefix(status) + "~
 
 // dueBy is the upper bound of status's queue keys whose contact-by time has passed at now.
 func dueBy(status referral.Status, now time.Time) string { return statusPrefix(status) + queueDue(now) }
-func queueDue(t time.Time) string               { return t.UTC().Format(time.RFC3339) }
+func queueDue(t time.Time) string                        { return t.UTC().Format(time.RFC3339) }
 
 // Sign-in: magic links, sessions, rate counters.
 func linkPK(hash string) string             { return "LINK#" + hash }

@@ -22,25 +22,6 @@ type Page struct {
 	NextCursor string
 }
 
-func referralItem(r referral.Referral) (map[string]types.AttributeValue, error) {
-	pk := referralPK(r.TenantID, r.Partner.ID)
-	item, err := marshal(r, map[string]string{
-		attrPK: pk, attrSK: referralSK(r.ReferrerID, r.ULID),
-		attrGSI1PK: queuePK(r.TenantID), attrGSI1SK: queueSK(r.Status, r.ContactBy, r.ULID),
-		attrType: typeReferral, "tid": r.TenantID, "rid": r.ReferrerID, "ulid": r.ULID, "bodyHash": r.BodyHash,
-	})
-	return item, err
-}
-
-func DecodeReferral(item map[string]types.AttributeValue) (referral.Referral, error) {
-	var r referral.Referral
-	if err := unmarshal(item, &r); err != nil {
-		return r, fmt.Errorf("decode referral: %w", err)
-	}
-	r.TenantID, r.ReferrerID, r.ULID, r.BodyHash = getS(item, "tid"), getS(item, "rid"), getS(item, "ulid"), getS(item, "bodyHash")
-	return r, nil
-}
-
 // CreateReferral stores a new referral idempotently. Its key follows from the client's
 // Idempotency-Key, so the conditional put is the idempotency check: one write, no separate record.
 // A retry with the same body returns the stored referral (replayed = true) at the cost of the
