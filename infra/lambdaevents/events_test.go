@@ -255,8 +255,8 @@ var cases = map[string]want{
 	}},
 	"practice.invite": {status: 202, as: owner, check: func(t *testing.T, w *world, r result) {
 		m := w.onlyMail(t, "dr.patel@northside.example")
-		if m.Subject != "Lakeside Physical Therapy invites you to send referrals on Referloop" ||
-			!strings.Contains(m.Text, "Hello Dr. Priya Patel,") || !strings.Contains(m.Text, origin+"/p/"+seed.Slug) {
+		if m.Subject != "You are invited to send referrals on Referloop" || !strings.Contains(m.Text, "Hello Dr. Priya Patel,") ||
+			!strings.Contains(m.Text, "Lakeside Physical Therapy invites you") || !strings.Contains(m.Text, origin+"/p/"+seed.Slug) {
 			t.Errorf("invitation: %q\n%s", m.Subject, m.Text)
 		}
 		ref, err := w.deps.Store.Referrer(context.Background(), w.demo.TenantID, "dr.patel@northside.example")
