@@ -15,7 +15,6 @@ package messages
 import (
 	"bytes"
 	"embed"
-	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -112,11 +111,7 @@ func execute(t *template.Template, part string, data any) (string, error) {
 	if err := t.ExecuteTemplate(&b, part, data); err != nil {
 		return "", fmt.Errorf("messages: %w", err)
 	}
-	out := b.String()
-	if strings.Contains(out, "<no value>") {
-		return "", errors.New("messages: " + t.Name() + ": " + part + " has a missing value")
-	}
-	return out, nil
+	return b.String(), nil
 }
 
 // isControl reports whether r would break a line or the reading order of plain text.
