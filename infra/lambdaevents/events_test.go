@@ -255,8 +255,8 @@ var cases = map[string]want{
 	}},
 	"practice.invite": {status: 202, as: owner, check: func(t *testing.T, w *world, r result) {
 		m := w.onlyMail(t, "dr.patel@northside.example")
-		if m.Subject != "Lakeside Physical Therapy invites you to send referrals on Referloop" ||
-			!strings.Contains(m.Text, "Hello Dr. Priya Patel,") || !strings.Contains(m.Text, origin+"/p/"+seed.Slug) {
+		if m.Subject != "You are invited to send referrals on Referloop" || !strings.Contains(m.Text, "Hello Dr. Priya Patel,") ||
+			!strings.Contains(m.Text, "Lakeside Physical Therapy invites you") || !strings.Contains(m.Text, origin+"/p/"+seed.Slug) {
 			t.Errorf("invitation: %q\n%s", m.Subject, m.Text)
 		}
 		ref, err := w.deps.Store.Referrer(context.Background(), w.demo.TenantID, "dr.patel@northside.example")
@@ -807,13 +807,13 @@ var streamCases = map[string]streamWant{
 		// The referrer: the acknowledgement of the INSERT, then the update of the MODIFY (the
 		// partner's statusUpdates is unset: each change).
 		if got := byTo[seed.ReferrerEmail]; len(got) != 2 ||
-			got[0].Subject != "Referral "+ref+" received by Lakeside Physical Therapy" || !strings.Contains(got[0].Text, origin+"/referrals/"+id) ||
+			got[0].Subject != "Referral "+ref+" received by the practice" || !strings.Contains(got[0].Text, origin+"/referrals/"+id) ||
 			got[1].Subject != "Referral "+ref+": accepted" {
 			t.Errorf("to the referrer: %+v", got)
 		}
 		// The intake contact: the new-referral alert.
-		if got := byTo["intake@lakeside.example"]; len(got) != 1 || got[0].Subject != "New referral "+ref+" from Northside Family Medicine" ||
-			!strings.Contains(got[0].Text, origin+"/practice/referrals/"+id) {
+		if got := byTo["intake@lakeside.example"]; len(got) != 1 || got[0].Subject != "New referral "+ref ||
+			!strings.Contains(got[0].Text, "from Northside Family Medicine") || !strings.Contains(got[0].Text, origin+"/practice/referrals/"+id) {
 			t.Errorf("to the intake contact: %+v", got)
 		}
 		// The patient's status code: its marker, the email and the text message that carry it.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/ids"
-	"github.com/referloop/referloop/pkg/notify"
+	"github.com/referloop/referloop/pkg/messages"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/store"
@@ -109,9 +109,10 @@ func (d *Deps) signup(w http.ResponseWriter, r *http.Request) error {
 	}
 	link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignup, Email: in.Email, PracticeName: in.PracticeName, Role: practice.RoleOwner})
 	if err == nil {
-		err = d.Mailer.Send(ctx, notify.Message{To: in.Email, Subject: "Confirm your practice on Referloop",
-			Text: fmt.Sprintf("Hello,\n\nConfirm to create %s on Referloop. The link works once, for 15 minutes:\n\n%s\n\n"+
-				"If you did not sign up, ignore this email; nothing is created until the link is confirmed.\n", in.PracticeName, link)})
+		var m messages.Message
+		if m, err = messages.Render(messages.SignupConfirm{Practice: in.PracticeName, Link: link}); err == nil {
+			err = d.Mailer.Send(ctx, m.Email(in.Email))
+		}
 	}
 	if err != nil {
 		return err
@@ -156,8 +157,7 @@ func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequ
 	if ok, err := d.emailAllowed(ctx, in.Email); err != nil || !ok {
 		return err
 	}
-	type entry struct{ practice, link string }
-	var entries []entry
+	var entries []messages.PracticeLink
 	if in.Practice != "" {
 		tid, err := d.Store.TenantBySlug(ctx, in.Practice)
 		if store.IsNotFound(err) {
@@ -180,7 +180,7 @@ func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequ
 		if err != nil {
 			return err
 		}
-		entries = append(entries, entry{p.Name, link})
+		entries = append(entries, messages.PracticeLink{Practice: p.Name, Link: link})
 	} else {
 		ms, err := d.Store.Memberships(ctx, in.Email)
 		if err != nil {
@@ -191,19 +191,17 @@ func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequ
 			if err != nil {
 				return err
 			}
-			entries = append(entries, entry{m.PracticeName, link})
+			entries = append(entries, messages.PracticeLink{Practice: m.PracticeName, Link: link})
 		}
 	}
 	if len(entries) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString("Hello,\n\nHere is your Referloop sign-in link. It works once, for 15 minutes.\n")
-	for _, e := range entries {
-		fmt.Fprintf(&b, "\n%s:\n%s\n", e.practice, e.link)
+	m, err := messages.Render(messages.SigninLink{Links: entries})
+	if err != nil {
+		return err
 	}
-	b.WriteString("\nIf you did not ask for it, ignore this email.\n")
-	return d.Mailer.Send(ctx, notify.Message{To: in.Email, Subject: "Your Referloop sign-in link", Text: b.String()})
+	return d.Mailer.Send(ctx, m.Email(in.Email))
 }
 
 type sessionRequest struct {

@@ -72,7 +72,7 @@ func TestClosedLoop(t *testing.T) {
 	e.pump()
 
 	// The patient looks the status up with the emailed code.
-	code := regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`).FindString(firstMail(e, "ana@patient.example", "Your referral to"))
+	code := regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`).FindString(firstMail(e, "ana@patient.example", "your status code"))
 	anon := e.client()
 	look := anon.do("POST", "/v1/status-lookups", map[string]string{"code": strings.ToLower(code), "dateOfBirth": "1980-04-02"})
 	if look.status != 200 || look.body["status"] != "scheduled" || look.body["practice"].(map[string]any)["phone"] != "+1 555 0100" {

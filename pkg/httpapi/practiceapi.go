@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,7 +8,7 @@ import (
 
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/ids"
-	"github.com/referloop/referloop/pkg/notify"
+	"github.com/referloop/referloop/pkg/messages"
 	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/problem"
@@ -156,23 +155,16 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: c.Tenant,
 		Role: practice.RoleReferrer, PartnerID: pt.ID})
 	if err == nil {
-		err = d.Mailer.Send(ctx, notify.Message{To: in.Email, Subject: p.Name + " invites you to send referrals on Referloop",
-			Text: fmt.Sprintf("Hello%s,\n\n%s invites you to refer patients through Referloop: a two-minute form, and the "+
-				"status of every referral you send.\n\nSign in (the link works once, for 15 minutes):\n%s\n\n"+
-				"Later, get a new link at %s/p/%s\n", greetName(in.Name), p.Name, link, d.origin(r), p.Slug)})
+		var m messages.Message
+		if m, err = messages.Render(messages.Invitation{Name: in.Name, Practice: p.Name, Link: link, NewLinkURL: d.origin(r) + "/p/" + p.Slug}); err == nil {
+			err = d.Mailer.Send(ctx, m.Email(in.Email))
+		}
 	}
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"message": "Invitation sent to " + in.Email})
 	return nil
-}
-
-func greetName(n string) string {
-	if n == "" {
-		return ""
-	}
-	return " " + n
 }
 
 func isOwner(role string) bool { return role == practice.RoleOwner }

@@ -3,31 +3,30 @@ package notifier
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/referloop/referloop/pkg/ids"
-	"github.com/referloop/referloop/pkg/notify"
-	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/messages"
 	"github.com/referloop/referloop/pkg/store"
 )
 
-// queueDigest keeps a status update for a partner that asked for a daily digest.
-func (n *Notifier) queueDigest(ctx context.Context, r referral.Referral) error {
-	return n.Store.QueueDigest(ctx, n.now().Format(time.DateOnly), store.DigestEntry{TenantID: r.TenantID,
-		EmailKey: ids.EmailKey(r.Referrer.Email), ReferralID: r.ID, Ref: r.Ref(), Status: r.Status, At: n.now()}, r.Version)
-}
-
-// SendDigests sends each referrer one email listing the day's status changes of their referrals.
-// A digest is claimed in the outbox before it is sent, so a rerun sends nothing twice.
+// SendDigests sends each referrer one email listing a day's status changes of their referrals
+// (queued by the messages projection for partners that chose a daily digest). Each digest goes
+// through the outbox like every other message, so a rerun sends nothing twice; one that cannot be
+// sent does not hold back the others. It returns how many it sent.
 func (n *Notifier) SendDigests(ctx context.Context, day string) (int, error) {
+	date, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return 0, fmt.Errorf("notifier: digest day %q: %w", day, err)
+	}
 	entries, err := n.Store.Digest(ctx, day)
 	if err != nil {
 		return 0, err
 	}
+	// The entries come grouped by tenant and referrer (the sort key's order).
 	type group struct {
 		tid, ek string
 		list    []store.DigestEntry
@@ -40,40 +39,41 @@ func (n *Notifier) SendDigests(ctx context.Context, day string) (int, error) {
 		g := groups[len(groups)-1]
 		g.list = append(g.list, e)
 	}
+	cache := n.lookups()
 	sent := 0
+	var failed error
 	for _, g := range groups {
-		key := "digest#" + day + "#" + g.ek
-		fresh, err := n.Store.ClaimNotification(ctx, g.tid, store.Notification{Key: key, Kind: "digest", At: n.now()})
+		m, err := n.digest(ctx, cache, g.tid, g.ek, date, g.list)
+		if err == nil {
+			var ok bool
+			ok, err = n.deliver(ctx, g.tid, store.Notification{Key: "digest#" + day + "#" + g.ek, Kind: "digest", At: n.now()}, m)
+			if ok {
+				sent++
+			}
+		}
 		if err != nil {
-			return sent, err
+			failed = errors.Join(failed, fmt.Errorf("digest of %s: %w", day, err))
 		}
-		if !fresh {
-			continue
-		}
-		ref, err := n.Store.ReferrerByKey(ctx, g.tid, g.ek)
-		if err != nil {
-			return sent, err
-		}
-		p, err := n.Store.Practice(ctx, g.tid)
-		if err != nil {
-			return sent, err
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "Hello %s,\n\nToday's changes to the referrals you sent %s:\n\n", ref.Name, p.Name)
-		for _, e := range g.list {
-			fmt.Fprintf(&b, "  %s is now %s: %s/referrals/%s?practice=%s\n", e.Ref, statusWords(e.Status), n.Origin, e.ReferralID, p.Slug)
-		}
-		b.WriteString("\nYou get one email a day because your office chose a daily digest.\n")
-		if err := n.Mailer.Send(ctx, notify.Message{To: ref.Email, Subject: fmt.Sprintf("%s: %d referral update(s) today", p.Name, len(g.list)), Text: b.String()}); err != nil {
-			_ = n.Store.FinishNotification(ctx, g.tid, key, store.NoteFailed, "send failed")
-			return sent, err
-		}
-		if err := n.Store.FinishNotification(ctx, g.tid, key, store.NoteSent, ""); err != nil {
-			return sent, err
-		}
-		sent++
 	}
-	return sent, nil
+	return sent, failed
+}
+
+// digest is the digest email of one referrer.
+func (n *Notifier) digest(ctx context.Context, cache *lookups, tid, ek string, date time.Time, list []store.DigestEntry) (message, error) {
+	ref, err := n.Store.ReferrerByKey(ctx, tid, ek)
+	if err != nil {
+		return message{}, err
+	}
+	p, err := cache.practice(ctx, tid)
+	if err != nil {
+		return message{}, err
+	}
+	d := messages.Digest{Referrer: ref.Name, Practice: p.Name, Day: date}
+	for _, e := range list {
+		d.Items = append(d.Items, messages.DigestItem{Ref: e.Ref, Status: e.Status, Link: n.referrerLink(e.ReferralID, p.Slug)})
+	}
+	body, err := messages.Render(d)
+	return message{kind: "digest", to: ref.Email, body: body}, err
 }
 
 // DigestTask is the input of the daily schedule (template.yaml): send yesterday's digests, the

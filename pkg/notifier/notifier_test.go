@@ -99,6 +99,40 @@ func (f *fixture) records() []events.DynamoDBEventRecord {
 	return recs
 }
 
+// byReferral reads the stream until it has n referral records, and returns them by referral id.
+func byReferral(t *testing.T, f *fixture, n int) map[string]events.DynamoDBEventRecord {
+	t.Helper()
+	out := map[string]events.DynamoDBEventRecord{}
+	for i := 0; i < 10 && len(out) < n; i++ {
+		for _, r := range referralRecords(f.records()) {
+			out[r.Change.NewImage["id"].String()] = r
+		}
+	}
+	if len(out) != n {
+		t.Fatalf("%d referral records on the stream, want %d", len(out), n)
+	}
+	return out
+}
+
+// referralRecords keeps the records the stream's filter passes to the notifier (template.yaml).
+func referralRecords(recs []events.DynamoDBEventRecord) []events.DynamoDBEventRecord {
+	var out []events.DynamoDBEventRecord
+	for _, r := range recs {
+		if t, ok := r.Change.NewImage["type"]; ok && t.DataType() == events.DataTypeString && t.String() == "referral" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func values(m map[string]events.DynamoDBEventRecord) []events.DynamoDBEventRecord {
+	out := make([]events.DynamoDBEventRecord, 0, len(m))
+	for _, r := range m {
+		out = append(out, r)
+	}
+	return out
+}
+
 func TestNotifierOnRealStreamRecords(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -252,7 +286,7 @@ func TestDailyDigest(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		made = append(made, f.submit("digest@ref.example", ""))
 	}
-	f.n.Handle(ctx, events.DynamoDBEvent{Records: f.records()})
+	f.n.Handle(ctx, events.DynamoDBEvent{Records: values(byReferral(t, f, 2))})
 	for _, r := range made {
 		r, _ = f.store.Referral(ctx, f.tid, r.ID)
 		prev := r.Version
@@ -261,7 +295,7 @@ func TestDailyDigest(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if resp, _ := f.n.Handle(ctx, events.DynamoDBEvent{Records: f.records()}); len(resp.BatchItemFailures) != 0 {
+	if resp, _ := f.n.Handle(ctx, events.DynamoDBEvent{Records: values(byReferral(t, f, 2))}); len(resp.BatchItemFailures) != 0 {
 		t.Fatal(resp.BatchItemFailures)
 	}
 	for _, m := range f.mail.Sent() {
@@ -278,7 +312,7 @@ func TestDailyDigest(t *testing.T) {
 	}
 	var digest string
 	for _, m := range f.mail.Sent() {
-		if m.To == "digest@ref.example" && strings.Contains(m.Subject, "update(s) today") {
+		if m.To == "digest@ref.example" && m.Subject == "2 referral updates on "+time.Now().UTC().Format("Jan 2, 2006") {
 			digest = m.Text
 		}
 	}
@@ -287,5 +321,69 @@ func TestDailyDigest(t *testing.T) {
 	}
 	if out, _ := f.n.Invoke(ctx, []byte(`{"task":"digest","day":"`+time.Now().UTC().Format(time.DateOnly)+`"}`)); out.(map[string]int)["digests"] != 0 {
 		t.Fatal("a digest went out twice")
+	}
+}
+
+// TestDigestGoesThroughTheOutbox: a digest is claimed and finished like every other message; one
+// that cannot be sent is kept as failed (with no address in its error), holds back no other, and
+// is the only one a rerun sends.
+func TestDigestGoesThroughTheOutbox(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.store.CreatePartner(ctx, f.tid, partner.Partner{ID: "p_1", Name: "Northside", Kind: "pcp", StatusUpdates: partner.UpdatesDigest}); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"one", "two"} {
+		if _, err := f.store.EnsureReferrer(ctx, f.tid, partner.Referrer{ID: "r_" + who, PartnerID: "p_1", Email: who + "@ref.example", Name: "Dr. " + who}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	made := []referral.Referral{f.submit("one@ref.example", ""), f.submit("two@ref.example", "")}
+	f.n.Handle(ctx, events.DynamoDBEvent{Records: values(byReferral(t, f, 2))})
+	for _, r := range made {
+		r, _ = f.store.Referral(ctx, f.tid, r.ID)
+		prev := r.Version
+		_ = r.Apply(referral.Transition{To: referral.Accepted}, referral.Actor{Role: "staff"}, time.Now())
+		if err := f.store.SaveReferral(ctx, r, prev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if resp, _ := f.n.Handle(ctx, events.DynamoDBEvent{Records: values(byReferral(t, f, 2))}); len(resp.BatchItemFailures) != 0 {
+		t.Fatal(resp.BatchItemFailures)
+	}
+	day := time.Now().UTC().Format(time.DateOnly)
+	f.mail.failTo = "one@ref.example"
+	sent, err := f.n.SendDigests(ctx, day)
+	if err == nil || sent != 1 || strings.Contains(err.Error(), "one@") {
+		t.Fatalf("sent %d, err %v; want 1 sent and a PHI-free error for the other", sent, err)
+	}
+	notes, err := f.store.Notifications(ctx, f.tid, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests := map[string]int{}
+	for _, n := range notes {
+		if n.Kind == "digest" {
+			digests[n.Status]++
+			if n.Status == store.NoteFailed && (n.Error != "send failed: mailbox unavailable" || n.Attempts != 1) {
+				t.Errorf("failed digest %+v", n)
+			}
+		}
+	}
+	if digests[store.NoteSent] != 1 || digests[store.NoteFailed] != 1 {
+		t.Fatalf("digests in the outbox %v", digests)
+	}
+	f.mail.failTo = ""
+	if sent, err := f.n.SendDigests(ctx, day); err != nil || sent != 1 {
+		t.Fatalf("rerun sent %d (%v), want only the failed one", sent, err)
+	}
+	to := map[string]int{}
+	for _, m := range f.mail.Sent() {
+		if strings.HasPrefix(m.Subject, "1 referral update on ") {
+			to[m.To]++
+		}
+	}
+	if to["one@ref.example"] != 1 || to["two@ref.example"] != 1 {
+		t.Fatalf("digests sent %v", to)
 	}
 }

@@ -2,7 +2,7 @@ package referral
 
 // Status is where a referral is in its lifecycle (product.md). Everything the product knows about a
 // status is in the lifecycle table below: adding one means a row there, its words (words.go, the
-// notifier's messages, the portal's labels) and its tests.
+// status words in pkg/messages, the portal's labels) and its tests.
 type Status string
 
 // The statuses, in lifecycle order.

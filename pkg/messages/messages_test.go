@@ -1,0 +1,247 @@
+package messages
+
+import (
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/referloop/referloop/pkg/referral"
+)
+
+// Sample values. The names are what a practice or a referrer wrote: never in a subject.
+const (
+	practiceName = "Lakeside Physical Therapy"
+	partnerName  = "Northside Family Medicine"
+	referrerName = "Dr. Ada Byron"
+	link         = "https://app.example/referrals/p_1.r_1.01J0?practice=lakeside"
+)
+
+var (
+	written = []string{practiceName, partnerName, referrerName, "Lakeside", "Northside", "Ada"}
+	at      = time.Date(2026, 3, 4, 15, 30, 0, 0, time.UTC)
+)
+
+func TestRender(t *testing.T) {
+	cases := []struct {
+		data    Data
+		subject string   // exact
+		text    []string // each must appear
+		absent  []string // none may appear
+	}{
+		{SignupConfirm{Practice: practiceName, Link: "https://app.example/auth#token=T"},
+			"Confirm your practice on Referloop",
+			[]string{"Confirm to create " + practiceName + " on Referloop.", "\n\nhttps://app.example/auth#token=T\n\n", "nothing is created until"}, nil},
+		{SigninLink{Links: []PracticeLink{{practiceName, "https://app.example/auth#token=A"}, {"Harbor PT", "https://app.example/auth#token=B"}}},
+			"Your Referloop sign-in link",
+			[]string{"It works once, for 15 minutes.\n\n" + practiceName + ":\nhttps://app.example/auth#token=A\n\nHarbor PT:\nhttps://app.example/auth#token=B\n\nIf you did not ask"}, nil},
+		{Invitation{Name: referrerName, Practice: practiceName, Link: "https://app.example/auth#token=T", NewLinkURL: "https://app.example/p/lakeside"},
+			"You are invited to send referrals on Referloop",
+			[]string{"Hello " + referrerName + ",\n", practiceName + " invites you to refer patients", "https://app.example/auth#token=T", "Later, get a new link at https://app.example/p/lakeside\n"}, nil},
+		{Invitation{Practice: practiceName, Link: "L", NewLinkURL: "U"},
+			"You are invited to send referrals on Referloop", []string{"Hello,\n"}, []string{"Hello ,"}},
+		{Received{Referrer: referrerName, Practice: practiceName, Ref: "R-0ABCDEFG", Received: at, ContactBy: at.Add(48 * time.Hour), Link: link},
+			"Referral R-0ABCDEFG received by the practice",
+			[]string{"Hello " + referrerName + ",", practiceName + " received your referral R-0ABCDEFG on Mar 4, 2026.",
+				"contact the patient by Fri Mar 6, 15:30 UTC.", "Follow its status: " + link + "\n"}, nil},
+		{NewReferral{Ref: "R-0ABCDEFG", Urgent: true, Partner: partnerName, ContactBy: at, Link: "https://app.example/practice/referrals/x"},
+			"New referral R-0ABCDEFG (urgent)",
+			[]string{"A new referral R-0ABCDEFG (urgent) arrived from " + partnerName + ".", "Open it: https://app.example/practice/referrals/x\n"}, nil},
+		{NewReferral{Ref: "R-0ABCDEFG", Partner: partnerName, ContactBy: at, Link: "L"},
+			"New referral R-0ABCDEFG", []string{"A new referral R-0ABCDEFG arrived"}, []string{"urgent"}},
+		{PatientCode{Partner: partnerName, Practice: practiceName, PracticePhone: "+1 555 0100", StatusURL: "https://app.example/status", Code: "ABCD-EFGH-JKMN"},
+			"Your referral: your status code",
+			[]string{partnerName + " referred you to " + practiceName + ".", "go to https://app.example/status and enter",
+				"date of birth:\n\n    ABCD-EFGH-JKMN\n", "Questions? Call " + practiceName + " at +1 555 0100.\n"}, nil},
+		{PatientCode{Partner: partnerName, Practice: practiceName, StatusURL: "S", Code: "C"},
+			"Your referral: your status code", []string{"    C\n"}, []string{"Questions?"}},
+		{PatientCodeSMS{Practice: practiceName, StatusURL: "https://app.example/status", Code: "ABCD-EFGH-JKMN"},
+			"", []string{practiceName + ": you were referred. Check status at https://app.example/status with code ABCD-EFGH-JKMN and your date of birth."}, []string{"\n"}},
+		{Question{Referrer: referrerName, Practice: practiceName, Ref: "R-1", Link: link},
+			"The practice has a question about referral R-1",
+			[]string{"Hello " + referrerName + ",", practiceName + " needs a detail to go on with referral R-1.", "\n\n" + link + "\n"}, nil},
+		{Answered{Ref: "R-1", Link: "https://app.example/practice/referrals/x"},
+			"Referral R-1: the referrer answered",
+			[]string{"The referrer answered your question on referral R-1; it is back in your queue.", "https://app.example/practice/referrals/x\n"}, nil},
+		{StatusUpdate{Referrer: referrerName, Practice: practiceName, Ref: "R-1", Status: referral.Accepted, Link: link},
+			"Referral R-1: accepted",
+			[]string{"Referral R-1 to " + practiceName + " is now accepted.\n\nDetails: " + link + "\n"}, []string{"appointment", "Reason"}},
+		{StatusUpdate{Referrer: referrerName, Practice: practiceName, Ref: "R-1", Status: referral.Scheduled, Appointment: at, Link: link},
+			"Referral R-1: scheduled", []string{"is now scheduled. The appointment is on Wed Mar 4, 15:30 UTC.\n"}, nil},
+		{StatusUpdate{Referrer: referrerName, Practice: practiceName, Ref: "R-1", Status: referral.Declined, Decline: "not-a-match", Link: link},
+			"Referral R-1: declined", []string{"is now declined. Reason: not a match.\n"}, nil},
+		{StatusUpdate{Referrer: referrerName, Practice: practiceName, Ref: "R-1", Status: referral.NeedsInfo, Link: link},
+			"Referral R-1: waiting for your answer", []string{"is now waiting for your answer."}, nil},
+		{Closed{Referrer: referrerName, Practice: practiceName, Ref: "R-1", Link: link, RateURL: "https://app.example/rate#token=TOK"},
+			"Referral R-1: the loop is closed",
+			[]string{practiceName + " closed the loop on referral R-1. Thank you for the referral.", "Details: " + link + "\n",
+				"(1 = poor, 5 = excellent):\n  1: https://app.example/rate#token=TOK&score=1\n", "  5: https://app.example/rate#token=TOK&score=5\n"}, nil},
+		{Closed{Referrer: referrerName, Practice: practiceName, Ref: "R-1", Link: link},
+			"Referral R-1: the loop is closed", []string{"Details: " + link + "\n"}, []string{"rate", "score"}},
+		{PatientUpdate{Words: "Your appointment is booked", Practice: practiceName, PracticePhone: "+1 555 0100", StatusURL: "https://app.example/status"},
+			"Your referral: your appointment is booked",
+			[]string{"Hello,\n\nYour appointment is booked. See the time and place at https://app.example/status with your code", "Questions? Call " + practiceName + " at +1 555 0100.\n"}, nil},
+		{Digest{Referrer: referrerName, Practice: practiceName, Day: at, Items: []DigestItem{
+			{Ref: "R-1", Status: referral.Accepted, Link: "https://app.example/referrals/a?practice=lakeside"},
+			{Ref: "R-2", Status: referral.NoShow, Link: "https://app.example/referrals/b?practice=lakeside"}}},
+			"2 referral updates on Mar 4, 2026",
+			[]string{"Changes on Mar 4, 2026 to the referrals you sent " + practiceName + ":\n\n",
+				"  R-1 is now accepted: https://app.example/referrals/a?practice=lakeside\n  R-2 is now a missed appointment: https://app.example/referrals/b?practice=lakeside\n\nYou get one email a day"}, nil},
+		{Digest{Referrer: referrerName, Practice: practiceName, Day: at, Items: []DigestItem{{Ref: "R-1", Status: referral.Seen, Link: "L"}}},
+			"1 referral update on Mar 4, 2026", []string{"R-1 is now seen: L\n"}, nil},
+	}
+	rendered := map[string]bool{}
+	for _, c := range cases {
+		name := c.data.template()
+		rendered[name] = true
+		t.Run(name, func(t *testing.T) {
+			m, err := Render(c.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject != c.subject {
+				t.Errorf("subject %q, want %q", m.Subject, c.subject)
+			}
+			for _, w := range written {
+				if strings.Contains(m.Subject, w) {
+					t.Errorf("the subject %q holds text a practice or referrer wrote (%q)", m.Subject, w)
+				}
+			}
+			for _, want := range c.text {
+				if !strings.Contains(m.Text, want) {
+					t.Errorf("the text lacks %q:\n%s", want, m.Text)
+				}
+			}
+			for _, bad := range append(c.absent, "<no value>", "%!", "{{", "  \n") {
+				if strings.Contains(m.Text, bad) {
+					t.Errorf("the text holds %q:\n%s", bad, m.Text)
+				}
+			}
+			if m.Subject != "" && (!strings.HasSuffix(m.Text, "\n") || strings.HasSuffix(m.Text, "\n\n")) {
+				t.Errorf("an email's text ends with exactly one newline:\n%q", m.Text)
+			}
+		})
+	}
+	// Every template has a case above.
+	for name := range templates {
+		if !rendered[name] {
+			t.Errorf("templates/%s has no case in TestRender", name)
+		}
+	}
+}
+
+// TestNoFieldForPHI: no message's data can carry a patient's name, date of birth, phone, email or
+// reason, nor the practice's free-text notes and questions.
+func TestNoFieldForPHI(t *testing.T) {
+	forbidden := regexp.MustCompile(`(?i)patient|first|last|birth|dob|reason|email|note|question|insurance|^phone$`)
+	var check func(reflect.Type, string)
+	check = func(typ reflect.Type, path string) {
+		switch typ.Kind() {
+		case reflect.Slice, reflect.Pointer:
+			check(typ.Elem(), path)
+		case reflect.Struct:
+			if typ == reflect.TypeOf(time.Time{}) {
+				return
+			}
+			for i := 0; i < typ.NumField(); i++ {
+				f := typ.Field(i)
+				if forbidden.MatchString(f.Name) {
+					t.Errorf("%s.%s: a message's data has no field for PHI or free text", path, f.Name)
+				}
+				check(f.Type, path+"."+f.Name)
+			}
+		}
+	}
+	for _, d := range allData() {
+		check(reflect.TypeOf(d), reflect.TypeOf(d).Name())
+	}
+}
+
+func allData() []Data {
+	return []Data{SignupConfirm{}, SigninLink{}, Invitation{}, Received{}, NewReferral{}, PatientCode{}, PatientCodeSMS{},
+		Question{}, Answered{}, StatusUpdate{}, Closed{}, PatientUpdate{}, Digest{}}
+}
+
+// TestTemplatesAndData: each data type has its template and each template its data type; emails
+// define a subject, text messages do not.
+func TestTemplatesAndData(t *testing.T) {
+	seen := map[string]bool{}
+	for _, d := range allData() {
+		name := d.template()
+		tmpl, ok := templates[name]
+		if !ok {
+			t.Errorf("%T: no templates/%s", d, name)
+			continue
+		}
+		seen[name] = true
+		if tmpl.Lookup("text") == nil {
+			t.Errorf("templates/%s defines no text", name)
+		}
+		sms := strings.HasSuffix(name, "-sms.tmpl")
+		if (tmpl.Lookup("subject") == nil) != sms {
+			t.Errorf("templates/%s: an email defines a subject, a text message does not", name)
+		}
+	}
+	for name := range templates {
+		if !seen[name] {
+			t.Errorf("templates/%s has no data type", name)
+		}
+	}
+}
+
+// TestOneLineFields: a practice can name itself anything, line breaks included; what it wrote
+// cannot start a new line, a header or a paragraph of its own.
+func TestOneLineFields(t *testing.T) {
+	evil := "Evil\r\nBcc: victim@example.com\r\n\r\nClick https://phish.example\u202e"
+	m, err := Render(Invitation{Name: "Dr.\nX", Practice: evil, Link: "https://app.example/auth#token=T", NewLinkURL: "https://app.example/p/evil"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Text, "Hello Dr. X,\n\nEvil Bcc: victim@example.com Click https://phish.example invites you") {
+		t.Errorf("the practice's name was not made one line:\n%q", m.Text)
+	}
+	if strings.ContainsAny(m.Subject, "\r\n") || strings.Contains(m.Subject, "Evil") {
+		t.Errorf("subject %q", m.Subject)
+	}
+	// Slices and nested fields too; the caller's data is left as it was.
+	links := []PracticeLink{{Practice: "A\nB", Link: "L"}}
+	m, err = Render(SigninLink{Links: links})
+	if err != nil || !strings.Contains(m.Text, "\nA B:\nL\n") || links[0].Practice != "A\nB" {
+		t.Errorf("%v %q %q", err, m.Text, links[0].Practice)
+	}
+	for in, want := range map[string]string{"a\tb": "a b", " a ": "a", "a\x00\x1b[31mb": "a [31mb", "a\u2028b": "a b", "plain": "plain"} {
+		if got := Line(in); got != want {
+			t.Errorf("Line(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+type badSubject struct{ S string }
+
+func (badSubject) template() string { return "test-bad-subject" }
+
+// TestSubjectMustBeOneLine: a template whose subject breaks a line is refused, whatever the data.
+func TestSubjectMustBeOneLine(t *testing.T) {
+	templates["test-bad-subject"] = template.Must(template.New("test-bad-subject").Funcs(funcs).
+		Parse(`{{define "subject"}}Hi{{"\n"}}Bcc: x{{end}}{{define "text"}}{{.S}}{{end}}`))
+	defer delete(templates, "test-bad-subject")
+	if _, err := Render(badSubject{"x"}); err == nil {
+		t.Fatal("a subject with a line break was rendered")
+	}
+}
+
+// TestStatusWords: every status of the lifecycle reads as words in a referrer's sentence.
+func TestStatusWords(t *testing.T) {
+	for _, s := range referral.Statuses() {
+		m, err := Render(StatusUpdate{Referrer: "R", Practice: "P", Ref: "R-1", Status: s, Link: "L"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := statusWords(s)
+		if w == "" || strings.Contains(w, "-") || !strings.Contains(m.Text, "is now "+w+".") || m.Subject != "Referral R-1: "+w {
+			t.Errorf("%s reads as %q:\n%s", s, w, m.Text)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package notifier
+
+import (
+	"context"
+	"time"
+
+	"github.com/referloop/referloop/pkg/auth"
+	"github.com/referloop/referloop/pkg/metrics"
+	"github.com/referloop/referloop/pkg/partner"
+	"github.com/referloop/referloop/pkg/store"
+)
+
+// projection is one thing that follows from a change. It decides and adds what it decided to the
+// effects; it makes no store call itself (apply does).
+type projection struct {
+	name    string
+	project func(n *Notifier, ctx context.Context, c *change, fx *effects) error
+}
+
+// projections run in this order on every change.
+var projections = []projection{
+	{"audit", (*Notifier).auditWrite},
+	{"fact", (*Notifier).metricFact},
+	{"code", (*Notifier).patientCode},
+	{"messages", (*Notifier).plan}, // plan.go
+}
+
+// effects is what the projections of one change decided.
+type effects struct {
+	// puts are idempotent puts (audit records, the fact and its change marker, digest entries):
+	// apply writes them together, in one store.Batch.
+	puts []put
+	// code is a patient status code's marker; written before any message that carries the code.
+	code *codeMarker
+	// messages go out through the outbox, each once.
+	messages []message
+}
+
+// put is one idempotent put, made through the store it is given.
+type put func(ctx context.Context, s *store.Store) error
+
+type codeMarker struct {
+	hash    string
+	marker  store.CodeMarker
+	expires time.Time
+}
+
+// auditWrite records the write the stream reports, with the actor the write stamped on the item,
+// keyed by the stream record (a redelivery rewrites the same item).
+func (n *Notifier) auditWrite(_ context.Context, c *change, fx *effects) error {
+	r := c.after
+	a := store.AuditRecord{At: r.UpdatedAt, TenantID: r.TenantID, Referral: r.ID, Actor: "unknown", Role: "unknown", Action: "write"}
+	if r.LastActor != nil {
+		a.Actor, a.Role, a.Action, a.IP = r.LastActor.ID, r.LastActor.Role, r.LastActor.Action, r.LastActor.IP
+	}
+	if a.At.IsZero() {
+		a.At = c.streamed
+	}
+	if a.At.IsZero() {
+		a.At = n.now()
+	}
+	fx.puts = append(fx.puts, func(ctx context.Context, s *store.Store) error { return s.Audit(ctx, a, c.event) })
+	return nil
+}
+
+// metricFact keeps the referral's metrics fact, with the kind of source its partner is.
+func (n *Notifier) metricFact(_ context.Context, c *change, fx *effects) error {
+	f, at := metrics.FactOf(c.after, partner.SourceKind(c.partner.Kind)), n.now()
+	fx.puts = append(fx.puts, func(ctx context.Context, s *store.Store) error { return s.PutFact(ctx, f, at) })
+	return nil
+}
+
+// patientCode points a new referral's patient status code at it, for CodeLife.
+func (n *Notifier) patientCode(_ context.Context, c *change, fx *effects) error {
+	if !c.created() {
+		return nil
+	}
+	r := c.after
+	fx.code = &codeMarker{hash: auth.CodeHash(c.code), marker: store.CodeMarker{TenantID: r.TenantID, ReferralID: r.ID},
+		expires: r.CreatedAt.Add(CodeLife)}
+	return nil
+}
