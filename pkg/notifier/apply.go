@@ -30,7 +30,7 @@ func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
 	var kinds []string
 	var failed error
 	for _, m := range fx.messages {
-		note := store.Notification{Key: fmt.Sprintf("%s#v%03d#%s", r.ULID, r.Version, m.kind), Kind: m.kind, Referral: r.ID, At: n.now()}
+		note := store.Notification{Key: store.MessageKey(r.ULID, r.Version, m.kind), Kind: m.kind, Referral: r.ID, At: n.now()}
 		if _, err := n.deliver(ctx, r.TenantID, note, m); err != nil {
 			failed = errors.Join(failed, fmt.Errorf("send %s for %s: %w", m.kind, r.Ref(), err))
 			continue

@@ -46,7 +46,7 @@ func (n *Notifier) SendDigests(ctx context.Context, day string) (int, error) {
 		m, err := n.digest(ctx, cache, g.tid, g.ek, date, g.list)
 		if err == nil {
 			var ok bool
-			ok, err = n.deliver(ctx, g.tid, store.Notification{Key: "digest#" + day + "#" + g.ek, Kind: "digest", At: n.now()}, m)
+			ok, err = n.deliver(ctx, g.tid, store.Notification{Key: store.DigestKey(day, g.ek), Kind: "digest", At: n.now()}, m)
 			if ok {
 				sent++
 			}

@@ -97,9 +97,17 @@ func auditPK(tid, day string) string         { return "T#" + tid + "#AUDIT#" + d
 func auditSK(at time.Time, id string) string { return at.UTC().Format(stamp) + "#" + id }
 func dayOf(t time.Time) string               { return t.UTC().Format(time.DateOnly) }
 
-// The outbox. Its sort key is the notification's key, made by the notifier from the referral's
-// ULID, version and message kind (or "digest#<day>#<emailKey>").
+// The outbox. Its sort key is the notification's key: one message of one referral version, or one
+// referrer's digest of one day (exported: the notifier names the message it claims).
 func outboxPK(tid string) string { return "T#" + tid + "#OUTBOX" }
+
+// MessageKey is the outbox key of message kind about version v of the referral with ulid.
+func MessageKey(ulid string, v int, kind string) string {
+	return fmt.Sprintf("%s#v%03d#%s", ulid, v, kind)
+}
+
+// DigestKey is the outbox key of a referrer's digest of day.
+func DigestKey(day, emailKey string) string { return "digest#" + day + "#" + emailKey }
 
 // Stream records the notifier could not read.
 func deadLetterPK() string                        { return "DEADLETTER" }
