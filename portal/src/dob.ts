@@ -1,21 +1,48 @@
 // Dates of birth as people type them. Shared by the referral form and the patient status page
-// (kept apart from validation.ts so the public /status page stays small).
+// (kept apart from validation.ts so the public /status page stays small). US practices: people
+// type month first (04/02/1980); a date that begins with its year (1980-04-02) works too, since no
+// month is above 12. The API takes ISO dates (YYYY-MM-DD): parseDob converts.
 
 /**
- * Formats what is typed into the date-of-birth box as YYYY-MM-DD. Phone keypads often have no
- * "-", so digits alone work: "19800402" → "1980-04-02". Other separators ("/", ".", " ") become "-".
+ * Formats what is typed into the date-of-birth box. Digits alone group as MM/DD/YYYY
+ * ("04021980" → "04/02/1980"), or as YYYY-MM-DD when they begin with a year ("19800402": no month
+ * is above 12); typed separators keep the person's grouping ("4/2/1980", "1980-4-2").
  */
 export function formatDob(input: string): string {
-  const digits = input.replace(/\D/g, '').slice(0, 8);
-  if (digits.length <= 4) return digits;
-  if (digits.length <= 6) return `${digits.slice(0, 4)}-${digits.slice(4)}`;
-  return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}`;
+  const t = input.replace(/[^\d/.\- ]/g, '').replace(/^\D+/, '');
+  if (/\D/.test(t)) {
+    const parts = t.split(/\D+/);
+    const yearFirst = parts[0].length > 2;
+    const lens = yearFirst ? [4, 2, 2] : [2, 2, 4];
+    return parts.slice(0, 3).map((p, i) => p.slice(0, lens[i])).join(yearFirst ? '-' : '/');
+  }
+  const d = t.slice(0, 8);
+  if (d.length >= 2 && Number(d.slice(0, 2)) > 12) {
+    if (d.length <= 4) return d;
+    if (d.length <= 6) return `${d.slice(0, 4)}-${d.slice(4)}`;
+    return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`;
+  }
+  if (d.length <= 2) return d;
+  if (d.length <= 4) return `${d.slice(0, 2)}/${d.slice(2)}`;
+  return `${d.slice(0, 2)}/${d.slice(2, 4)}/${d.slice(4)}`;
+}
+
+/** The ISO date (YYYY-MM-DD) of a date of birth typed as MM/DD/YYYY or YYYY-MM-DD, or null. */
+export function parseDob(s: string): string | null {
+  const t = s.trim();
+  let y: string, m: string, d: string;
+  let g = /^(\d{4})[-/. ](\d{1,2})[-/. ](\d{1,2})$/.exec(t);
+  if (g) [y, m, d] = [g[1], g[2], g[3]];
+  else if ((g = /^(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4})$/.exec(t))) [m, d, y] = [g[1], g[2], g[3]];
+  else return null;
+  return `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
 }
 
 /** An error message for a date of birth, or '' if it is a real date, not in the future, within 130 years. */
 export function dobError(s: string, today: Date): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return 'Enter the date of birth as YYYY-MM-DD, e.g. 1980-04-02';
+  const iso = parseDob(s);
+  const m = iso && /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) return 'Enter the date of birth as MM/DD/YYYY, e.g. 04/02/1980';
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(Date.UTC(y, mo - 1, d));
   if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return 'That date does not exist';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dobError, emptyReferral, formatDob, npiValid, OTHER, referralBody, validatePartner, validateProfile, validateReferral } from './validation';
+import { dobError, emptyReferral, formatDob, npiValid, parseDob, OTHER, referralBody, validatePartner, validateProfile, validateReferral } from './validation';
 import type { ReferralValues } from './validation';
 
 const today = new Date(2026, 10, 23); // 2026-11-23
@@ -57,14 +57,24 @@ describe('validateReferral', () => {
 });
 
 describe('date of birth', () => {
-  it('formats digits as YYYY-MM-DD while typing', () => {
+  it('formats a typed date of birth: US month first, or year first', () => {
     expect(formatDob('1980')).toBe('1980');
     expect(formatDob('19800')).toBe('1980-0');
     expect(formatDob('19800402')).toBe('1980-04-02');
     expect(formatDob('1980-04-02')).toBe('1980-04-02');
     expect(formatDob('1980/04/02')).toBe('1980-04-02');
     expect(formatDob('1980-04-021')).toBe('1980-04-02');
-    expect(formatDob('1980-')).toBe('1980');
+    expect(formatDob('1980-')).toBe('1980-');
+    // The US way, month first: digits alone, or with the person's own separators.
+    expect(formatDob('04')).toBe('04');
+    expect(formatDob('040')).toBe('04/0');
+    expect(formatDob('04021980')).toBe('04/02/1980');
+    expect(formatDob('04/02/1980')).toBe('04/02/1980');
+    expect(formatDob('4/2/1980')).toBe('4/2/1980');
+    expect(formatDob('4/2/')).toBe('4/2/');
+    expect(formatDob('4-2-1980')).toBe('4/2/1980');
+    expect(formatDob('04/02/19801')).toBe('04/02/1980');
+    expect(formatDob('12311999')).toBe('12/31/1999');
   });
 
   it('needs a real, past date', () => {
@@ -72,7 +82,16 @@ describe('date of birth', () => {
     expect(dobError('2026-11-23', today)).toBe(''); // born today
     expect(dobError('2026-11-24', today)).toMatch(/past/);
     expect(dobError('1980-02-30', today)).toMatch(/exist/);
-    expect(dobError('1980-4-2', today)).toMatch(/YYYY-MM-DD/);
+    expect(dobError('1980-4-2', today)).toBe('');
+    expect(dobError('04/02/1980', today)).toBe('');
+    expect(dobError('4/2/1980', today)).toBe('');
+    expect(dobError('02/30/1980', today)).toMatch(/exist/);
+    expect(dobError('13/01/1980', today)).toMatch(/exist/);
+    expect(dobError('04/02', today)).toMatch(/MM\/DD\/YYYY/);
+    expect(parseDob('04/02/1980')).toBe('1980-04-02');
+    expect(parseDob('4/2/1980')).toBe('1980-04-02');
+    expect(parseDob('1980-04-02')).toBe('1980-04-02');
+    expect(parseDob('1980')).toBeNull();
     expect(dobError('1850-01-01', today)).toMatch(/year/);
     expect(dobError('1900-01-01', today)).toBe('');
   });

@@ -1,9 +1,9 @@
 // Client-side validation. It mirrors the server's rules so people see mistakes early, but the
 // server is the authority: its 422 field errors are shown the same way.
 import type { ReferralInput, Urgency } from './types';
-import { dobError } from './dob';
+import { dobError, parseDob } from './dob';
 
-export { dobError, formatDob } from './dob';
+export { dobError, formatDob, parseDob } from './dob';
 
 export type Errors = Record<string, string>;
 
@@ -106,7 +106,7 @@ export function referralBody(v: ReferralValues, formMillis: number): ReferralInp
     patient: {
       firstName: v.firstName.trim(),
       lastName: v.lastName.trim(),
-      dateOfBirth: v.dateOfBirth.trim(),
+      dateOfBirth: parseDob(v.dateOfBirth) ?? v.dateOfBirth.trim(),
       ...(phone ? { phone } : {}),
       ...(email ? { email } : {}),
       consentToContact: v.consentToContact,

@@ -177,11 +177,11 @@ export default function Refer({ me }: PageProps) {
           <Field
             path="patient.dateOfBirth"
             label="Date of birth"
-            hint="YYYY-MM-DD, e.g. 1980-04-02"
+            hint="MM/DD/YYYY, e.g. 04/02/1980"
             inputMode="numeric"
             autoComplete="off"
             maxLength={10}
-            placeholder="YYYY-MM-DD"
+            placeholder="MM/DD/YYYY"
             value={v.dateOfBirth}
             onValue={(x) => set('dateOfBirth')(formatDob(x))}
             error={errors['patient.dateOfBirth']}

@@ -3,7 +3,7 @@
 // Public and budgeted (≤ 15 KB gzipped JS with the entry): it imports only small modules.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
-import { dobError, formatDob } from '../dob';
+import { dobError, formatDob, parseDob } from '../dob';
 import { normalizeCode } from '../lookup';
 import type { StatusLookup, StatusLookupRequest } from '../types';
 
@@ -50,7 +50,7 @@ export default function Status() {
     }
     setBusy(true);
     try {
-      setResult(await api.post<StatusLookup>('/v1/status-lookups', { code: c, dateOfBirth: d } satisfies StatusLookupRequest, { anonymous: true }));
+      setResult(await api.post<StatusLookup>('/v1/status-lookups', { code: c, dateOfBirth: parseDob(d) ?? d } satisfies StatusLookupRequest, { anonymous: true }));
     } catch (err) {
       const s = err instanceof ApiError ? err.status : -1;
       if (s === 422 && err instanceof ApiError && Object.keys(err.errors).length) {
@@ -141,7 +141,7 @@ export default function Status() {
         </div>
         <div class={`field${errors.dob ? ' field-error' : ''}`}>
           <label for="dob">Date of birth</label>
-          <div id="dob-hint" class="hint">Year-month-day, like 1980-04-02</div>
+          <div id="dob-hint" class="hint">Month/day/year, like 04/02/1980</div>
           {errors.dob && <p id="dob-error" class="error-text">{errors.dob}</p>}
           <input
             id="dob"
@@ -150,7 +150,7 @@ export default function Status() {
             onInput={(e) => setDob(formatDob(e.currentTarget.value))}
             inputMode="numeric"
             autoComplete="bday"
-            placeholder="YYYY-MM-DD"
+            placeholder="MM/DD/YYYY"
             maxLength={10}
             aria-invalid={errors.dob ? 'true' : undefined}
             aria-describedby={errors.dob ? 'dob-hint dob-error' : 'dob-hint'}
