@@ -10,14 +10,17 @@
  */
 export function formatDob(input: string): string {
   const t = input.replace(/[^\d/.\- ]/g, '').replace(/^\D+/, '');
-  if (/\D/.test(t)) {
-    const parts = t.split(/\D+/);
-    const yearFirst = parts[0].length > 2;
-    const lens = yearFirst ? [4, 2, 2] : [2, 2, 4];
+  const parts = t.split(/\D+/);
+  const lead = parts[0].slice(0, 2);
+  const yearFirst = (parts.length > 1 && parts[0].length > 2) || (lead.length === 2 && Number(lead) > 12);
+  const lens = yearFirst ? [4, 2, 2] : [2, 2, 4];
+  // Separators in the canonical places (ours, from earlier keystrokes) are regrouped from the
+  // digits; a short group ("4/2/…") is the person's own grouping and is kept.
+  if (parts.length > 1 && parts.slice(0, -1).some((p, i) => p.length !== lens[i])) {
     return parts.slice(0, 3).map((p, i) => p.slice(0, lens[i])).join(yearFirst ? '-' : '/');
   }
-  const d = t.slice(0, 8);
-  if (d.length >= 2 && Number(d.slice(0, 2)) > 12) {
+  const d = t.replace(/\D/g, '').slice(0, 8);
+  if (yearFirst) {
     if (d.length <= 4) return d;
     if (d.length <= 6) return `${d.slice(0, 4)}-${d.slice(4)}`;
     return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`;

@@ -64,7 +64,7 @@ describe('date of birth', () => {
     expect(formatDob('1980-04-02')).toBe('1980-04-02');
     expect(formatDob('1980/04/02')).toBe('1980-04-02');
     expect(formatDob('1980-04-021')).toBe('1980-04-02');
-    expect(formatDob('1980-')).toBe('1980-');
+    expect(formatDob('1980-')).toBe('1980');
     // The US way, month first: digits alone, or with the person's own separators.
     expect(formatDob('04')).toBe('04');
     expect(formatDob('040')).toBe('04/0');
@@ -75,6 +75,12 @@ describe('date of birth', () => {
     expect(formatDob('4-2-1980')).toBe('4/2/1980');
     expect(formatDob('04/02/19801')).toBe('04/02/1980');
     expect(formatDob('12311999')).toBe('12/31/1999');
+    // keystroke by keystroke, each value formatted before the next key: no digit is lost
+    for (const [typed, want] of [['19751230', '1975-12-30'], ['04021980', '04/02/1980']]) {
+      let v = '';
+      for (const k of typed) v = formatDob(v + k);
+      expect(v).toBe(want);
+    }
   });
 
   it('needs a real, past date', () => {
