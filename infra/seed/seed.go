@@ -112,7 +112,8 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 var paths = map[referral.Status][]referral.Transition{
 	referral.Received:  nil,
 	referral.Accepted:  {{To: referral.Accepted}},
-	referral.Contacted: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "voicemail", Channel: "phone"}}},
+	referral.Contacted: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "voicemail", Channel: "phone"}},
+		{To: referral.Contacted, Contact: &referral.Contact{Outcome: referral.Reached, Channel: "phone"}}},
 	referral.Scheduled: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "reached", Channel: "phone"}}, {To: referral.Scheduled}},
 	referral.Seen:      {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "reached", Channel: "phone"}}, {To: referral.Scheduled}, {To: referral.Seen}},
 	referral.Closed: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "reached", Channel: "phone"}}, {To: referral.Scheduled},
@@ -127,10 +128,17 @@ var paths = map[referral.Status][]referral.Transition{
 func walk(r *referral.Referral, status referral.Status, start time.Time) error {
 	staff := referral.Actor{Name: "Maria (intake)", Role: practice.RoleStaff}
 	at := start
-	for _, t := range paths[status] {
+	path := paths[status]
+	for i, t := range path {
 		at = at.Add(6 * time.Hour)
 		if t.To == referral.Scheduled {
-			t.Appointment = &referral.Appointment{At: at.Add(30 * time.Hour).Truncate(time.Hour), Location: "Lakeside PT, 12 Shore Rd, room 2"}
+			// An appointment that is followed by a visit (or a no-show) in the demo took place
+			// before it: nobody is seen before their appointment.
+			in := 30 * time.Hour
+			if i+1 < len(path) {
+				in = 3 * time.Hour
+			}
+			t.Appointment = &referral.Appointment{At: at.Add(in).Truncate(time.Minute), Location: "Lakeside PT, 12 Shore Rd, room 2"}
 		}
 		if err := r.Apply(t, staff, at); err != nil {
 			return err

@@ -25,7 +25,7 @@ func TestMetricsAndScorecards(t *testing.T) {
 	r := owner.do("GET", "/v1/referrals/"+ids[0], nil)
 	r = move(owner, ids[0], etag(r), map[string]any{"to": "accepted"})
 	r = move(owner, ids[0], etag(r), map[string]any{"to": "contacted", "contact": map[string]string{"outcome": "reached", "channel": "phone"}})
-	r = move(owner, ids[0], etag(r), map[string]any{"to": "scheduled", "appointment": map[string]any{"at": time.Now().Add(time.Hour), "location": "Room 1"}})
+	r = move(owner, ids[0], etag(r), map[string]any{"to": "scheduled", "appointment": map[string]any{"at": time.Now().Add(-30 * time.Minute), "location": "Room 1"}})
 	r = move(owner, ids[0], etag(r), map[string]any{"to": "seen"})
 	if r.status != 200 {
 		t.Fatal(r.raw)

@@ -48,9 +48,12 @@ const UnreachableAfter = 3
 // DeclineReasons are the fixed reasons a practice declines a referral for.
 var DeclineReasons = []string{"not-a-match", "insurance", "no-capacity", "referred-elsewhere", "patient-declined", "other"}
 
+// Reached is the contact outcome that makes a referral contacted; the others are attempts.
+const Reached = "reached"
+
 // Contact outcomes and channels of a logged attempt.
 var (
-	ContactOutcomes = []string{"reached", "no-answer", "voicemail", "wrong-number"}
+	ContactOutcomes = []string{Reached, "no-answer", "voicemail", "wrong-number"}
 	ContactChannels = []string{"phone", "email", "sms"}
 )
 
@@ -115,11 +118,12 @@ type Transition struct {
 }
 
 // Allowed returns the statuses staff may move r to now: the table's next statuses, less
-// unreachable while fewer than UnreachableAfter attempts were made.
+// unreachable while fewer than UnreachableAfter attempts were made (after a no-show the patient
+// was reached before, so giving up needs no count).
 func (r Referral) Allowed() []Status {
 	var out []Status
 	for _, to := range r.Status.Next() {
-		if to == Unreachable && r.Status == Contacted && r.ContactAttempts < UnreachableAfter {
+		if to == Unreachable && r.Status != NoShow && r.ContactAttempts < UnreachableAfter {
 			continue
 		}
 		out = append(out, to)
@@ -142,7 +146,9 @@ func contains[T comparable](list []T, v T) bool {
 }
 
 // Apply moves r by t, stamping the timeline, or returns an *IllegalMoveError naming the allowed
-// moves, or valid.Errors for missing details.
+// moves, or valid.Errors for missing details. It claims no progress that did not happen: a contact
+// attempt that did not reach the patient is logged (and counted) where the referral is, and a
+// patient is not seen before their appointment.
 func (r *Referral) Apply(t Transition, by Actor, now time.Time) error {
 	t.Note = strings.TrimSpace(t.Note)
 	t.Reason = strings.TrimSpace(t.Reason)
@@ -177,6 +183,14 @@ func (r *Referral) Apply(t Transition, by Actor, now time.Time) error {
 			}
 		}
 		ev.Contact = t.Contact
+		if t.Contact != nil && t.Contact.Outcome != Reached && r.Status != Contacted {
+			ev.To = r.Status // nobody was reached: an attempt, not a move
+		}
+	case Seen:
+		if r.Appointment != nil && now.Before(r.Appointment.At) {
+			f.Addf("to", "the appointment is on %s (UTC): a patient is seen at it; if they came earlier, reschedule first",
+				r.Appointment.At.UTC().Format("Mon Jan 2, 15:04"))
+		}
 	case Scheduled:
 		if t.Appointment == nil {
 			f.Add("appointment", "give the appointment's time and place")
@@ -206,7 +220,7 @@ func (r *Referral) Apply(t Transition, by Actor, now time.Time) error {
 	case Scheduled:
 		r.Appointment = ev.Appointment
 	}
-	r.Status = t.To
+	r.Status = ev.To
 	r.Timeline = append(r.Timeline, ev)
 	r.UpdatedAt = now
 	r.Version++
@@ -287,6 +301,9 @@ func (r Referral) ForReferrer() Referral {
 	for _, e := range r.Timeline {
 		if !ReferrerSeesMove(e.From, e.To, consent) {
 			continue
+		}
+		if e.To.stage().outcomeNote {
+			e.Note = ""
 		}
 		tl = append(tl, e)
 	}

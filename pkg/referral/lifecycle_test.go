@@ -16,7 +16,7 @@ func details(to Status) Transition {
 	case NeedsInfo:
 		t.Note = "Which knee?"
 	case Contacted:
-		t.Contact = &Contact{Outcome: "no-answer", Channel: "phone"}
+		t.Contact = &Contact{Outcome: Reached, Channel: "phone"}
 	case Scheduled:
 		t.Appointment = &Appointment{At: now.Add(48 * time.Hour), Location: "Main St, room 2"}
 	}
@@ -34,7 +34,7 @@ func TestEveryTransition(t *testing.T) {
 		for _, attempts := range []int{0, UnreachableAfter} {
 			for _, to := range Statuses() {
 				r := at(from, attempts)
-				want := contains(from.Next(), to) && !(from == Contacted && to == Unreachable && attempts < UnreachableAfter)
+				want := contains(from.Next(), to) && !(from != NoShow && to == Unreachable && attempts < UnreachableAfter)
 				err := r.Apply(details(to), staff, now)
 				if want {
 					if err != nil {
@@ -223,5 +223,53 @@ func TestDomainErrors(t *testing.T) {
 	}
 	if err := at(Received, 0).CheckVersion(3); err != nil {
 		t.Fatalf("current version: %v", err)
+	}
+}
+
+// TestHonestLifecycle: nothing claims progress that did not happen.
+func TestHonestLifecycle(t *testing.T) {
+	staff := Actor{Name: "Maria", Role: "staff"}
+	r := at(Accepted, 0)
+	for i, outcome := range []string{"no-answer", "voicemail", "wrong-number"} {
+		if err := r.Apply(Transition{To: Contacted, Contact: &Contact{Outcome: outcome, Channel: "phone"}}, staff, now); err != nil {
+			t.Fatal(err)
+		}
+		last := r.Timeline[len(r.Timeline)-1]
+		if r.Status != Accepted || r.ContactAttempts != i+1 || last.From != Accepted || last.To != Accepted || last.Contact.Outcome != outcome {
+			t.Fatalf("attempt %d (%s): status %s, %d attempts, event %+v", i+1, outcome, r.Status, r.ContactAttempts, last)
+		}
+	}
+	if !r.Overdue(now.Add(2 * time.Hour)) {
+		t.Fatal("attempts that reached nobody stop the contact-by clock")
+	}
+	if !contains(r.Allowed(), Unreachable) {
+		t.Fatalf("after %d attempts unreachable should be allowed: %v", r.ContactAttempts, r.Allowed())
+	}
+	if err := r.Apply(Transition{To: Contacted, Contact: &Contact{Outcome: Reached, Channel: "sms"}}, staff, now); err != nil || r.Status != Contacted {
+		t.Fatalf("reached: %v, status %s", err, r.Status)
+	}
+	// Seen before the appointment is refused; at or after it, allowed.
+	appt := now.Add(7 * 24 * time.Hour)
+	s := at(Scheduled, 1)
+	s.Appointment = &Appointment{At: appt, Location: "Room 2"}
+	if got := fieldsOf(s.Apply(Transition{To: Seen}, staff, now)); !reflect.DeepEqual(got, []string{"to"}) || s.Status != Scheduled {
+		t.Fatalf("seen a week early: fields %v, status %s", got, s.Status)
+	}
+	if err := s.Apply(Transition{To: Seen}, staff, appt.Add(time.Minute)); err != nil || s.Status != Seen {
+		t.Fatalf("seen after the appointment: %v", err)
+	}
+}
+
+func TestOutcomeNoteSharedOnlyWithConsent(t *testing.T) {
+	r := at(Seen, 1)
+	if err := r.Apply(Transition{To: Closed, Note: "Discharged; home exercises"}, Actor{}, now); err != nil {
+		t.Fatal(err)
+	}
+	if v := r.ForReferrer(); v.Timeline[len(v.Timeline)-1].Note != "" {
+		t.Fatal("the outcome note reached a referrer without the patient's consent")
+	}
+	r.Patient.ConsentToShareOutcomes = true
+	if v := r.ForReferrer(); v.Timeline[len(v.Timeline)-1].Note != "Discharged; home exercises" {
+		t.Fatal("with consent the referrer reads the outcome note")
 	}
 }

@@ -40,6 +40,9 @@ type stage struct {
 	// leavingTells: without that consent, moves out of this status are hidden too (a no-show
 	// rebooked or given up on would tell that it happened).
 	leavingTells bool
+	// outcomeNote: the note of a move into this status is the visit's outcome, shown to the
+	// referrer only with that consent.
+	outcomeNote bool
 	// next lists the statuses staff may move a referral to from here.
 	next []Status
 }
@@ -52,7 +55,7 @@ var lifecycle = []stage{
 	{status: NeedsInfo, fhir: "on-hold", open: true, awaitingContact: true,
 		next: []Status{Cancelled}},
 	{status: Accepted, fhir: "accepted", open: true, awaitingContact: true,
-		next: []Status{Contacted, NeedsInfo, Declined, Cancelled}},
+		next: []Status{Contacted, NeedsInfo, Declined, Unreachable, Cancelled}},
 	{status: Contacted, fhir: "in-progress", open: true,
 		next: []Status{Contacted, Scheduled, Unreachable, Cancelled}},
 	{status: Scheduled, fhir: "in-progress", open: true,
@@ -61,7 +64,7 @@ var lifecycle = []stage{
 		next: []Status{Scheduled, Unreachable, Cancelled}},
 	{status: Seen, fhir: "completed", queued: true, outcome: true, shownAs: Scheduled,
 		next: []Status{Closed}},
-	{status: Closed, fhir: "completed"},
+	{status: Closed, fhir: "completed", outcomeNote: true},
 	{status: Declined, fhir: "rejected"},
 	{status: Unreachable, fhir: "failed"},
 	{status: Cancelled, fhir: "cancelled"},

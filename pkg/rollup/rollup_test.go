@@ -41,6 +41,9 @@ func history(rng *rand.Rand, s source) (referral.Referral, []referral.Transition
 		}
 		to := allowed[rng.Intn(len(allowed))]
 		when = when.Add(time.Duration(30+rng.Intn(5*24*60)) * time.Minute) // up to 5 days: crosses days, weeks, months
+		if to == referral.Seen && cur.Appointment != nil && when.Before(cur.Appointment.At) {
+			when = cur.Appointment.At.Add(time.Duration(rng.Intn(180)) * time.Minute) // seen at the appointment, not before
+		}
 		t := referral.Transition{To: to}
 		switch to {
 		case referral.Declined:

@@ -281,14 +281,20 @@ describe(`the closed loop against ${BASE_URL}`, { timeout: 300_000 }, () => {
     const actions = page.getByRole('region', { name: 'Next step' });
     await actions.getByRole('button', { name: 'Mark seen' }).waitFor();
 
-    // meanwhile someone else changes it (the same appointment, saved again): a conflict, then the latest
+    // the appointment is tomorrow: nobody is seen before it
+    await actions.getByRole('button', { name: 'Mark seen' }).click();
+    await page.getByText(/reschedule first/).waitFor();
+
+    // meanwhile someone else reschedules it (the patient came in early, half an hour ago): a
+    // conflict, then the latest
     const id = referralPath.split('/').pop();
     const csrf = (await staff.context.cookies()).find((c) => c.name === 'rl_csrf').value;
     const read = await page.request.get(`/v1/referrals/${id}`);
     const current = await read.json();
+    const earlier = new Date(Date.now() - 30 * 60_000).toISOString();
     const other = await page.request.post(`/v1/referrals/${id}/transitions`, {
       headers: { 'If-Match': read.headers().etag, 'X-CSRF-Token': csrf },
-      data: { to: 'scheduled', appointment: current.appointment },
+      data: { to: 'scheduled', appointment: { ...current.appointment, at: earlier } },
     });
     assert.equal(other.status(), 200);
     await actions.getByRole('button', { name: 'Mark seen' }).click();

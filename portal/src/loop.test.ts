@@ -65,6 +65,8 @@ describe('allowed-action mapping', () => {
     expect(entryTitle({ at: '', by, to: 'received' })).toBe('Referral sent');
     expect(entryTitle({ at: '', by, from: 'received', to: 'accepted' })).toBe('Received → Accepted');
     expect(entryTitle({ at: '', by, from: 'contacted', to: 'contacted' })).toBe('Another contact attempt');
+    // an attempt that reached nobody does not move the referral
+    expect(entryTitle({ at: '', by, from: 'accepted', to: 'accepted', contact: { outcome: 'no-answer', channel: 'phone' } })).toBe('Contact attempt: no answer');
     expect(entryTitle({ at: '', by, from: 'scheduled', to: 'scheduled' })).toBe('Rescheduled');
     expect(entryTitle({ at: '', by, from: 'needs-info', to: 'accepted', answer: 'yes' })).toBe('Referrer answered: back to Accepted');
   });

@@ -106,7 +106,7 @@ export function actionFor(from: string, to: string): Action | null {
     case 'no-show':
       return { to, kind: 'button', label: 'No-show', submit: 'No-show', done: 'Marked as a missed appointment.' };
     case 'closed':
-      return { to, kind: 'button', label: 'Close the loop', submit: 'Close the loop', done: 'Loop closed. The referrer can now rate the handoff.' };
+      return { to, kind: 'note', label: 'Close the loop', submit: 'Close the loop', done: 'Loop closed. The referrer can now rate the handoff.' };
     case 'unreachable':
       return { to, kind: 'note', label: 'Mark unreachable', submit: 'Mark unreachable', done: 'Marked as unreachable.' };
     case 'cancelled':
@@ -220,6 +220,7 @@ export function ifMatch(etag: string | null | undefined, version: number | undef
 export function entryTitle(e: TimelineEntry): string {
   if (!e.from) return e.to === 'received' ? 'Referral sent' : statusLabel(e.to);
   if (e.from === 'needs-info' && e.answer !== undefined) return `Referrer answered: back to ${statusLabel(e.to)}`;
+  if (e.contact && e.contact.outcome !== 'reached') return `Contact attempt: ${outcomeLabel(e.contact.outcome).toLowerCase()}`;
   if (e.from === e.to && e.to === 'contacted') return 'Another contact attempt';
   if (e.from === e.to && e.to === 'scheduled') return 'Rescheduled';
   return `${statusLabel(e.from)} → ${statusLabel(e.to)}`;

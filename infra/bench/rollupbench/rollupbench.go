@@ -234,7 +234,7 @@ func details(rng *rand.Rand, to referral.Status, at time.Time) referral.Transiti
 	case referral.NeedsInfo:
 		t.Note = "Which side?"
 	case referral.Contacted:
-		t.Contact = &referral.Contact{Outcome: referral.ContactOutcomes[rng.Intn(4)], Channel: "phone"}
+		t.Contact = &referral.Contact{Outcome: referral.Reached, Channel: "phone"} // the path moves on: the patient was reached
 	case referral.Scheduled:
 		t.Appointment = &referral.Appointment{At: at.Add(time.Duration(24+rng.Intn(300)) * time.Hour), Location: "Clinic"}
 	}
@@ -266,6 +266,9 @@ func history(rng *rand.Rand, tid string, p partner.Partner, now time.Time) refer
 	}
 	for _, to := range path {
 		next := at.Add(time.Duration(1+rng.Intn(96)) * time.Hour)
+		if (to == referral.Seen || to == referral.NoShow) && r.Appointment != nil && next.Before(r.Appointment.At) {
+			next = r.Appointment.At.Add(time.Duration(rng.Intn(120)) * time.Minute) // at the appointment, never before
+		}
 		if next.After(now) {
 			break
 		}

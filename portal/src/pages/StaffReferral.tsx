@@ -236,7 +236,18 @@ function Actions({ r, etag, onDone, onConflict, onAllowed }: ActionsProps) {
               <Field path="note" label="Note (optional)" multiline maxLength={1000} value={v.note} onValue={set('note')} error={errors.note} />
             </>
           )}
-          {open.kind === 'note' && <Field path="note" label="Note (optional)" multiline maxLength={1000} value={v.note} onValue={set('note')} error={errors.note} />}
+          {open.kind === 'note' && (
+            <Field
+              path="note"
+              label={open.to === 'closed' ? 'Outcome for the referrer (optional)' : 'Note (optional)'}
+              hint={open.to === 'closed' ? 'Shared with the referrer only if the patient agreed to share outcomes.' : undefined}
+              multiline
+              maxLength={1000}
+              value={v.note}
+              onValue={set('note')}
+              error={errors.note}
+            />
+          )}
           {open.kind === 'confirm' && (
             <>
               <p>
