@@ -110,8 +110,8 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 
 // paths are the transitions that bring a new referral to each demo status.
 var paths = map[referral.Status][]referral.Transition{
-	referral.Received:  nil,
-	referral.Accepted:  {{To: referral.Accepted}},
+	referral.Received: nil,
+	referral.Accepted: {{To: referral.Accepted}},
 	referral.Contacted: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "voicemail", Channel: "phone"}},
 		{To: referral.Contacted, Contact: &referral.Contact{Outcome: referral.Reached, Channel: "phone"}}},
 	referral.Scheduled: {{To: referral.Accepted}, {To: referral.Contacted, Contact: &referral.Contact{Outcome: "reached", Channel: "phone"}}, {To: referral.Scheduled}},
