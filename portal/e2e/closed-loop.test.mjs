@@ -304,6 +304,8 @@ describe(`the closed loop against ${BASE_URL}`, { timeout: 300_000 }, () => {
     await actions.getByRole('button', { name: 'Mark seen' }).click();
     await expectDone('Marked as seen. Status: Seen.');
     await actions.getByRole('button', { name: 'Close the loop' }).click();
+    await page.getByLabel('Outcome for the referrer (optional)').fill('Discharged with a home exercise program.');
+    await actions.locator('form').getByRole('button', { name: 'Close the loop' }).click();
     await expectDone('Loop closed. The referrer can now rate the handoff. Status: Closed.');
     await page.getByText('Nothing more to do: this referral is closed.').waitFor();
   });

@@ -137,7 +137,9 @@ function Actions({ r, etag, onDone, onConflict, onAllowed }: ActionsProps) {
         }
         if (Object.keys(err.errors).length) {
           setErrors(err.errors);
-          setFailure(err.title);
+          // a one-click action has no form to show its field errors in: say them in the notice
+          const said = Object.values(err.errors).join('. ');
+          setFailure(a.kind === 'button' ? said.charAt(0).toUpperCase() + said.slice(1) + '.' : err.title);
           const first = Object.keys(err.errors)[0];
           document.getElementById(fieldId(first))?.focus();
           return;
