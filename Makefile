@@ -46,7 +46,9 @@ system-deps: ## Java 17 for DynamoDB Local, Debian's Chromium for the browser te
 ## ---- run ----
 .PHONY: dev
 dev: node-deps system-deps portal ## run Referloop on http://127.0.0.1:$(PORT) with demo data (kept in .data/)
+	@echo "make dev: building the local server (the first build takes a minute or two)…"
 	@$(GO) build -o bin/referloop-local ./infra/cmd/local
+	@echo "make dev: starting DynamoDB Local, the functions and the portal on http://127.0.0.1:$(PORT)…"
 	@exec bin/referloop-local -port $(PORT)
 
 PORTAL_SRC := $(shell find portal/src portal/index.html portal/vite.config.ts portal/tsconfig.json portal/public -type f 2>/dev/null)

@@ -66,6 +66,8 @@ const (
 	MaxConditionLen = 80
 	MaxNameLen      = 120
 	MaxTextLen      = 1000
+	// MaxSlugLen is the longest slug (the practice's link).
+	MaxSlugLen = 48
 )
 
 // ValidateName checks a practice name.
@@ -168,23 +170,38 @@ func (p *Profile) Validate() error {
 
 // Slugify turns a practice name into a URL slug: lower-case ASCII letters and digits joined by dashes.
 func Slugify(name string) string {
-	var b strings.Builder
-	dash := false
+	var words []string
+	var w strings.Builder
+	flush := func() {
+		if w.Len() > 0 {
+			words = append(words, w.String())
+			w.Reset()
+		}
+	}
 	for _, r := range norm.NFKD.String(name) {
 		switch {
 		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(unicode.ToLower(r))
+			w.WriteRune(unicode.ToLower(r))
 		case unicode.Is(unicode.Mn, r): // accents fall away: é → e
 		default:
-			dash = true
-		}
-		if b.Len() >= 48 {
-			break
+			flush()
 		}
 	}
-	return strings.Trim(b.String(), "-")
+	flush()
+	// At most MaxSlugLen characters, cut at a word: a long name keeps whole words.
+	slug := ""
+	for _, word := range words {
+		next := word
+		if slug != "" {
+			next = slug + "-" + word
+		}
+		if len(next) > MaxSlugLen {
+			if slug == "" {
+				slug = word[:MaxSlugLen] // one very long word
+			}
+			break
+		}
+		slug = next
+	}
+	return slug
 }

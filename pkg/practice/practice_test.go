@@ -13,6 +13,9 @@ func TestSlugify(t *testing.T) {
 		"  Dr. Émile's  Clinic & Co. ": "dr-emile-s-clinic-co",
 		"北京":                           "",
 		"123 Main St. PT":              "123-main-st-pt",
+		// cut at a word, never mid-word, within 48 characters
+		"Lakeside Physical Therapy and Sports Rehabilitation Center":  "lakeside-physical-therapy-and-sports",
+		"Supercalifragilisticexpialidociousandevenlongerwordthanthat": "supercalifragilisticexpialidociousandevenlongerw",
 	} {
 		if got := Slugify(in); got != want {
 			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)

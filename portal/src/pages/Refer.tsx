@@ -264,7 +264,15 @@ export default function Refer({ me }: PageProps) {
               onValue={set('note')}
               error={errors.note}
             />
-            <Field path="insurance" label="Insurance (optional)" value={v.insurance} onValue={set('insurance')} error={errors.insurance} autoComplete="off" />
+            <Field
+              path="insurance"
+              label="Insurance (optional)"
+              hint={profile.insuranceNotes ? `${profile.name}: ${profile.insuranceNotes}` : undefined}
+              value={v.insurance}
+              onValue={set('insurance')}
+              error={errors.insurance}
+              autoComplete="off"
+            />
             <div class="field check">
               <input
                 type="checkbox"

@@ -10,6 +10,14 @@ import type { PageProps, Referral, ReferralStatus } from '../types';
 import { Field, FieldError, fieldId, StatusBadge, useTitle } from '../ui';
 import { Rating, ReferralFields, Timeline, useReferral, useAnnouncer, Announcement } from './ReferralDetail';
 
+/** Why nothing more can be done, in a sentence for each final status. */
+const FINAL_WORDS: Partial<Record<string, string>> = {
+  closed: 'this referral is closed',
+  declined: 'the practice declined this referral',
+  unreachable: 'the patient could not be reached',
+  cancelled: 'this referral was cancelled',
+};
+
 export default function StaffReferral({ params }: PageProps) {
   const { r, etag, error, reload, replace } = useReferral(params.id);
   const { message, messageRef, say } = useAnnouncer();
@@ -161,7 +169,7 @@ function Actions({ r, etag, onDone, onConflict, onAllowed }: ActionsProps) {
   return (
     <section aria-labelledby="actions-h" class="panel actions">
       <h2 id="actions-h">Next step</h2>
-      {!actions.length && <p class="empty">Nothing more to do: this referral is {statusLabel(r.status).toLowerCase()}.</p>}
+      {!actions.length && <p class="empty">Nothing more to do: {FINAL_WORDS[r.status] ?? `this referral is ${statusLabel(r.status).toLowerCase()}`}.</p>}
       {actions.length > 0 && (
         <div class="action-bar">
           {actions.map((a) =>
