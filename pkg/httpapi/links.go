@@ -20,12 +20,6 @@ import (
 // with the email's code elsewhere, and how their email is sent so that the answer takes as long
 // whether or not anything was sent.
 
-// issued is one link of a batch as the email shows it.
-type issued struct {
-	practice string
-	url      string
-}
-
 // issueBatch stores links for email and purpose as one batch, the newest of its address and purpose
 // (every older link of both stops working), and returns their URLs under origin in the order given.
 // bind is the value of the asking browser's link cookie ("" when no browser asked, as for an
