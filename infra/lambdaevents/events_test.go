@@ -72,6 +72,11 @@ type want struct {
 	fields []string
 	// before are events invoked first with the same placeholder values; each must answer 2xx.
 	before []string
+	// boundLink: {{token}} is the link POST /v1/auth/links (auth.link-referrer) emails the demo
+	// referrer, bound to the browser that asked (its code in {{linkCode}}'s place, w.vals["linkCode"]).
+	boundLink bool
+	// setup runs after before, right before the event (to leave sessions the event must end).
+	setup func(t *testing.T, w *world)
 	// check makes the case's own assertions.
 	check func(t *testing.T, w *world, r result)
 }
@@ -84,9 +89,13 @@ var cases = map[string]want{
 		if m.Subject != "Confirm your practice on Referloop" || !strings.Contains(m.Text, "Harbor Physical Therapy") {
 			t.Errorf("confirm email: %q\n%s", m.Subject, m.Text)
 		}
-		// The emailed link, confirmed through the same function, creates the practice and its owner.
+		// The emailed link, confirmed through the same function, creates the practice and its owner;
+		// the event comes from a browser without the link cookie, so it sends the email's code.
 		w.vals["token"] = linkToken(t, m.Text)
-		c := w.invoke(t, "auth.session-confirm")
+		code := linkCodeOf(t, m.Text)
+		c := w.invokeWith(t, "auth.session-confirm", func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.Body = `{"token":"` + w.vals["token"] + `","code":"` + code + `"}`
+		})
 		if c.resp.StatusCode != 200 {
 			t.Fatalf("confirming the sign-up link: %d %s", c.resp.StatusCode, c.resp.Body)
 		}
@@ -111,14 +120,53 @@ var cases = map[string]want{
 		if m.Subject != "Your Referloop sign-in link" || !strings.Contains(m.Text, "Lakeside Physical Therapy:") {
 			t.Errorf("sign-in email: %q\n%s", m.Subject, m.Text)
 		}
-		// The link signs the referrer in as a referrer of Northside.
+		// The answer binds the link to the asking browser with the link cookie.
+		bind := w.linkCookie(t, r.resp)
+		// The link signs the referrer in as a referrer of Northside: in the browser that asked (its
+		// link cookie), with no code; without the cookie it asks for the code.
 		w.vals["token"] = linkToken(t, m.Text)
-		c := w.invoke(t, "auth.session-confirm")
+		if x := w.invoke(t, "auth.session-confirm"); x.resp.StatusCode != 401 || str(x.body, "type") != problemPrefix+"code-required" {
+			t.Errorf("the emailed link without the link cookie: %d %s", x.resp.StatusCode, x.resp.Body)
+		}
+		c := w.invokeWith(t, "auth.session-confirm", func(ev *events.APIGatewayV2HTTPRequest) {
+			ev.Cookies = append(ev.Cookies, bind.Name+"="+bind.Value)
+		})
 		if got := str(c.body, "user.role") + " " + str(c.body, "partner.name"); c.resp.StatusCode != 200 || got != "referrer Northside Family Medicine" {
 			t.Errorf("confirming the emailed link: %d %s", c.resp.StatusCode, c.resp.Body)
 		}
 	}},
 	"auth.session-bad-token": {status: 401, problem: "invalid-link"},
+	"auth.link-preview": {status: 200, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "purpose") != "signin" || str(r.body, "email") != seed.ReferrerEmail || str(r.body, "role") != practice.RoleReferrer ||
+			str(r.body, "practice.name") != "Lakeside Physical Therapy" || str(r.body, "partner.name") != "Northside Family Medicine" ||
+			r.body["codeRequired"] != false {
+			t.Errorf("LinkPreview = %s", r.resp.Body)
+		}
+		// The preview spent nothing: the link still signs in.
+		if c := w.invoke(t, "auth.session-confirm"); c.resp.StatusCode != 200 {
+			t.Errorf("the link after its preview: %d %s", c.resp.StatusCode, c.resp.Body)
+		}
+	}},
+	"auth.session-needs-code": {status: 401, problem: "code-required", boundLink: true, check: func(t *testing.T, w *world, r result) {
+		if p := w.invoke(t, "auth.link-preview"); p.resp.StatusCode != 200 || p.body["codeRequired"] != true {
+			t.Errorf("the preview of a link opened elsewhere: %d %s", p.resp.StatusCode, p.resp.Body)
+		}
+		withCode := func(code string) result {
+			return w.invokeWith(t, "auth.session-needs-code", func(ev *events.APIGatewayV2HTTPRequest) {
+				ev.Body = `{"token":"` + w.vals["token"] + `","code":"` + code + `"}`
+			})
+		}
+		wrong := "0000-0000"
+		if w.vals["linkCode"] == wrong {
+			wrong = "0000-0001"
+		}
+		if x := withCode(wrong); x.resp.StatusCode != 401 || str(x.body, "type") != problemPrefix+"wrong-code" || num(x.body, "triesLeft") != 4 {
+			t.Errorf("a wrong code: %d %s", x.resp.StatusCode, x.resp.Body)
+		}
+		if x := withCode(strings.ToLower(w.vals["linkCode"])); x.resp.StatusCode != 200 || str(x.body, "user.role") != practice.RoleReferrer {
+			t.Errorf("the email's code: %d %s", x.resp.StatusCode, x.resp.Body)
+		}
+	}},
 	"auth.session-confirm": {status: 200, check: func(t *testing.T, w *world, r result) {
 		if str(r.body, "user.email") != seed.ReferrerEmail || str(r.body, "user.role") != practice.RoleReferrer ||
 			str(r.body, "practice.slug") != seed.Slug || str(r.body, "practice.id") != w.demo.TenantID ||
@@ -179,6 +227,18 @@ var cases = map[string]want{
 		// The same JWT, not yet expired, no longer works.
 		if me := w.invoke(t, "auth.me"); me.resp.StatusCode != 401 {
 			t.Errorf("GET /v1/me after logout: %d %s", me.resp.StatusCode, me.resp.Body)
+		}
+	}},
+	"auth.logout-everywhere": {status: 204, as: owner, check: func(t *testing.T, w *world, r result) {
+		if r.resp.Body != "" {
+			t.Errorf("204 with a body: %q", r.resp.Body)
+		}
+		c := w.claims[owner]
+		if live, err := w.deps.Store.SessionLive(context.Background(), c.Tenant, c.Subject, c.ID); err != nil || live {
+			t.Errorf("session still live after signing out everywhere (live=%v, err=%v)", live, err)
+		}
+		if me := w.invoke(t, "auth.me"); me.resp.StatusCode != 401 {
+			t.Errorf("GET /v1/me after signing out everywhere: %d %s", me.resp.StatusCode, me.resp.Body)
 		}
 	}},
 	"auth.public-profile": {status: 200, check: func(t *testing.T, w *world, r result) {
@@ -616,6 +676,67 @@ var cases = map[string]want{
 			}
 		}
 	}},
+	"practice.put-profile-cross-site": {status: 403, as: owner, problem: "cross-site", check: func(t *testing.T, w *world, r result) {
+		w.profileUnchanged(t)
+	}},
+	"practice.list-referrers": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		items := list(r.body, "items")
+		if len(items) != 1 {
+			t.Fatalf("referrers of Northside: %s", r.resp.Body)
+		}
+		ref, _ := items[0].(map[string]any)
+		if str(ref, "id") != w.demo.Referrer.ID || str(ref, "email") != seed.ReferrerEmail || str(ref, "partnerId") != w.demo.PartnerIDs[0] ||
+			ref["deactivatedAt"] != nil {
+			t.Errorf("referrer %s", r.resp.Body)
+		}
+	}},
+	"practice.deactivate-referrer": {status: 200, as: owner, setup: func(t *testing.T, w *world) {
+		w.issueSession(t, referrer)
+	}, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "id") != w.demo.Referrer.ID || r.body["deactivatedAt"] == nil {
+			t.Errorf("deactivated referrer %s", r.resp.Body)
+		}
+		c := w.claims[referrer]
+		if live, err := w.deps.Store.SessionLive(context.Background(), c.Tenant, c.Subject, c.ID); err != nil || live {
+			t.Errorf("the referrer's session lives on (live=%v, err=%v)", live, err)
+		}
+		// A link request for them answers as for anyone and sends nothing.
+		if x := w.invoke(t, "auth.link-referrer"); x.resp.StatusCode != 202 {
+			t.Errorf("a link request for the deactivated referrer: %d", x.resp.StatusCode)
+		}
+		w.noMail(t)
+	}},
+	"practice.list-members": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		got := map[string]string{}
+		for _, it := range list(r.body, "items") {
+			m, _ := it.(map[string]any)
+			got[str(m, "email")] = str(m, "role") + " " + str(m, "name") + " " + str(m, "id")
+		}
+		if len(got) != 2 || got[seed.OwnerEmail] != "owner Sam Rivera "+ids.EmailKey(seed.OwnerEmail) ||
+			got[seed.StaffEmail] != "staff Jo Park "+ids.EmailKey(seed.StaffEmail) {
+			t.Errorf("members %s", r.resp.Body)
+		}
+	}},
+	"practice.deactivate-member": {status: 200, as: owner, setup: func(t *testing.T, w *world) {
+		w.issueSession(t, staff)
+	}, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "email") != seed.StaffEmail || r.body["deactivatedAt"] == nil {
+			t.Errorf("deactivated member %s", r.resp.Body)
+		}
+		c := w.claims[staff]
+		if live, err := w.deps.Store.SessionLive(context.Background(), c.Tenant, c.Subject, c.ID); err != nil || live {
+			t.Errorf("Jo's session lives on (live=%v, err=%v)", live, err)
+		}
+		ms, err := w.deps.Store.Memberships(context.Background(), seed.StaffEmail)
+		if err != nil || len(ms) != 1 || ms[0].DeactivatedAt == nil {
+			t.Errorf("Jo's membership %+v %v", ms, err)
+		}
+	}},
+	"practice.deactivate-owner": {status: 409, as: owner, problem: "cannot-deactivate-owner", check: func(t *testing.T, w *world, r result) {
+		if me := w.invoke(t, "auth.me"); me.resp.StatusCode != 200 {
+			t.Errorf("the owner's session after: %d", me.resp.StatusCode)
+		}
+	}},
 	"practice.audit-as-staff-or-referrer": {status: 403, as: referrer, problem: "forbidden", check: func(t *testing.T, w *world, r result) {
 		// The audit trail is the owner's: staff are refused too.
 		w.vals["session"], w.vals["csrf"] = w.issueSession(t, staff)
@@ -658,6 +779,9 @@ func TestEvents(t *testing.T) {
 					t.Fatalf("%s (before): %d %s", b, r.resp.StatusCode, r.resp.Body)
 				}
 				before = append(before, r)
+			}
+			if wnt.setup != nil {
+				wnt.setup(t, w)
 			}
 			w.mail = &notify.Recorder{}
 			w.deps.Mailer = w.mail
@@ -1280,6 +1404,10 @@ func (w *world) value(t *testing.T, name string) string {
 		v = w.demo.TenantID
 	case "referrerId":
 		v = w.demo.Referrer.ID
+	case "memberId":
+		v = ids.EmailKey(seed.StaffEmail)
+	case "ownerId":
+		v = ids.EmailKey(seed.OwnerEmail)
 	case "referralId":
 		switch w.want.referral {
 		case ownReferral:
@@ -1327,7 +1455,20 @@ func (w *world) value(t *testing.T, name string) string {
 			t.Fatal(err)
 		}
 	case "token":
-		// A sign-in link of the demo referrer, as POST /v1/auth/links would email it.
+		if w.want.boundLink {
+			// The link POST /v1/auth/links emails the demo referrer, bound to the browser that asked.
+			if x := w.invoke(t, "auth.link-referrer"); x.resp.StatusCode != 202 {
+				t.Fatalf("auth.link-referrer: %d %s", x.resp.StatusCode, x.resp.Body)
+			}
+			sent := w.mail.Sent()
+			if len(sent) == 0 {
+				t.Fatal("no sign-in link mailed")
+			}
+			m := sent[len(sent)-1]
+			v, w.vals["linkCode"] = linkToken(t, m.Text), linkCodeOf(t, m.Text)
+			break
+		}
+		// A sign-in link of the demo referrer, unbound (as an invitation is).
 		link, err := w.deps.IssueLink(ctx, origin, store.Link{Purpose: store.LinkSignin, Email: seed.ReferrerEmail,
 			TenantID: w.demo.TenantID, Role: practice.RoleReferrer, PartnerID: w.demo.Referrer.PartnerID})
 		if err != nil {
@@ -1365,8 +1506,8 @@ func (w *world) issueSession(t *testing.T, who string) (string, string) {
 			Email: ref.Email, Name: ref.Name, PartnerName: p.Name}
 		c.Subject = ids.EmailKey(ref.Email)
 	case staff:
-		// Staff sign in like the owner; the demo has none, so this one exists only as a session.
-		c = auth.Claims{Tenant: w.demo.TenantID, Role: practice.RoleStaff, Email: "frontdesk@lakeside.example", Name: "Jo Park"}
+		// Staff sign in like the owner: the demo's Jo Park.
+		c = auth.Claims{Tenant: w.demo.TenantID, Role: practice.RoleStaff, Email: seed.StaffEmail, Name: "Jo Park"}
 		c.Subject = ids.EmailKey(c.Email)
 	default:
 		t.Fatalf("no session for %q", who)
@@ -1720,6 +1861,36 @@ func decodeEvent(t *testing.T, b []byte) events.APIGatewayV2HTTPRequest {
 		t.Fatalf("not an APIGatewayV2HTTPRequest: %v", err)
 	}
 	return ev
+}
+
+// linkCodeOf is the link code a sign-in or sign-up email prints (XXXX-XXXX).
+func linkCodeOf(t *testing.T, text string) string {
+	t.Helper()
+	m := regexp.MustCompile(`code when asked: ([0-9A-Z]{4}-[0-9A-Z]{4})`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no link code in %q", text)
+	}
+	return m[1]
+}
+
+// linkCookie is the link cookie an answer sets (Secure, HttpOnly, SameSite=Strict, Path=/, with
+// the __Host- prefix on HTTPS).
+func (w *world) linkCookie(t *testing.T, resp events.APIGatewayV2HTTPResponse) *http.Cookie {
+	t.Helper()
+	for _, line := range resp.Cookies {
+		c, err := http.ParseSetCookie(line)
+		if err != nil {
+			t.Fatalf("Set-Cookie %q: %v", line, err)
+		}
+		if c.Name == auth.LinkCookie {
+			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Domain != "" || c.MaxAge != 900 {
+				t.Errorf("link cookie %q", line)
+			}
+			return c
+		}
+	}
+	t.Fatalf("no %s cookie in %q", auth.LinkCookie, resp.Cookies)
+	return nil
 }
 
 func linkToken(t *testing.T, text string) string {

@@ -126,6 +126,9 @@ func TestViewsMatchTheDocument(t *testing.T) {
 	}{
 		{"ReferralSummary", reflect.TypeOf(httpapi.ReferralSummary{})},
 		{"Referral", reflect.TypeOf(httpapi.ReferralView{})},
+		{"LinkPreview", reflect.TypeOf(httpapi.LinkPreview{})},
+		{"Member", reflect.TypeOf(httpapi.Member{})},
+		{"Referrer", reflect.TypeOf(partner.Referrer{})},
 	} {
 		got, want := d.properties(t, d.schema(t, c.schema)), jsonFields(c.typ)
 		if !reflect.DeepEqual(got, want) {

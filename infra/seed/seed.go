@@ -1,5 +1,5 @@
-// Package seed fills a fresh local table with a demo practice: its owner, two partners, a referrer
-// and a dozen referrals in several states.
+// Package seed fills a fresh local table with a demo practice: its owner, a staff member, two
+// partners, a referrer and a dozen referrals in several states.
 package seed
 
 import (
@@ -20,6 +20,7 @@ import (
 const (
 	Slug          = "lakeside-physical-therapy"
 	OwnerEmail    = "owner@lakeside.example"
+	StaffEmail    = "frontdesk@lakeside.example"
 	ReferrerEmail = "dr.chen@northside.example"
 )
 
@@ -73,6 +74,9 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 		return demo, false, fmt.Errorf("seed practice: %w", err)
 	}
 	demo.TenantID = p.ID
+	if err := s.AddMember(ctx, p.ID, p.Name, store.User{Email: StaffEmail, Name: "Jo Park", Role: practice.RoleStaff}); err != nil {
+		return demo, false, fmt.Errorf("seed staff: %w", err)
+	}
 	partners := []partner.Partner{
 		{ID: ids.Short("p_"), Name: "Northside Family Medicine", Kind: "pcp", Specialty: "Family medicine", NPI: "1234567893", ContactEmail: "office@northside.example", StatusUpdates: partner.UpdatesEach, CreatedAt: now.AddDate(0, -4, 0)},
 		{ID: ids.Short("p_"), Name: "Harbor Chiropractic", Kind: "chiropractor", ContactEmail: "front@harborchiro.example", StatusUpdates: partner.UpdatesDigest, CreatedAt: now.AddDate(0, -5, 0)},

@@ -40,4 +40,7 @@ func TestSeedIsCompleteAndRunsOnce(t *testing.T) {
 	if len(partners) != 2 || len(page.Items) != 12 || len(statuses) < 8 {
 		t.Fatalf("%d partners, %d referrals in %d states", len(partners), len(page.Items), len(statuses))
 	}
+	if members, err := s.Members(ctx, demo.TenantID); err != nil || len(members) != 2 {
+		t.Fatalf("members %+v %v, want the owner and Jo Park", members, err)
+	}
 }

@@ -4,6 +4,7 @@ package auth
 import (
 	"context"
 	"crypto/hmac"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,18 +18,51 @@ import (
 
 // Cookie names. The session cookie is HttpOnly; the CSRF cookie is read by the portal's script and
 // echoed in the X-CSRF-Token header (a signed double submit: the token is also a claim of the JWT).
+// The link cookie binds a magic link to the browser that asked for it: HttpOnly, and on HTTPS named
+// with the __Host- prefix (Secure, Path=/, no Domain: no sibling subdomain can set or read it). The
+// plain-HTTP local stack cannot set a __Host- cookie (it requires Secure), so there it goes without
+// the prefix, as the other two cookies go without Secure.
 const (
-	SessionCookie = "rl_session"
-	CSRFCookie    = "rl_csrf"
-	CSRFHeader    = "X-CSRF-Token"
+	SessionCookie    = "rl_session"
+	CSRFCookie       = "rl_csrf"
+	CSRFHeader       = "X-CSRF-Token"
+	LinkCookie       = "__Host-rl_link"
+	LinkCookieNoTLS  = "rl_link"
+	linkCookieTokenN = 32
 )
 
-// Session lifetimes and magic-link rules.
+// LinkCookieName is the link cookie's name on HTTPS (secure) or on the plain-HTTP local stack.
+func LinkCookieName(secure bool) string {
+	if secure {
+		return LinkCookie
+	}
+	return LinkCookieNoTLS
+}
+
+// Session lifetimes and magic-link rules. A session lasts SessionTTL at most; it also ends after a
+// time without use: IdleStaff for the practice's owner and staff (they see every referral's PHI),
+// IdleReferrer for referrers (who see only their own). The last use is recorded at most every
+// TouchEvery, so a session ends between Idle-TouchEvery and Idle after its last use.
 const (
-	SessionTTL = 12 * time.Hour
-	LinkTTL    = 15 * time.Minute
-	TokenBytes = 32
+	SessionTTL   = 12 * time.Hour
+	IdleStaff    = 30 * time.Minute
+	IdleReferrer = 8 * time.Hour
+	TouchEvery   = 5 * time.Minute
+	LinkTTL      = 15 * time.Minute
+	TokenBytes   = 32
 )
+
+// IdleLimit is how long a session of role may go unused.
+func IdleLimit(role string) time.Duration {
+	if role == "referrer" {
+		return IdleReferrer
+	}
+	return IdleStaff
+}
+
+// SessionType is the JWT "typ" header of a session token (explicit typing, RFC 8725 §3.11): a
+// session verifies only with it, so no other JWT signed with the key (a rating token) can pass as one.
+const SessionType = "rl-session+jwt"
 
 // ErrInvalidSession is any session token that does not verify.
 var ErrInvalidSession = errors.New("invalid session")
@@ -110,12 +144,16 @@ func (s *Signer) Issue(ctx context.Context, c Claims) (string, Claims, error) {
 	c.ExpiresAt = jwt.NewNumericDate(now.Add(SessionTTL))
 	c.ID = ids.Short("s_")
 	c.CSRF = ids.Token(18)
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, &c).SignedString(key)
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, &c)
+	t.Header["typ"] = SessionType
+	tok, err := t.SignedString(key)
 	return tok, c, err
 }
 
-// Verify parses a session token, accepting only HS256 with our issuer and audience and a future
-// expiry, and decoding strictly.
+var errSessionType = errors.New("not a session token")
+
+// Verify parses a session token, accepting only HS256 with typ SessionType, our issuer and audience,
+// an issue time not in the future and a future expiry (both required), and decoding strictly.
 func (s *Signer) Verify(ctx context.Context, token string) (*Claims, error) {
 	key, err := s.signingKey(ctx)
 	if err != nil {
@@ -131,8 +169,13 @@ func (s *Signer) Verify(ctx context.Context, token string) (*Claims, error) {
 		jwt.WithStrictDecoding(),
 		jwt.WithLeeway(30*time.Second),
 		jwt.WithTimeFunc(s.now),
-	).ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil })
-	if err != nil || c.Tenant == "" || c.Role == "" || c.Subject == "" || c.ID == "" || c.CSRF == "" {
+	).ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != SessionType {
+			return nil, errSessionType
+		}
+		return key, nil
+	})
+	if err != nil || c.IssuedAt == nil || c.Tenant == "" || c.Role == "" || c.Subject == "" || c.ID == "" || c.CSRF == "" {
 		return nil, ErrInvalidSession
 	}
 	return &c, nil
@@ -144,6 +187,34 @@ func SetCookies(w http.ResponseWriter, token string, c Claims, secure bool) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: token, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: CSRFCookie, Value: c.CSRF, Path: "/", MaxAge: maxAge,
+		Secure: secure, SameSite: http.SameSiteStrictMode})
+}
+
+// SetLinkCookie binds the links of a request to this browser: a random value (the one the browser
+// already holds, if any, so that links asked for two addresses in one browser both stay bound to
+// it), kept as long as a link lives, sent back only to this site's own requests (SameSite=Strict),
+// never to a script. It returns the value; the links store its hash.
+func SetLinkCookie(w http.ResponseWriter, r *http.Request, secure bool) string {
+	v := LinkCookieValue(r, secure)
+	if len(v) != base64.RawURLEncoding.EncodedLen(linkCookieTokenN) {
+		v = ids.Token(linkCookieTokenN)
+	}
+	http.SetCookie(w, &http.Cookie{Name: LinkCookieName(secure), Value: v, Path: "/", MaxAge: int(LinkTTL.Seconds()),
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
+	return v
+}
+
+// LinkCookieValue is the link cookie the request carries, or "".
+func LinkCookieValue(r *http.Request, secure bool) string {
+	if ck, err := r.Cookie(LinkCookieName(secure)); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+// ClearLinkCookie removes the link cookie (once its link has signed in).
+func ClearLinkCookie(w http.ResponseWriter, secure bool) {
+	http.SetCookie(w, &http.Cookie{Name: LinkCookieName(secure), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: secure, SameSite: http.SameSiteStrictMode})
 }
 

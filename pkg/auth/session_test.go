@@ -28,14 +28,27 @@ func TestIssueVerify(t *testing.T) {
 		t.Fatalf("Verify = %+v, %v", got, err)
 	}
 
-	forge := func(method jwt.SigningMethod, key any, mutate func(*Claims)) string {
+	// forge signs edited claims as a session (typ SessionType) unless the edit changes the header.
+	forgeTyped := func(method jwt.SigningMethod, key any, typ any, mutate func(*Claims)) string {
 		cc := c
 		mutate(&cc)
-		tok, err := jwt.NewWithClaims(method, &cc).SignedString(key)
+		tk := jwt.NewWithClaims(method, &cc)
+		if typ == nil {
+			delete(tk.Header, "typ")
+		} else {
+			tk.Header["typ"] = typ
+		}
+		tok, err := tk.SignedString(key)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tok
+	}
+	forge := func(method jwt.SigningMethod, key any, mutate func(*Claims)) string {
+		return forgeTyped(method, key, SessionType, mutate)
+	}
+	if _, err := s.Verify(ctx, forge(jwt.SigningMethodHS256, []byte(testKey), func(*Claims) {})); err != nil {
+		t.Fatalf("a well-formed forged copy does not verify, so the cases below test nothing: %v", err)
 	}
 	cases := map[string]string{
 		"expired":        tok,
@@ -46,6 +59,11 @@ func TestIssueVerify(t *testing.T) {
 		"HS512":          forge(jwt.SigningMethodHS512, []byte(testKey), func(*Claims) {}),
 		"none":           forge(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, func(*Claims) {}),
 		"no tenant":      forge(jwt.SigningMethodHS256, []byte(testKey), func(c *Claims) { c.Tenant = "" }),
+		"no iat":         forge(jwt.SigningMethodHS256, []byte(testKey), func(c *Claims) { c.IssuedAt = nil }),
+		"iat in future":  forge(jwt.SigningMethodHS256, []byte(testKey), func(c *Claims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) }),
+		"typ JWT":        forgeTyped(jwt.SigningMethodHS256, []byte(testKey), "JWT", func(*Claims) {}),
+		"no typ":         forgeTyped(jwt.SigningMethodHS256, []byte(testKey), nil, func(*Claims) {}),
+		"typ not text":   forgeTyped(jwt.SigningMethodHS256, []byte(testKey), 1, func(*Claims) {}),
 		"tampered":       tok[:len(tok)-2] + "xx",
 		"garbage":        "not.a.jwt",
 	}
@@ -100,5 +118,33 @@ func TestRatingTokensAndPatientCodes(t *testing.T) {
 		if _, ok := NormalizeCode(bad); ok {
 			t.Errorf("NormalizeCode(%q) accepted", bad)
 		}
+	}
+}
+
+func TestLinkCodes(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 200; i++ {
+		c := NewLinkCode()
+		n, ok := NormalizeLinkCode(c)
+		if !ok || n != c || len(c) != 9 || c[4] != '-' {
+			t.Fatalf("NewLinkCode() = %q, normalized %q %v", c, n, ok)
+		}
+		seen[c] = true
+	}
+	if len(seen) < 199 {
+		t.Fatalf("%d distinct codes of 200", len(seen))
+	}
+	for in, want := range map[string]string{"k7q2m9xd": "K7Q2-M9XD", " K7Q2 M9XD ": "K7Q2-M9XD", "oiL0-0000": "0110-0000"} {
+		if got, ok := NormalizeLinkCode(in); !ok || got != want {
+			t.Errorf("NormalizeLinkCode(%q) = %q %v, want %q", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "K7Q2", "K7Q2-M9XDA", "K7Q2-M9X!", "K7Q2-M9XU"} {
+		if _, ok := NormalizeLinkCode(bad); ok {
+			t.Errorf("NormalizeLinkCode(%q) accepted", bad)
+		}
+	}
+	if LinkCodeHash("a", "K7Q2-M9XD") == LinkCodeHash("b", "K7Q2-M9XD") {
+		t.Error("a code hashes the same for two links")
 	}
 }

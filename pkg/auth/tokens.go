@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"strings"
 	"time"
@@ -109,3 +110,62 @@ func NormalizeCode(s string) (string, bool) {
 
 // CodeHash is the table key of a (normalized) patient code.
 func CodeHash(code string) string { return ids.Hash("code:" + code) }
+
+// LinkCodeLen is the length of a magic link's code (40 bits; a link takes store.MaxCodeTries wrong
+// codes, so a guess succeeds with odds of 5 in 2^40).
+const LinkCodeLen = 8
+
+// NewLinkCode makes the code an email gives beside its links, for opening a link in a browser
+// other than the one that asked for it: 8 Crockford base32 characters, shown as XXXX-XXXX.
+func NewLinkCode() string {
+	b := make([]byte, LinkCodeLen)
+	_, _ = rand.Read(b)
+	var s strings.Builder
+	for i, c := range b {
+		if i == LinkCodeLen/2 {
+			s.WriteByte('-')
+		}
+		s.WriteByte(crockford[c&31])
+	}
+	return s.String()
+}
+
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// NormalizeLinkCode reads a link code as a person may type it (any case, with or without the dash or
+// spaces, O for 0, I/L for 1); ok is false when it cannot be a code.
+func NormalizeLinkCode(s string) (string, bool) {
+	c, ok := normalizeCrockford(s, LinkCodeLen)
+	if !ok {
+		return "", false
+	}
+	return c[:4] + "-" + c[4:], true
+}
+
+// LinkCodeHash is what a link stores of its (normalized) code: a hash bound to the link's own token
+// hash, so a code is worth nothing for another link.
+func LinkCodeHash(linkHash, code string) string {
+	return ids.Hash("link-code\x00" + linkHash + "\x00" + code)
+}
+
+func normalizeCrockford(s string, n int) (string, bool) {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == '-' || r == ' ':
+			continue
+		case r == 'O':
+			r = '0'
+		case r == 'I' || r == 'L':
+			r = '1'
+		}
+		if !strings.ContainsRune(crockford, r) {
+			return "", false
+		}
+		b.WriteRune(r)
+	}
+	if b.Len() != n {
+		return "", false
+	}
+	return b.String(), true
+}

@@ -37,7 +37,8 @@ type Deps struct {
 	Log             *slog.Logger
 	Now             func() time.Time
 
-	hours hoursCache // per container: practices' contact-by hours
+	hours     hoursCache // per container: practices' contact-by hours
+	mailTimes mailTimes  // per container: how long the last sign-in emails took to send
 }
 
 func (d *Deps) now() time.Time {
@@ -136,6 +137,7 @@ func (a *API) wrap(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
 		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
+		crossSite := a.deps.crossSite(r)
 		defer func() {
 			if v := recover(); v != nil {
 				a.deps.log().Error("panic", "api", a.Name, "route", r.Pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -147,8 +149,49 @@ func (a *API) wrap(next http.Handler) http.Handler {
 			a.deps.log().Info("request", "api", a.Name, "method", r.Method, "route", r.Pattern, "status", sw.status,
 				"ms", time.Since(start).Milliseconds())
 		}()
+		if crossSite {
+			problem.Write(sw, crossSiteRequest)
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
+}
+
+var crossSiteRequest = problem.New(http.StatusForbidden, "cross-site", "Cross-site request refused",
+	"changes are accepted only from Referloop's own pages")
+
+// crossSite reports whether a state-changing request (anything but GET, HEAD, OPTIONS) was made by
+// another site's page, besides the CSRF token that signed-in requests carry. Browsers tell with
+// Sec-Fetch-Site, a header no page can set: only "same-origin" passes ("same-site" is a sibling
+// subdomain, "cross-site" another site, "none" no page at all). A browser that does not send it (older
+// ones) sends Origin on such a request, which must then be the portal's origin. A request with
+// neither header was not made by a browser's page (curl, a server, a test client): it carries no
+// cookie a browser added on its own, so there is nothing to forge, and it passes (a signed-in one
+// still needs its CSRF token).
+func (d *Deps) crossSite(r *http.Request) bool {
+	if !unsafeMethod(r.Method) {
+		return false
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin":
+		return false
+	case "":
+	default:
+		return true
+	}
+	o := r.Header.Get("Origin")
+	return o != "" && !strings.EqualFold(o, d.ownOrigin(r))
+}
+
+// ownOrigin is the portal's origin: the configured one, or the one the request came to.
+func (d *Deps) ownOrigin(r *http.Request) string {
+	if d.Origin != "" {
+		return strings.TrimSuffix(d.Origin, "/")
+	}
+	if d.InsecureCookies {
+		return "http://" + r.Host
+	}
+	return "https://" + r.Host
 }
 
 // writeJSON sends v with status.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -13,6 +14,7 @@ import (
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/messages"
+	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/store"
@@ -24,6 +26,7 @@ const (
 	linksPerEmail   = 5
 	linksPerIP      = 30
 	sessionsPerIP   = 30
+	previewsPerIP   = 60
 	rateLimitWindow = 15 * time.Minute
 )
 
@@ -36,8 +39,10 @@ func Auth(d *Deps) *API {
 	return &API{Name: "auth", deps: d, Routes: []Route{
 		{"POST", "/v1/practices", d.public(d.signup)},
 		{"POST", "/v1/auth/links", d.public(d.requestLink)},
+		{"POST", "/v1/auth/link-previews", d.public(d.previewLink)},
 		{"POST", "/v1/auth/sessions", d.public(d.createSession)},
 		{"DELETE", "/v1/auth/sessions/current", d.public(d.deleteSession)},
+		{"DELETE", "/v1/auth/sessions", d.signedIn(d.deleteAllSessions)},
 		{"GET", "/v1/me", d.signedIn(d.me)},
 		{"GET", "/v1/practices/{slug}/profile", d.public(d.publicProfile)},
 	}}
@@ -62,22 +67,7 @@ func (d *Deps) emailAllowed(ctx context.Context, email string) (bool, error) {
 	return ok, err
 }
 
-// newLink stores a link for l and returns its URL. The token goes in the fragment, which browsers
-// never send to a server, so it stays out of access logs.
-func (d *Deps) newLink(ctx context.Context, r *http.Request, l store.Link) (string, error) {
-	return d.IssueLink(ctx, d.origin(r), l)
-}
-
-// IssueLink stores a magic link for l and returns its URL under origin.
-func (d *Deps) IssueLink(ctx context.Context, origin string, l store.Link) (string, error) {
-	token := ids.Token(auth.TokenBytes)
-	l.CreatedAt = d.now()
-	l.ExpiresAt = l.CreatedAt.Add(auth.LinkTTL)
-	if err := d.Store.PutLink(ctx, ids.Hash(token), l); err != nil {
-		return "", err
-	}
-	return origin + "/auth#token=" + token, nil
-}
+// codeLine is what a link email says about its code.
 
 type signupRequest struct {
 	PracticeName string `json:"practiceName"`
@@ -100,6 +90,7 @@ func (d *Deps) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := d.limitIP(ctx, r, "signup-ip", linksPerIP); err != nil {
 		return err
 	}
+	bind := auth.SetLinkCookie(w, r, !d.InsecureCookies)
 	if ok, err := d.emailAllowed(ctx, in.Email); err != nil || !ok {
 		if err != nil {
 			return err
@@ -107,16 +98,17 @@ func (d *Deps) signup(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusAccepted, linkSent)
 		return nil
 	}
-	link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignup, Email: in.Email, PracticeName: in.PracticeName, Role: practice.RoleOwner})
-	if err == nil {
-		var m messages.Message
-		if m, err = messages.Render(messages.SignupConfirm{Practice: in.PracticeName, Link: link}); err == nil {
-			err = d.Mailer.Send(ctx, m.Email(in.Email))
-		}
-	}
+	code := auth.NewLinkCode()
+	urls, err := d.issueBatch(ctx, d.origin(r), in.Email, store.LinkSignup, bind, code,
+		[]store.Link{{Purpose: store.LinkSignup, Email: in.Email, PracticeName: in.PracticeName, Role: practice.RoleOwner}})
 	if err != nil {
 		return err
 	}
+	m, err := messages.Render(messages.SignupConfirm{Practice: in.PracticeName, Link: urls[0], Code: code})
+	if err != nil {
+		return err
+	}
+	d.sendLinkMail(ctx, r, m.Email(in.Email))
 	writeJSON(w, http.StatusAccepted, linkSent)
 	return nil
 }
@@ -126,6 +118,9 @@ type linkRequest struct {
 	Practice string `json:"practice"`
 }
 
+// requestLink emails sign-in links. Whether or not the address can sign in, the request does the
+// same work (the same reads, a batch of links or a decoy written, an email sent or as long waited)
+// and gets the same answer, with a link cookie that binds the links to this browser.
 func (d *Deps) requestLink(w http.ResponseWriter, r *http.Request) error {
 	var in linkRequest
 	if err := decode(r, &in); err != nil {
@@ -144,72 +139,162 @@ func (d *Deps) requestLink(w http.ResponseWriter, r *http.Request) error {
 	if err := d.limitIP(ctx, r, "link-ip", linksPerIP); err != nil {
 		return err
 	}
-	if err := d.sendSignInLinks(ctx, r, in); err != nil {
+	bind := auth.SetLinkCookie(w, r, !d.InsecureCookies)
+	if err := d.sendSignInLinks(ctx, r, in, bind); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, linkSent)
 	return nil
 }
 
-// sendSignInLinks emails a link for each way the address can sign in: as a referrer of the named
-// practice, or as staff of each practice it belongs to. Unknown addresses get nothing.
-func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequest) error {
+// signInTarget is one way an address can sign in: a practice (by name) and the link's identity.
+type signInTarget struct {
+	practice string
+	link     store.Link
+}
+
+// signInTargets lists the ways an address can sign in: as a referrer of the named practice, or as
+// staff of each practice it belongs to. Deactivated people have none. With a practice, its referrer
+// and the practice are read side by side, so an unknown address costs the same reads as a known one
+// (whether a practice exists is public: its page is).
+func (d *Deps) signInTargets(ctx context.Context, in linkRequest) ([]signInTarget, error) {
+	if in.Practice == "" {
+		ms, err := d.Store.Memberships(ctx, in.Email)
+		if err != nil {
+			return nil, err
+		}
+		var out []signInTarget
+		for _, m := range ms {
+			if m.DeactivatedAt == nil {
+				out = append(out, signInTarget{m.PracticeName, store.Link{Purpose: store.LinkSignin, Email: in.Email,
+					TenantID: m.TenantID, Role: m.Role}})
+			}
+		}
+		return out, nil
+	}
+	tid, err := d.Store.TenantBySlug(ctx, in.Practice)
+	if store.IsNotFound(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var (
+		ref    partner.Referrer
+		p      practice.Practice
+		refErr error
+		pErr   error
+		wg     sync.WaitGroup
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); ref, refErr = d.Store.Referrer(ctx, tid, in.Email) }()
+	go func() { defer wg.Done(); p, pErr = d.Store.Practice(ctx, tid) }()
+	wg.Wait()
+	if store.IsNotFound(refErr) || refErr == nil && ref.DeactivatedAt != nil {
+		return nil, pErr
+	}
+	if err := errors.Join(refErr, pErr); err != nil {
+		return nil, err
+	}
+	return []signInTarget{{p.Name, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: tid,
+		Role: practice.RoleReferrer, PartnerID: ref.PartnerID}}}, nil
+}
+
+// sendSignInLinks emails a link for each way the address can sign in, bound to the asking browser,
+// with one code for all of them. An address that gets nothing gets a decoy batch and a wait as long
+// as a send.
+func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequest, bind string) error {
 	if ok, err := d.emailAllowed(ctx, in.Email); err != nil || !ok {
 		return err
 	}
-	var entries []messages.PracticeLink
-	if in.Practice != "" {
-		tid, err := d.Store.TenantBySlug(ctx, in.Practice)
-		if store.IsNotFound(err) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		ref, err := d.Store.Referrer(ctx, tid, in.Email)
-		if store.IsNotFound(err) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		p, err := d.Store.Practice(ctx, tid)
-		if err != nil {
-			return err
-		}
-		link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: tid,
-			Role: practice.RoleReferrer, PartnerID: ref.PartnerID})
-		if err != nil {
-			return err
-		}
-		entries = append(entries, messages.PracticeLink{Practice: p.Name, Link: link})
-	} else {
-		ms, err := d.Store.Memberships(ctx, in.Email)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: m.TenantID, Role: m.Role})
-			if err != nil {
-				return err
-			}
-			entries = append(entries, messages.PracticeLink{Practice: m.PracticeName, Link: link})
-		}
-	}
-	if len(entries) == 0 {
-		return nil
-	}
-	m, err := messages.Render(messages.SigninLink{Links: entries})
+	targets, err := d.signInTargets(ctx, in)
 	if err != nil {
 		return err
 	}
-	return d.Mailer.Send(ctx, m.Email(in.Email))
+	links := make([]store.Link, len(targets))
+	for i, t := range targets {
+		links[i] = t.link
+	}
+	code := auth.NewLinkCode()
+	urls, err := d.issueBatch(ctx, d.origin(r), in.Email, store.LinkSignin, bind, code, links)
+	if err != nil {
+		return err
+	}
+	if len(targets) == 0 {
+		d.mailTimes.wait(ctx)
+		return nil
+	}
+	entries := make([]messages.PracticeLink, len(targets))
+	for i, t := range targets {
+		entries[i] = messages.PracticeLink{Practice: t.practice, Link: urls[i]}
+	}
+	m, err := messages.Render(messages.SigninLink{Links: entries, Code: code})
+	if err != nil {
+		return err
+	}
+	d.sendLinkMail(ctx, r, m.Email(in.Email))
+	return nil
 }
 
 type sessionRequest struct {
 	Token string `json:"token"`
+	Code  string `json:"code,omitempty"`
 }
 
-var invalidLink = problem.New(http.StatusUnauthorized, "invalid-link", "This link does not work",
-	"it has expired or was already used; ask for a new one")
+// LinkPreview is what a link signs in to, shown before it is confirmed.
+type LinkPreview struct {
+	Purpose  string `json:"purpose"`
+	Email    string `json:"email"`
+	Role     string `json:"role"`
+	Practice struct {
+		Name string `json:"name"`
+	} `json:"practice"`
+	Partner *struct {
+		Name string `json:"name"`
+	} `json:"partner,omitempty"`
+	// CodeRequired: the link was asked for in another browser; confirming it takes the email's code.
+	CodeRequired bool `json:"codeRequired"`
+}
+
+// previewLink says, without spending the link, which account and practice it signs in to, and
+// whether this browser needs the email's code.
+func (d *Deps) previewLink(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if err := d.limitIP(ctx, r, "preview-ip", previewsPerIP); err != nil {
+		return err
+	}
+	_, l, err := d.peekLink(ctx, in.Token)
+	if err != nil {
+		return err
+	}
+	v := LinkPreview{Purpose: l.Purpose, Email: l.Email, Role: l.Role, CodeRequired: d.needsCode(r, l)}
+	v.Practice.Name = l.PracticeName
+	if l.Purpose == store.LinkSignin {
+		p, err := d.Store.Practice(ctx, l.TenantID)
+		if store.IsNotFound(err) {
+			return linkGone
+		} else if err != nil {
+			return err
+		}
+		v.Practice.Name = p.Name
+		if l.Role == practice.RoleReferrer {
+			pt, err := d.Store.Partner(ctx, l.TenantID, l.PartnerID)
+			if err != nil && !store.IsNotFound(err) {
+				return err
+			}
+			v.Partner = &struct {
+				Name string `json:"name"`
+			}{pt.Name}
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
 
 func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) error {
 	var in sessionRequest
@@ -220,15 +305,11 @@ func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err := d.limitIP(ctx, r, "session-ip", sessionsPerIP); err != nil {
 		return err
 	}
-	in.Token = strings.TrimSpace(in.Token)
-	if len(in.Token) != 43 {
-		return invalidLink
+	hash, link, err := d.peekLink(ctx, in.Token)
+	if err != nil {
+		return err
 	}
-	hash := ids.Hash(in.Token)
-	link, err := d.Store.PeekLink(ctx, hash)
-	if store.IsNotFound(err) {
-		return invalidLink
-	} else if err != nil {
+	if err := d.checkCode(ctx, r, hash, link, in.Code); err != nil {
 		return err
 	}
 	var claims auth.Claims
@@ -238,13 +319,13 @@ func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) error {
 		claims, err = d.confirmSignin(ctx, hash)
 	}
 	if store.IsNotFound(err) {
-		return invalidLink
+		return linkGone
 	} else if err != nil {
 		return err
 	}
 	token, claims, err := d.Signer.Issue(ctx, claims)
 	if err == nil {
-		err = d.Store.PutSession(ctx, claims.Tenant, claims.Subject, claims.ID, claims.ExpiresAt.Time)
+		err = d.Store.StartSession(ctx, claims.Tenant, claims.Subject, claims.ID, claims.Role, claims.ExpiresAt.Time)
 	}
 	if err != nil {
 		return err
@@ -253,6 +334,7 @@ func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	auth.ClearLinkCookie(w, !d.InsecureCookies)
 	auth.SetCookies(w, token, claims, !d.InsecureCookies)
 	writeJSON(w, http.StatusOK, me)
 	return nil
@@ -288,7 +370,8 @@ func (d *Deps) confirmSignup(ctx context.Context, hash string, l store.Link) (au
 		Tenant: p.ID, Role: practice.RoleOwner, Email: l.Email}, nil
 }
 
-// confirmSignin spends a sign-in link and says who it signs in.
+// confirmSignin spends a sign-in link and says who it signs in; ErrDeactivated for a person the
+// practice deactivated since the link was sent.
 func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, error) {
 	l, err := d.Store.ConsumeLink(ctx, hash)
 	if err != nil {
@@ -301,6 +384,9 @@ func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, err
 		if err != nil {
 			return c, err
 		}
+		if ref.DeactivatedAt != nil {
+			return c, store.ErrDeactivated
+		}
 		p, err := d.Store.Partner(ctx, l.TenantID, ref.PartnerID)
 		if err != nil {
 			return c, err
@@ -311,6 +397,9 @@ func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, err
 	u, err := d.Store.User(ctx, l.TenantID, l.Email)
 	if err != nil {
 		return c, err
+	}
+	if u.DeactivatedAt != nil {
+		return c, store.ErrDeactivated
 	}
 	c.Role, c.Name = u.Role, u.Name
 	return c, nil
@@ -326,6 +415,17 @@ func (d *Deps) deleteSession(w http.ResponseWriter, r *http.Request) error {
 		if err := d.Store.DeleteSession(r.Context(), c.Tenant, c.Subject, c.ID); err != nil {
 			return err
 		}
+	}
+	auth.ClearCookies(w, !d.InsecureCookies)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteAllSessions signs the person out everywhere: every session of their account at this
+// practice ends now, on every device, this one included.
+func (d *Deps) deleteAllSessions(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
+	if _, err := d.Store.EndSessions(r.Context(), c.Tenant, c.Subject); err != nil {
+		return err
 	}
 	auth.ClearCookies(w, !d.InsecureCookies)
 	w.WriteHeader(http.StatusNoContent)

@@ -37,6 +37,13 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	t.Parallel()
+	return newSerialEnv(t)
+}
+
+// newSerialEnv is newEnv for a test that does not run in parallel with the package's others (Go
+// runs those after it): for timings.
+func newSerialEnv(t *testing.T) *env {
+	t.Helper()
 	db, table := dynamotest.NewTable(t)
 	e := &env{t: t, store: store.New(db, table), mail: &notify.Recorder{}}
 	e.deps = &httpapi.Deps{Store: e.store, Mailer: e.mail, InsecureCookies: true, Log: slog.New(slog.DiscardHandler),

@@ -41,6 +41,18 @@ func problemFor(err error) (p *problem.Problem, known bool) {
 			p.Extensions = map[string]any{"version": conflict.Current}
 		}
 		return p, true
+	case errors.Is(err, store.ErrLinkSuperseded):
+		return problem.New(http.StatusUnauthorized, "invalid-link", "This link does not work",
+			"a newer link was sent to this address since; use the link in the newest email"), true
+	case errors.Is(err, store.ErrLinkLocked):
+		return problem.New(http.StatusUnauthorized, "invalid-link", "This link does not work",
+			"its code was entered wrong too many times; open it in the browser that asked for it, or ask for a new one"), true
+	case errors.Is(err, store.ErrDeactivated):
+		return problem.New(http.StatusForbidden, "deactivated", "This account was deactivated",
+			"the practice deactivated this account; ask the practice to invite you again"), true
+	case errors.Is(err, store.ErrIsOwner):
+		return problem.New(http.StatusConflict, "cannot-deactivate-owner", "The owner cannot be deactivated",
+			"the practice's owner stays active; deactivate staff members only"), true
 	case errors.Is(err, store.ErrNotFound):
 		return problem.NotFound("the resource"), true
 	case errors.Is(err, store.ErrConflict):

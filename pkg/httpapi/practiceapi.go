@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,10 @@ func Practice(d *Deps) *API {
 		{"POST", "/v1/partners", d.staff(d.createPartner)},
 		{"POST", "/v1/partners/{id}/invitations", d.staff(d.invite)},
 		{"PUT", "/v1/partners/{id}", d.staff(d.updatePartner)},
+		{"GET", "/v1/partners/{id}/referrers", d.staff(d.listReferrers)},
+		{"DELETE", "/v1/partners/{id}/referrers/{referrerId}", d.staff(d.deactivateReferrer)},
+		{"GET", "/v1/members", d.withSession(isOwner, d.listMembers)},
+		{"DELETE", "/v1/members/{id}", d.withSession(isOwner, d.deactivateMember)},
 		{"GET", "/v1/audit", d.withSession(isOwner, d.auditDay)},
 	}}
 }
@@ -148,6 +153,11 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	if ref.PartnerID != pt.ID {
 		return problem.Invalid("email", "already refers for another partner of this practice")
 	}
+	if ref.DeactivatedAt != nil { // inviting a deactivated referrer again is how staff let them back in
+		if err := d.Store.SetReferrerActive(ctx, c.Tenant, ref.Email, time.Time{}); err != nil {
+			return err
+		}
+	}
 	p, err := d.Store.Practice(ctx, c.Tenant)
 	if err != nil {
 		return err
@@ -206,4 +216,125 @@ func (d *Deps) auditDay(w http.ResponseWriter, r *http.Request, c *auth.Claims) 
 	}
 	writeJSON(w, http.StatusOK, page)
 	return nil
+}
+
+func (d *Deps) listReferrers(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
+	ctx := r.Context()
+	pt, err := d.Store.Partner(ctx, c.Tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	list, err := d.Store.ReferrersOf(ctx, c.Tenant, pt.ID)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []partner.Referrer{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	return nil
+}
+
+// deactivateReferrer ends a referrer's sessions at once and stops their links: a link request for
+// them answers as for any address and sends nothing, a link already sent no longer signs in. Inviting
+// them again makes them active. Deactivating one already deactivated ends any session again.
+func (d *Deps) deactivateReferrer(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
+	ctx := r.Context()
+	pt, err := d.Store.Partner(ctx, c.Tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	rid := r.PathValue("referrerId")
+	list, err := d.Store.ReferrersOf(ctx, c.Tenant, pt.ID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(list, func(x partner.Referrer) bool { return x.ID == rid })
+	if i < 0 {
+		return problem.NotFound("the referrer")
+	}
+	ref := list[i]
+	if ref.DeactivatedAt == nil {
+		at := d.now()
+		if err := d.Store.SetReferrerActive(ctx, c.Tenant, ref.Email, at); err != nil {
+			return err
+		}
+		ref.DeactivatedAt = &at
+	}
+	if _, err := d.Store.EndSessions(ctx, c.Tenant, ids.EmailKey(ref.Email)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ref)
+	return nil
+}
+
+// Member is a member of the practice's staff as the owner's team list shows one; id is the key of
+// their address.
+type Member struct {
+	ID            string     `json:"id"`
+	Email         string     `json:"email"`
+	Name          string     `json:"name"`
+	Role          string     `json:"role"`
+	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty"`
+}
+
+func memberOf(u store.User) Member {
+	return Member{ID: ids.EmailKey(u.Email), Email: u.Email, Name: u.Name, Role: u.Role, DeactivatedAt: u.DeactivatedAt}
+}
+
+func (d *Deps) listMembers(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
+	list, err := d.Store.Members(r.Context(), c.Tenant)
+	if err != nil {
+		return err
+	}
+	items := make([]Member, 0, len(list))
+	for _, u := range list {
+		items = append(items, memberOf(u))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return nil
+}
+
+// deactivateMember deactivates a staff member (never the owner): their sessions end at once, their
+// address gets no more links for this practice, and a link already sent no longer signs in.
+func (d *Deps) deactivateMember(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	if !isEmailKey(id) {
+		return problem.NotFound("the member")
+	}
+	if id == c.Subject {
+		return store.ErrIsOwner
+	}
+	u, err := d.Store.UserByKey(ctx, c.Tenant, id)
+	if store.IsNotFound(err) {
+		return problem.NotFound("the member")
+	} else if err != nil {
+		return err
+	}
+	if u.DeactivatedAt == nil {
+		at := d.now()
+		if err := d.Store.DeactivateMember(ctx, c.Tenant, id, at); err != nil {
+			return err
+		}
+		u.DeactivatedAt = &at
+	}
+	if _, err := d.Store.EndSessions(ctx, c.Tenant, id); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, memberOf(u))
+	return nil
+}
+
+// isEmailKey reports whether s can be an address's key (32 lower-case hex digits).
+func isEmailKey(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

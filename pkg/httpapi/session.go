@@ -15,8 +15,20 @@ func unsafeMethod(m string) bool {
 	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
 }
 
-// session verifies the session cookie (signature, algorithm, issuer, audience, expiry), checks it
-// has not been revoked, and for state-changing requests checks the CSRF token.
+// sessionIdle is the answer for a session unused for longer than its role's idle limit.
+func sessionIdle(role string) *problem.Problem {
+	limit := "30 minutes"
+	if role == practice.RoleReferrer {
+		limit = "8 hours"
+	}
+	return problem.New(http.StatusUnauthorized, "session-idle", "Signed out after inactivity",
+		"the session was not used for "+limit+"; sign in again")
+}
+
+// session verifies the session cookie (signature, type, algorithm, issuer, audience, issue time,
+// expiry), checks it has not been revoked, ended or left idle, and for state-changing requests
+// checks the CSRF token. Its last use is recorded when the recorded one is older than
+// auth.TouchEvery: one conditional write every few minutes of use, not one per request.
 func (d *Deps) session(r *http.Request) (*auth.Claims, error) {
 	ck, err := r.Cookie(auth.SessionCookie)
 	if err != nil || ck.Value == "" {
@@ -30,12 +42,23 @@ func (d *Deps) session(r *http.Request) (*auth.Claims, error) {
 		return nil, problem.New(http.StatusForbidden, "csrf", "Missing CSRF token",
 			"send the rl_csrf cookie's value in the X-CSRF-Token header")
 	}
-	live, err := d.Store.SessionLive(r.Context(), c.Tenant, c.Subject, c.ID)
+	st, err := d.Store.Session(r.Context(), c.Tenant, c.Subject, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	if !live {
-		return nil, problem.Unauthorized("you signed out; sign in again")
+	if !st.Live {
+		return nil, problem.Unauthorized("the session was signed out or ended; sign in again")
+	}
+	now := d.now()
+	if now.Sub(st.LastSeen) > auth.IdleLimit(c.Role) {
+		return nil, sessionIdle(c.Role)
+	}
+	if now.Sub(st.LastSeen) >= auth.TouchEvery {
+		// A failed write only leaves the session to end sooner (it fails safe), so the request goes
+		// on; the failure is logged (a function whose role may not update session items, say).
+		if err := d.Store.TouchSession(r.Context(), c.Tenant, c.Subject, c.ID, now, now.Add(-auth.TouchEvery)); err != nil {
+			d.log().Warn("session last use not recorded", "route", r.Pattern, "error", err.Error())
+		}
 	}
 	return c, nil
 }

@@ -14,11 +14,13 @@ import (
 type SignupConfirm struct {
 	Practice string // the name they gave the practice
 	Link     string
+	Code     string // the link code, for opening the link on another device
 }
 
 // SigninLink carries one sign-in link per practice the address may sign in to (to that address).
 type SigninLink struct {
 	Links []PracticeLink
+	Code  string // the link code, for opening a link on another device
 }
 
 // PracticeLink is a sign-in link to one practice.

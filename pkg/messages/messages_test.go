@@ -31,12 +31,14 @@ func TestRender(t *testing.T) {
 		text    []string // each must appear
 		absent  []string // none may appear
 	}{
-		{SignupConfirm{Practice: practiceName, Link: "https://app.example/auth#token=T"},
+		{SignupConfirm{Practice: practiceName, Link: "https://app.example/auth#token=T", Code: "K7Q2-M9XD"},
 			"Confirm your practice on Referloop",
-			[]string{"Confirm to create " + practiceName + " on Referloop.", "\n\nhttps://app.example/auth#token=T\n\n", "nothing is created until"}, nil},
-		{SigninLink{Links: []PracticeLink{{practiceName, "https://app.example/auth#token=A"}, {"Harbor PT", "https://app.example/auth#token=B"}}},
+			[]string{"Confirm to create " + practiceName + " on Referloop.", "\n\nhttps://app.example/auth#token=T\n\n", "nothing is created until",
+				"another browser? Enter this code when asked: K7Q2-M9XD\n"}, nil},
+		{SigninLink{Links: []PracticeLink{{practiceName, "https://app.example/auth#token=A"}, {"Harbor PT", "https://app.example/auth#token=B"}}, Code: "K7Q2-M9XD"},
 			"Your Referloop sign-in link",
-			[]string{"It works once, for 15 minutes.\n\n" + practiceName + ":\nhttps://app.example/auth#token=A\n\nHarbor PT:\nhttps://app.example/auth#token=B\n\nIf you did not ask"}, nil},
+			[]string{"It works once, for 15 minutes.\n\n" + practiceName + ":\nhttps://app.example/auth#token=A\n\nHarbor PT:\nhttps://app.example/auth#token=B\n\nOpening it on another device",
+				"Enter this code when asked: K7Q2-M9XD\n\nIf you did not ask"}, nil},
 		{Invitation{Name: referrerName, Practice: practiceName, Link: "https://app.example/auth#token=T", NewLinkURL: "https://app.example/p/lakeside"},
 			"You are invited to send referrals on Referloop",
 			[]string{"Hello " + referrerName + ",\n", practiceName + " invites you to refer patients", "https://app.example/auth#token=T", "Later, get a new link at https://app.example/p/lakeside\n"}, nil},

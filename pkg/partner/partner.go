@@ -74,6 +74,9 @@ type Referrer struct {
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"createdAt"`
+	// DeactivatedAt is when staff deactivated the referrer: their sessions ended then, and they get
+	// no new link until they are invited again.
+	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty"`
 }
 
 // Normalize trims the input.

@@ -35,6 +35,7 @@ const (
 	typePartner      = "partner"
 	typeReferrer     = "referrer"
 	typeLink         = "link"
+	typeLinkHead     = "linkhead"
 	typeSession      = "session"
 	typeRate         = "rate"
 	typeReferral     = "referral"
@@ -55,6 +56,7 @@ func practiceSK() string             { return "PROFILE" }
 func slugPK(slug string) string      { return "SLUG#" + slug }
 func slugSK() string                 { return "SLUG" }
 func userSK(emailKey string) string  { return "USER#" + emailKey }
+func userPrefix() string             { return "USER#" }
 func emailPK(emailKey string) string { return "EMAIL#" + emailKey }
 func membershipSK(tid string) string { return "T#" + tid + "#STAFF" }
 
@@ -62,6 +64,7 @@ func membershipSK(tid string) string { return "T#" + tid + "#STAFF" }
 func partnerSK(pid string) string        { return "PARTNER#" + pid }
 func partnerPrefix() string              { return "PARTNER#" }
 func referrerSK(emailKey string) string  { return "REFERRER#" + emailKey }
+func referrerItemPrefix() string         { return "REFERRER#" }
 func referralPK(tid, pid string) string  { return "T#" + tid + "#P#" + pid }
 func referralSK(rid, ulid string) string { return "R#" + rid + "#" + ulid }
 func referrerPrefix(rid string) string   { return "R#" + rid + "#" }
@@ -80,11 +83,14 @@ func statusEnd(status referral.Status) string { return statusPrefix(status) + "~
 func dueBy(status referral.Status, now time.Time) string { return statusPrefix(status) + queueDue(now) }
 func queueDue(t time.Time) string                        { return t.UTC().Format(time.RFC3339) }
 
-// Sign-in: magic links, sessions, rate counters.
+// Sign-in: magic links, the newest batch of links per address and purpose, sessions, rate counters.
 func linkPK(hash string) string             { return "LINK#" + hash }
 func linkSK() string                        { return "LINK" }
+func linkHeadPK(emailKey string) string     { return "LINKHEAD#" + emailKey }
+func linkHeadSK(purpose string) string      { return purpose }
 func sessionPK(tid, emailKey string) string { return "T#" + tid + "#U#" + emailKey }
 func sessionSK(sid string) string           { return "SESSION#" + sid }
+func sessionPrefix() string                 { return "SESSION#" }
 func ratePK(scope, key string) string       { return "RL#" + scope + "#" + key }
 func rateSK(windowStart time.Time) string   { return windowStart.Format(time.RFC3339) }
 

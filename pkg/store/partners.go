@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -86,6 +87,42 @@ func (s *Store) ReferrerByKey(ctx context.Context, tid, emailKey string) (partne
 	}
 	err = unmarshal(item, &r)
 	return r, err
+}
+
+// ReferrersOf lists a partner's referrers by name: one Query of the tenant's referrer items with a
+// filter on the partner (referrers are keyed by their address, the identity, not by partner).
+func (s *Store) ReferrersOf(ctx context.Context, tid, pid string) ([]partner.Referrer, error) {
+	in := &dynamodb.QueryInput{TableName: &s.Table,
+		KeyConditionExpression:    cond("PK = :pk AND begins_with(SK, :r)"),
+		FilterExpression:          cond("partnerId = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(tenantPK(tid)), ":r": str(referrerItemPrefix()), ":p": str(pid)}}
+	list, err := queryAll(ctx, s.DB, in, decodeAs[partner.Referrer], 0)
+	if err != nil {
+		return nil, fmt.Errorf("referrers: %w", err)
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		return strings.ToLower(list[i].Name+list[i].Email) < strings.ToLower(list[j].Name+list[j].Email)
+	})
+	return list, nil
+}
+
+// SetReferrerActive deactivates a referrer (at is when) or, with a zero at, makes them active again.
+// ErrNotFound when there is no such referrer.
+func (s *Store) SetReferrerActive(ctx context.Context, tid, email string, at time.Time) error {
+	in := &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(tenantPK(tid), referrerSK(ids.EmailKey(email))),
+		ConditionExpression: cond("attribute_exists(PK)"), UpdateExpression: cond("REMOVE deactivatedAt")}
+	if !at.IsZero() {
+		in.UpdateExpression = cond("SET deactivatedAt = :at")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":at": str(at.UTC().Format(time.RFC3339Nano))}
+	}
+	_, err := s.DB.UpdateItem(ctx, in)
+	if isConditionFailed(err) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("referrer: %w", err)
+	}
+	return nil
 }
 
 // UpdatePartner replaces a partner that exists.

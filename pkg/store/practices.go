@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,6 +20,8 @@ type User struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
 	Role  string `json:"role"`
+	// DeactivatedAt is when the owner deactivated the member (their sessions ended then).
+	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty"`
 }
 
 // Membership ties an email to a practice it can sign in to as staff.
@@ -24,6 +29,8 @@ type Membership struct {
 	TenantID     string `json:"tid"`
 	Role         string `json:"role"`
 	PracticeName string `json:"practiceName"`
+	// DeactivatedAt is set with the member's: a deactivated member's address gets no link.
+	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty"`
 }
 
 // CreatePractice makes a tenant with its slug marker, its owner and the owner's membership marker,
@@ -155,3 +162,66 @@ func (s *Store) Memberships(ctx context.Context, email string) ([]Membership, er
 
 // maxMemberships is how many practices a sign-in offers an address at most.
 const maxMemberships = 20
+
+// Members lists a practice's staff (owner included) by name: one Query of the tenant's user items.
+func (s *Store) Members(ctx context.Context, tid string) ([]User, error) {
+	in := &dynamodb.QueryInput{TableName: &s.Table,
+		KeyConditionExpression:    cond("PK = :pk AND begins_with(SK, :u)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(tenantPK(tid)), ":u": str(userPrefix())}}
+	list, err := queryAll(ctx, s.DB, in, decodeAs[User], 0)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	sort.SliceStable(list, func(i, j int) bool {
+		return strings.ToLower(list[i].Name+list[i].Email) < strings.ToLower(list[j].Name+list[j].Email)
+	})
+	return list, nil
+}
+
+// AddMember makes u staff of a practice: the user item and the address's membership marker. (No
+// route adds staff yet; the demo seed and tests do.)
+func (s *Store) AddMember(ctx context.Context, tid, practiceName string, u User) error {
+	ek := ids.EmailKey(u.Email)
+	uItem, err := marshal(u, map[string]string{attrPK: tenantPK(tid), attrSK: userSK(ek), attrType: typeUser})
+	if err != nil {
+		return err
+	}
+	mItem, err := marshal(Membership{TenantID: tid, Role: u.Role, PracticeName: practiceName},
+		map[string]string{attrPK: emailPK(ek), attrSK: membershipSK(tid), attrType: typeMembership})
+	if err != nil {
+		return err
+	}
+	for _, item := range []map[string]types.AttributeValue{uItem, mItem} {
+		if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+			return fmt.Errorf("add member: %w", err)
+		}
+	}
+	return nil
+}
+
+// DeactivateMember marks a staff member (never an owner) and their membership marker deactivated
+// at at. ErrNotFound when there is no such member; ErrIsOwner for an owner.
+func (s *Store) DeactivateMember(ctx context.Context, tid, emailKey string, at time.Time) error {
+	stamp := str(at.UTC().Format(time.RFC3339Nano))
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(tenantPK(tid), userSK(emailKey)),
+		UpdateExpression: cond("SET deactivatedAt = :at"), ConditionExpression: cond("attribute_exists(PK) AND #r <> :owner"),
+		ExpressionAttributeNames:            map[string]string{"#r": "role"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":at": stamp, ":owner": str(practice.RoleOwner)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	if isConditionFailed(err) {
+		if _, ok := existing(err); ok {
+			return ErrIsOwner
+		}
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("deactivate member: %w", err)
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(emailPK(emailKey), membershipSK(tid)),
+		UpdateExpression: cond("SET deactivatedAt = :at"), ConditionExpression: cond("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": stamp}})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("deactivate membership: %w", err)
+	}
+	return nil
+}

@@ -198,7 +198,7 @@ describe(`the closed loop against ${BASE_URL}`, { timeout: 300_000 }, () => {
 
     // signed out, the link leads through sign-in and back to the referral
     const { page } = referrer;
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.waitForURL(`${BASE_URL}/`);
     await page.goto(onBase(link));
     await page.waitForURL('**/signin?practice=*');

@@ -1,5 +1,7 @@
 // End to end: a practice signs up, sets up its intake profile, adds a partner and invites a
-// referrer; the referrer signs in by magic link and sends referrals with the two-minute form.
+// referrer; the referrer signs in by magic link and sends referrals with the two-minute form. Then
+// the owner sees the team, deactivates the referrer (signed out at once), signs in on another
+// device with the email's code and signs out everywhere.
 // Needs the local server (API + built portal on one origin): BASE_URL=http://127.0.0.1:3999 npm run e2e
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +48,8 @@ describe(`onboarding against ${BASE_URL}`, { timeout: 180_000 }, () => {
     const mail = await waitForMail(ownerEmail);
     await page.goto(magicLink(mail));
     await page.getByRole('heading', { name: 'Sign in to Referloop' }).waitFor();
+    // The landing page says what the link does before it is confirmed.
+    await page.getByText(`Create ${practiceName} on Referloop as ${ownerEmail}.`).waitFor();
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.waitForURL('**/practice/referrals');
     await page.getByRole('heading', { name: 'Referrals', level: 1 }).waitFor();
@@ -172,5 +176,70 @@ describe(`onboarding against ${BASE_URL}`, { timeout: 180_000 }, () => {
     await list.getByRole('link', { name: /Ana Silva/ }).click();
     await page.getByRole('heading', { name: 'Ana Silva' }).waitFor();
     await page.getByText('1980-04-02').waitFor();
+  });
+
+  it('the owner sees the team in Settings', async () => {
+    const { page } = staff;
+    await page.getByRole('navigation').getByRole('link', { name: 'Settings' }).click();
+    const team = page.getByRole('list', { name: 'Team' });
+    await team.waitFor();
+    await team.getByText(ownerEmail).waitFor();
+    assert.equal(await team.getByRole('button', { name: /Deactivate/ }).count(), 0, 'the owner cannot be deactivated');
+  });
+
+  it('staff deactivate the referrer, who is signed out at once', async () => {
+    const { page } = staff;
+    await page.getByRole('navigation').getByRole('link', { name: 'Partners' }).click();
+    const card = page.getByRole('region', { name: partnerName });
+    await card.getByText('Referrers', { exact: true }).click();
+    const list = card.getByRole('list', { name: `Referrers of ${partnerName}` });
+    await list.getByText(referrerEmail).waitFor();
+    page.once('dialog', (d) => d.accept());
+    await list.getByRole('button', { name: 'Deactivate Dr. Chen' }).click();
+    await card.getByText('Dr. Chen is deactivated and signed out.').waitFor();
+    await list.getByText('· deactivated').waitFor();
+
+    const r = referrer.page;
+    await r.goto('/referrals');
+    await r.getByRole('heading', { name: /Sign in to refer/ }).waitFor();
+  });
+
+  it('a link opened on another device asks for the email\'s code; sign out everywhere ends every session', async () => {
+    const asker = await openBrowser();
+    const other = await openBrowser();
+    try {
+      await asker.page.goto('/signin');
+      await asker.page.getByLabel('Your work email').fill(ownerEmail);
+      const since = Date.now();
+      await asker.page.getByRole('button', { name: 'Email me a sign-in link' }).click();
+      await asker.page.getByRole('heading', { name: 'Check your email' }).waitFor();
+      let mail;
+      for (const end = Date.now() + 20_000; ; ) {
+        const mails = await (await fetch(`${BASE_URL}/_dev/mail.json`)).json();
+        mail = mails.find((m) => m.to === ownerEmail && Date.parse(m.at) >= since - 1000 && /sign-in link/.test(m.subject));
+        if (mail || Date.now() > end) break;
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      assert.ok(mail, 'the sign-in email');
+      const code = mail.text.match(/code when asked: ([0-9A-Z]{4}-[0-9A-Z]{4})/)[1];
+
+      const { page } = other;
+      await page.goto(magicLink(mail));
+      await page.getByText(`Sign in as ${ownerEmail} to ${practiceName} (owner).`).waitFor();
+      await page.getByLabel('Code from the email').fill(code === '0000-0000' ? '1111-1111' : '0000-0000');
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.getByText(/That code is not right \(4 tries left\)/).waitFor();
+      await page.getByLabel('Code from the email').fill(code.toLowerCase());
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await page.waitForURL('**/practice/referrals');
+
+      await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.waitForURL(`${BASE_URL}/`);
+      await staff.page.goto('/practice/partners');
+      await staff.page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    } finally {
+      await asker.close();
+      await other.close();
+    }
   });
 });

@@ -38,10 +38,34 @@ export interface paths {
         /**
          * Ask for a sign-in link
          * @description Without `practice`: a sign-in link for each practice the address is staff of. With
-         *     `practice` (a slug): a sign-in link for a referrer of that practice. Unknown addresses get
-         *     no email, and the same answer.
+         *     `practice` (a slug): a sign-in link for a referrer of that practice. Unknown and deactivated
+         *     addresses get no email, and the same answer, in the same time (the request does the same work
+         *     either way). Only the newest email's links of an address work. The links are bound to this
+         *     browser by the link cookie; elsewhere they take the email's code.
          */
         post: operations["requestSignInLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/link-previews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a magic link signs in to, without spending it
+         * @description For the landing page: the account (address and role) and practice the link signs in to (for
+         *     a sign-up link, the practice it creates), and whether this browser needs the email's code.
+         *     Nothing is spent.
+         */
+        post: operations["previewLink"];
         delete?: never;
         options?: never;
         head?: never;
@@ -59,11 +83,21 @@ export interface paths {
         put?: never;
         /**
          * Confirm a magic link and sign in
-         * @description Spends the link's token (the `#token=` fragment of the emailed link). Links live 15 minutes
-         *     and work once. Sets the `rl_session` and `rl_csrf` cookies.
+         * @description Spends the link's token (the `#token=` fragment of the emailed link). Links live 15 minutes,
+         *     work once, and only the newest email's links of an address work. In the browser that asked
+         *     for the link (its link cookie) no code is needed; elsewhere `code` must be the one printed in
+         *     the same email: without it the answer is 401 `…/code-required`, a wrong one 401
+         *     `…/wrong-code` with `triesLeft` (the link is not spent); after 5 wrong codes the code no longer
+         *     works (401 `…/invalid-link`), though the asking browser can still use the link. Sets the
+         *     `rl_session` and `rl_csrf` cookies and clears the link cookie.
          */
         post: operations["createSession"];
-        delete?: never;
+        /**
+         * Sign out everywhere
+         * @description Ends every session of the signed-in account at this practice, on every device, this one
+         *     included, and clears this browser's cookies.
+         */
+        delete: operations["deleteAllSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -182,6 +216,84 @@ export interface paths {
          */
         post: operations["inviteReferrer"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/referrers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The people who refer for a partner (staff) */
+        get: operations["listReferrers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/referrers/{referrerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Deactivate a referrer (staff)
+         * @description Their sessions end at once; a link request for them answers as for any address and sends
+         *     nothing; a link sent before no longer signs in (403 `…/deactivated`). Inviting them again
+         *     makes them active. Deactivating a deactivated referrer changes nothing.
+         */
+        delete: operations["deactivateReferrer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The practice's team (owner) */
+        get: operations["listMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Deactivate a staff member (owner)
+         * @description Their sessions end at once, their address gets no more links for this practice, and a link
+         *     sent before no longer signs in. The owner cannot be deactivated (409
+         *     `…/cannot-deactivate-owner`).
+         */
+        delete: operations["deactivateMember"];
         options?: never;
         head?: never;
         patch?: never;
@@ -495,6 +607,8 @@ export interface components {
             allowed?: components["schemas"]["ReferralStatus"][];
             /** @description For a `…/conflict` on a referral read at an older version, the version it is at now. */
             version?: number;
+            /** @description For a `…/wrong-code`, how many more codes the link takes. */
+            triesLeft?: number;
         };
         FieldError: {
             /**
@@ -524,6 +638,49 @@ export interface components {
         SessionRequest: {
             /** @description The `#token=` of the magic link. */
             token: string;
+            /**
+             * @description The code printed in the link's email (`K7Q2-M9XD`; case, spaces and the dash do not
+             *     matter), needed only in a browser other than the one that asked for the link.
+             * @example K7Q2-M9XD
+             */
+            code?: string;
+        };
+        LinkPreviewRequest: {
+            /** @description The `#token=` of the magic link. */
+            token: string;
+        };
+        /**
+         * @example {
+         *       "purpose": "signin",
+         *       "email": "dr.chen@northside.example",
+         *       "role": "referrer",
+         *       "practice": {
+         *         "name": "Lakeside Physical Therapy"
+         *       },
+         *       "partner": {
+         *         "name": "Northside Family Medicine"
+         *       },
+         *       "codeRequired": false
+         *     }
+         */
+        LinkPreview: {
+            /**
+             * @description `signup`: confirming creates the practice; `signin`: it signs in.
+             * @enum {string}
+             */
+            purpose: "signup" | "signin";
+            /** Format: email */
+            email: string;
+            role: components["schemas"]["Role"];
+            practice: {
+                name: string;
+            };
+            /** @description Referrers only. */
+            partner?: {
+                name: string;
+            };
+            /** @description This browser did not ask for the link; confirming it takes the email's code. */
+            codeRequired: boolean;
         };
         InviteRequest: {
             /** Format: email */
@@ -701,6 +858,41 @@ export interface components {
         };
         PartnerList: {
             items: components["schemas"]["Partner"][];
+        };
+        Referrer: {
+            /** @example r_2k5j8h1g4f7d */
+            id: string;
+            partnerId: string;
+            /** Format: email */
+            email: string;
+            name: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When staff deactivated them; absent while active.
+             */
+            deactivatedAt?: string;
+        };
+        ReferrerList: {
+            items: components["schemas"]["Referrer"][];
+        };
+        Member: {
+            /** @description The key of the member's address. */
+            id: string;
+            /** Format: email */
+            email: string;
+            name: string;
+            /** @enum {string} */
+            role: "owner" | "staff";
+            /**
+             * Format: date-time
+             * @description When the owner deactivated them; absent while active.
+             */
+            deactivatedAt?: string;
+        };
+        MemberList: {
+            items: components["schemas"]["Member"][];
         };
         PartnerRef: {
             id: string;
@@ -1124,6 +1316,12 @@ export interface components {
         /** @description The same answer whether or not the address can sign in. */
         LinkSent: {
             headers: {
+                /**
+                 * @description The link cookie that binds the emailed links to this browser:
+                 *     `__Host-rl_link=<random>; Path=/; Max-Age=900; HttpOnly; Secure; SameSite=Strict` (the
+                 *     one the browser holds is kept).
+                 */
+                "Set-Cookie"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -1144,7 +1342,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Not signed in, or the session is invalid, expired or revoked (`type …/unauthorized`). */
+        /**
+         * @description Not signed in, or the session is invalid, expired, signed out or ended (`type
+         *     …/unauthorized`), or was left unused too long (`…/session-idle`).
+         */
         Unauthorized: {
             headers: {
                 [name: string]: unknown;
@@ -1162,8 +1363,9 @@ export interface components {
             };
         };
         /**
-         * @description Signed in but not allowed: the wrong role (`type …/forbidden`), or a state-changing request
-         *     without the session's `X-CSRF-Token` (`type …/csrf`).
+         * @description Signed in but not allowed: the wrong role (`type …/forbidden`), a state-changing request
+         *     without the session's `X-CSRF-Token` (`type …/csrf`), or from another site
+         *     (`type …/cross-site`).
          */
         Forbidden: {
             headers: {
@@ -1178,6 +1380,35 @@ export interface components {
                  *       "detail": "send the rl_csrf cookie's value in the X-CSRF-Token header"
                  *     }
                  */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A state-changing request from another site (`type …/cross-site`). */
+        CrossSite: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://referloop.dev/problems/cross-site",
+                 *       "title": "Cross-site request refused",
+                 *       "status": 403,
+                 *       "detail": "changes are accepted only from Referloop's own pages"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The link has expired, was already used, is unknown, or a newer one was sent to its address
+         *     (`type …/invalid-link`).
+         */
+        InvalidLink: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1301,7 +1532,8 @@ export interface components {
         RetryAfter: number;
         /**
          * @description Two cookies: `rl_session=<JWT>; Path=/; Max-Age=43200; HttpOnly; Secure; SameSite=Lax` and
-         *     `rl_csrf=<token>; Path=/; Max-Age=43200; Secure; SameSite=Strict`.
+         *     `rl_csrf=<token>; Path=/; Max-Age=43200; Secure; SameSite=Strict`; and the link cookie
+         *     cleared (`__Host-rl_link=; Max-Age=0`).
          */
         SetSessionCookies: string;
         /** @description Both cookies expired (`Max-Age=0`). */
@@ -1332,6 +1564,7 @@ export interface operations {
         responses: {
             202: components["responses"]["LinkSent"];
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["CrossSite"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
@@ -1359,9 +1592,40 @@ export interface operations {
         responses: {
             202: components["responses"]["LinkSent"];
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["CrossSite"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    previewLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description What the link signs in to. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkPreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["InvalidLink"];
+            403: components["responses"]["CrossSite"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["RateLimited"];
         };
     };
@@ -1389,7 +1653,11 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            /** @description The link has expired, was already used, or is unknown (`type …/invalid-link`). */
+            /**
+             * @description The link has expired, was already used, is unknown, a newer one was sent, or its code
+             *     was locked (`type …/invalid-link`); the link needs the email's code here
+             *     (`…/code-required`); the code is wrong (`…/wrong-code`, with `triesLeft`).
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1397,18 +1665,56 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://referloop.dev/problems/invalid-link",
-                     *       "title": "This link does not work",
+                     *       "type": "https://referloop.dev/problems/wrong-code",
+                     *       "title": "That code is not right",
                      *       "status": 401,
-                     *       "detail": "it has expired or was already used; ask for a new one"
+                     *       "detail": "check the 8-character code under the link in the same email",
+                     *       "triesLeft": 4
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /**
+             * @description The practice deactivated the person the link signs in (`type …/deactivated`), or a
+             *     cross-site request (`…/cross-site`).
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
+        };
+    };
+    deleteAllSessions: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every session ended. */
+            204: {
+                headers: {
+                    "Set-Cookie": components["headers"]["ClearSessionCookies"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     deleteSession: {
@@ -1640,6 +1946,123 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+        };
+    };
+    listReferrers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner's referrers, by name, deactivated ones included. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferrerList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deactivateReferrer: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+                /** @description A referrer's id. */
+                referrerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The referrer, deactivated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Referrer"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The owner and staff, by name, deactivated ones included. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    deactivateMember: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A member's id (the `id` of `GET /v1/members`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member, deactivated. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description The owner cannot be deactivated (`type …/cannot-deactivate-owner`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listReferrals: {

@@ -53,6 +53,16 @@ describe('parseProblem: illegal transitions', () => {
   });
 });
 
+describe('parseProblem: magic-link codes', () => {
+  it('keeps how many tries a link has left', () => {
+    const body = JSON.stringify({ type: 'https://referloop.dev/problems/wrong-code', title: 'That code is not right', status: 401, triesLeft: 3 });
+    const err = parseProblem(401, 'application/problem+json', body);
+    expect(err.type).toBe('https://referloop.dev/problems/wrong-code');
+    expect(err.triesLeft).toBe(3);
+    expect(parseProblem(401, 'application/problem+json', '{"title":"x","triesLeft":"3"}').triesLeft).toBeUndefined();
+  });
+});
+
 describe('readCookie', () => {
   it('finds a cookie by name', () => {
     expect(readCookie('rl_csrf', 'a=1; rl_csrf=abc%3D%3D; b=2')).toBe('abc==');

@@ -12,8 +12,10 @@ export class ApiError extends Error {
   retryAfter?: number;
   /** for an illegal status change (422): the statuses allowed now (absent when the referral is final) */
   allowed?: ReferralStatus[];
+  /** for a wrong magic-link code (401 …/wrong-code): how many more codes the link takes */
+  triesLeft?: number;
 
-  constructor(init: { status: number; type?: string; title: string; detail?: string; errors?: Record<string, string>; retryAfter?: number; allowed?: ReferralStatus[] }) {
+  constructor(init: { status: number; type?: string; title: string; detail?: string; errors?: Record<string, string>; retryAfter?: number; allowed?: ReferralStatus[]; triesLeft?: number }) {
     super(init.detail || init.title);
     this.name = 'ApiError';
     this.status = init.status;
@@ -23,6 +25,7 @@ export class ApiError extends Error {
     this.errors = init.errors ?? {};
     this.retryAfter = init.retryAfter;
     this.allowed = init.allowed;
+    this.triesLeft = init.triesLeft;
   }
 }
 
@@ -69,6 +72,7 @@ export function parseProblem(status: number, contentType: string | null, body: s
     errors,
     retryAfter: Number.isFinite(ra) ? ra : undefined,
     allowed: Array.isArray(p.allowed) ? p.allowed.filter((x): x is ReferralStatus => typeof x === 'string') : undefined,
+    triesLeft: typeof p.triesLeft === 'number' ? p.triesLeft : undefined,
   });
 }
 
@@ -88,10 +92,10 @@ export function readCookie(name: string, cookies: string = typeof document === '
   return undefined;
 }
 
-let unauthorized: (() => void) | null = null;
+let unauthorized: ((err: ApiError) => void) | null = null;
 
 /** Called on a 401 from a request made in a signed-in area (not for `anonymous` requests). */
-export function onUnauthorized(fn: () => void): void {
+export function onUnauthorized(fn: (err: ApiError) => void): void {
   unauthorized = fn;
 }
 
@@ -131,7 +135,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   onHeaders?.(res.headers);
   if (!res.ok) {
     const err = parseProblem(res.status, res.headers.get('Content-Type'), text, res.headers.get('Retry-After'));
-    if (res.status === 401 && !opts.anonymous && unauthorized) unauthorized();
+    if (res.status === 401 && !opts.anonymous && unauthorized) unauthorized(err);
     throw err;
   }
   if (!text) return undefined as T;

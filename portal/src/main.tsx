@@ -4,7 +4,7 @@ import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, onUnauthorized } from './api';
 import { interceptLinks, matchRoute, navigate, useLocation } from './router';
-import { homeOf, PRACTICE_KEY, rememberReturn, routes, signinPath } from './routes';
+import { ENDED_KEY, homeOf, PRACTICE_KEY, rememberReturn, routes, signinPath } from './routes';
 import type { Loader } from './routes';
 import type { Area, Me, PageProps } from './types';
 import './styles.css';
@@ -33,7 +33,7 @@ function Lazy({ load, props }: { load: Loader; props: PageProps }) {
   return Page ? <Page {...props} /> : <p class="loading" aria-live="polite">Loading…</p>;
 }
 
-function Header({ area, me, signOut }: { area: Area; me: Me | null | undefined; signOut: () => void }) {
+function Header({ area, me, signOut }: { area: Area; me: Me | null | undefined; signOut: (everywhere?: boolean) => void }) {
   const { path } = useLocation();
   const inArea = (area === 'staff' || area === 'referrer') && me;
   const links: [string, string][] =
@@ -47,7 +47,10 @@ function Header({ area, me, signOut }: { area: Area; me: Me | null | undefined; 
         <a class="brand" href={me ? homeOf(me) : '/'}>Referloop</a>
         {inArea && <span class="practice-name">{area === 'referrer' ? `Referring to ${me.practice.name}` : me.practice.name}</span>}
         {inArea && (
-          <button type="button" class="link-button sign-out" onClick={signOut}>Sign out</button>
+          <span class="sign-out">
+            <button type="button" class="link-button" onClick={() => signOut()}>Sign out</button>
+            <button type="button" class="link-button" onClick={() => signOut(true)} title="Ends your sessions on every device">Sign out everywhere</button>
+          </span>
         )}
       </div>
       {inArea && (
@@ -78,7 +81,21 @@ function App() {
   const area: Area = match?.route.area ?? 'public';
   const needsMe = area !== 'public';
 
-  useEffect(() => onUnauthorized(() => setMe(null)), []);
+  useEffect(
+    () =>
+      onUnauthorized((err) => {
+        // The sign-in page says why: the session was left unused too long.
+        if (err.type.endsWith('/session-idle')) {
+          try {
+            sessionStorage.setItem(ENDED_KEY, 'idle');
+          } catch {
+            /* storage may be unavailable */
+          }
+        }
+        setMe(null);
+      }),
+    [],
+  );
 
   // Who is signed in: asked once, when first needed. /auth never calls the API on load.
   useEffect(() => {
@@ -127,9 +144,9 @@ function App() {
     scrollTo(0, 0);
   }, [loc.path]);
 
-  const signOut = async () => {
+  const signOut = async (everywhere = false) => {
     try {
-      await api.del('/v1/auth/sessions/current', { anonymous: true });
+      await api.del(everywhere ? '/v1/auth/sessions' : '/v1/auth/sessions/current', { anonymous: true });
     } catch {
       /* the cookies may already be gone */
     }

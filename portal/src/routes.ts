@@ -38,6 +38,9 @@ export function homeOf(me: Me): string {
 
 export const PRACTICE_KEY = 'rl_practice';
 
+/** sessionStorage: why the last session ended ("idle"), for the sign-in page to say. */
+export const ENDED_KEY = 'rl_ended';
+
 /** Where a signed-out person goes to sign in; a referrer to their practice's sign-in (`practice` or the last one used). */
 export function signinPath(area: Area, practice?: string | null): string {
   let slug: string | null = null;

@@ -26,6 +26,15 @@ export type InviteRequest = Schemas['InviteRequest'];
 export type SignupRequest = Schemas['SignupRequest'];
 export type LinkRequest = Schemas['LinkRequest'];
 export type SessionRequest = Schemas['SessionRequest'];
+/** POST /v1/auth/link-previews: what a magic link signs in to, without spending it. */
+export type LinkPreview = Schemas['LinkPreview'];
+export type LinkPreviewRequest = Schemas['LinkPreviewRequest'];
+/** A person who refers for a partner (GET /v1/partners/{id}/referrers). */
+export type Referrer = Schemas['Referrer'];
+export type ReferrerList = Schemas['ReferrerList'];
+/** A member of the practice's team (GET /v1/members, owner only). */
+export type Member = Schemas['Member'];
+export type MemberList = Schemas['MemberList'];
 
 // ---- referrals and the closed loop ----------------------------------------------------------------
 export type Urgency = Schemas['Urgency'];

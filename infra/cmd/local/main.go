@@ -105,7 +105,7 @@ func demo(ctx context.Context, st *localserver.Stack, origin string) error {
 		return fmt.Errorf("seed: %w", err)
 	}
 	if seeded {
-		fmt.Println("Seeded the demo practice Lakeside Physical Therapy (owner, two partners, a referrer, 12 referrals).")
+		fmt.Println("Seeded the demo practice Lakeside Physical Therapy (owner, a staff member, two partners, a referrer, 12 referrals).")
 	}
 	owner, err := st.Deps.IssueLink(ctx, origin, store.Link{Purpose: store.LinkSignin, Email: seed.OwnerEmail, TenantID: d.TenantID, Role: practice.RoleOwner})
 	if err != nil {

@@ -1,38 +1,96 @@
-// The magic-link landing page: /auth#token=…  It never calls the API on load (mail scanners
-// open links); the person confirms with a click.
+// The magic-link landing page: /auth#token=…  Opening it spends nothing (mail scanners open links):
+// it asks what the link signs in to (POST /v1/auth/link-previews, which spends nothing either) and
+// shows it, and the person confirms with a click. A link opened in another browser than the one that
+// asked for it also takes the code printed in the same email.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { navigate } from '../router';
 import { homeOf, takeReturn } from '../routes';
-import type { Me, PageProps, SessionRequest } from '../types';
-import { Status, useTitle } from '../ui';
+import type { LinkPreview, LinkPreviewRequest, Me, PageProps, SessionRequest } from '../types';
+import { Field, Status, useTitle } from '../ui';
 
 function tokenFromHash(hash: string): string {
   return new URLSearchParams(hash.replace(/^#/, '')).get('token') ?? '';
 }
 
+/** "Sign in as x to Practice Z", or for a sign-up link "Create Practice Z as x". */
+function Preview({ p }: { p: LinkPreview }) {
+  if (p.purpose === 'signup')
+    return (
+      <p class="preview">
+        Create <strong>{p.practice.name}</strong> on Referloop as <strong>{p.email}</strong>.
+      </p>
+    );
+  return (
+    <p class="preview">
+      Sign in as <strong>{p.email}</strong> to <strong>{p.practice.name}</strong>
+      {p.partner ? <> (referring for {p.partner.name})</> : p.role === 'owner' ? ' (owner)' : ' (staff)'}.
+    </p>
+  );
+}
+
 export default function Auth({ setMe }: PageProps) {
   useTitle('Sign in to Referloop');
   const [token] = useState(() => tokenFromHash(location.hash));
+  const [preview, setPreview] = useState<LinkPreview | null>(null);
+  const [needCode, setNeedCode] = useState(false);
+  const [code, setCode] = useState('');
+  const [codeError, setCodeError] = useState('');
   const [busy, setBusy] = useState(false);
-  const [expired, setExpired] = useState(false);
+  const [expired, setExpired] = useState('');
   const [failure, setFailure] = useState('');
   const button = useRef<HTMLButtonElement>(null);
-  useEffect(() => button.current?.focus(), []);
+  const codeInput = useRef<HTMLInputElement>(null);
 
-  const confirm = async () => {
+  const gone = (err: ApiError) => {
+    history.replaceState(null, '', location.pathname + location.search);
+    setExpired(err.detail || 'This link has expired or was already used.');
+  };
+
+  useEffect(() => {
+    if (!token) return;
+    api.post<LinkPreview>('/v1/auth/link-previews', { token } satisfies LinkPreviewRequest, { anonymous: true }).then(
+      (p) => {
+        setPreview(p);
+        setNeedCode(p.codeRequired);
+      },
+      (err) => {
+        if (err instanceof ApiError && err.type.endsWith('/invalid-link')) gone(err);
+      },
+    );
+  }, [token]);
+
+  useEffect(() => (needCode ? codeInput.current : button.current)?.focus(), [needCode, preview]);
+
+  const confirm = async (e: Event) => {
+    e.preventDefault();
     if (busy) return;
+    if (needCode && !code.trim()) {
+      setCodeError('Enter the code from the email');
+      codeInput.current?.focus();
+      return;
+    }
     setBusy(true);
     setFailure('');
+    setCodeError('');
     try {
-      const me = await api.post<Me>('/v1/auth/sessions', { token } satisfies SessionRequest, { anonymous: true });
+      const body: SessionRequest = needCode ? { token, code: code.trim() } : { token };
+      const me = await api.post<Me>('/v1/auth/sessions', body, { anonymous: true });
       history.replaceState(null, '', location.pathname + location.search);
       setMe(me);
       navigate(takeReturn(me) ?? homeOf(me), { replace: true });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) {
-        history.replaceState(null, '', location.pathname + location.search);
-        setExpired(true);
+      if (err instanceof ApiError && err.type.endsWith('/code-required')) {
+        setNeedCode(true);
+      } else if (err instanceof ApiError && err.type.endsWith('/wrong-code')) {
+        const left = err.triesLeft;
+        setCodeError(`That code is not right${left !== undefined ? ` (${left} ${left === 1 ? 'try' : 'tries'} left)` : ''}. Check the code under the link in the same email.`);
+        codeInput.current?.focus();
+      } else if (err instanceof ApiError && err.status === 422) {
+        setCodeError(err.errors.code ?? 'Enter the 8-character code from the email');
+        codeInput.current?.focus();
+      } else if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+        gone(err);
       } else setFailure(errorMessage(err));
       setBusy(false);
     }
@@ -43,7 +101,7 @@ export default function Auth({ setMe }: PageProps) {
       <>
         <h1>Sign in to Referloop</h1>
         <div class="notice notice-bad" role="alert">
-          <p>{expired ? 'This link has expired or was already used.' : 'This sign-in link is incomplete.'}</p>
+          <p>{expired ? `This link does not work: ${expired}` : 'This sign-in link is incomplete.'}</p>
           <p>
             <a href="/signin">Get a new sign-in link</a>
           </p>
@@ -54,11 +112,26 @@ export default function Auth({ setMe }: PageProps) {
   return (
     <>
       <h1>Sign in to Referloop</h1>
-      <p>Confirm to finish signing in on this device.</p>
-      <Status tone="bad">{failure}</Status>
-      <button type="button" ref={button} onClick={confirm} disabled={busy}>
-        {busy ? 'Signing in…' : 'Confirm'}
-      </button>
+      {preview ? <Preview p={preview} /> : <p>Confirm to finish signing in on this device.</p>}
+      <form onSubmit={confirm} noValidate class="stack">
+        {needCode && (
+          <Field
+            path="code"
+            label="Code from the email"
+            hint="This link was asked for in another browser or on another device. Enter the 8-character code printed under the link in the same email."
+            value={code}
+            onValue={setCode}
+            error={codeError}
+            autoComplete="one-time-code"
+            inputRef={codeInput}
+            maxLength={12}
+          />
+        )}
+        <Status tone="bad">{failure}</Status>
+        <button type="submit" ref={button} disabled={busy}>
+          {busy ? 'Signing in…' : 'Confirm'}
+        </button>
+      </form>
     </>
   );
 }

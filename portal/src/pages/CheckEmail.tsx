@@ -8,8 +8,9 @@ export function CheckEmail({ email, onAgain }: { email: string; onAgain?: () => 
     <div class="panel" role="status">
       <h2 tabIndex={-1} ref={ref}>Check your email</h2>
       <p>
-        If <strong>{email}</strong> can sign in here, a link is on its way. It works once, for 15 minutes.
-        Open it on this device.
+        If <strong>{email}</strong> can sign in here, a link is on its way. It works once, for 15 minutes,
+        and only the newest link does. Open it in this browser; elsewhere you will also need the code
+        printed under it in the email.
       </p>
       {onAgain && (
         <p>

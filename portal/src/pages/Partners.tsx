@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { KIND_LABEL } from '../format';
 import { partnerInput } from '../loop';
-import type { InviteRequest, PageProps, Partner, PartnerInput, PartnerKind, PartnerList, StatusUpdates } from '../types';
+import type { InviteRequest, PageProps, Partner, PartnerInput, PartnerKind, PartnerList, Referrer, ReferrerList, StatusUpdates } from '../types';
 import { isEmail, validatePartner } from '../validation';
 import type { Errors, PartnerValues } from '../validation';
 import { Field, FieldError, Status, useTitle } from '../ui';
@@ -50,6 +50,7 @@ export default function Partners(_: PageProps) {
 
 function PartnerCard({ partner: p, open, onSaved }: { partner: Partner; open: boolean; onSaved: (p: Partner) => void }) {
   const h = `partner-${p.id}`;
+  const [invited, setInvited] = useState(0);
   return (
     <section class="card" aria-labelledby={h}>
       <h2 id={h} class="card-title">{p.name}</h2>
@@ -61,9 +62,10 @@ function PartnerCard({ partner: p, open, onSaved }: { partner: Partner; open: bo
       </p>
       <StatusUpdatesForm partner={p} onSaved={onSaved} />
       <ScorecardDetails partner={p} />
+      <Referrers partner={p} invited={invited} />
       <details open={open}>
         <summary>Invite a referrer</summary>
-        <InviteForm partner={p} />
+        <InviteForm partner={p} onSent={() => setInvited((n) => n + 1)} />
       </details>
     </section>
   );
@@ -118,7 +120,67 @@ function StatusUpdatesForm({ partner, onSaved }: { partner: Partner; onSaved: (p
   );
 }
 
-function InviteForm({ partner }: { partner: Partner }) {
+/** The partner's referrers, loaded when opened, each active one with a Deactivate button. */
+function Referrers({ partner, invited }: { partner: Partner; invited: number }) {
+  const [open, setOpen] = useState(false);
+  const [list, setList] = useState<Referrer[] | null>(null);
+  const [status, setStatus] = useState({ text: '', tone: 'ok' as 'ok' | 'bad' });
+  const [busy, setBusy] = useState('');
+  const path = `/v1/partners/${encodeURIComponent(partner.id)}/referrers`;
+
+  useEffect(() => {
+    if (!open) return;
+    api.get<ReferrerList>(path).then(
+      (r) => setList(r.items ?? []),
+      (err) => setStatus({ text: errorMessage(err), tone: 'bad' }),
+    );
+  }, [open, invited]);
+
+  const deactivate = async (r: Referrer) => {
+    const who = r.name || r.email;
+    if (busy || !confirm(`Deactivate ${who}? They are signed out at once and cannot sign in again until you invite them again.`)) return;
+    setBusy(r.id);
+    setStatus({ text: '', tone: 'ok' });
+    try {
+      const saved = await api.del<Referrer>(`${path}/${encodeURIComponent(r.id)}`);
+      setList((l) => (l ?? []).map((x) => (x.id === saved.id ? saved : x)));
+      setStatus({ text: `${who} is deactivated and signed out.`, tone: 'ok' });
+    } catch (err) {
+      setStatus({ text: errorMessage(err), tone: 'bad' });
+    } finally {
+      setBusy('');
+    }
+  };
+
+  return (
+    <details onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>Referrers</summary>
+      {open && !list && !status.text && <p class="loading" aria-live="polite">Loading…</p>}
+      {list && list.length === 0 && <p class="empty">No referrers yet. Invite one below.</p>}
+      {list && list.length > 0 && (
+        <ul class="people" aria-label={`Referrers of ${partner.name}`}>
+          {list.map((r) => (
+            <li key={r.id}>
+              <span>
+                {r.name || r.email}
+                {r.name && <span class="meta"> · {r.email}</span>}
+                {r.deactivatedAt && <span class="meta"> · deactivated</span>}
+              </span>
+              {!r.deactivatedAt && (
+                <button type="button" class="secondary small-button" disabled={busy === r.id} onClick={() => deactivate(r)} aria-label={`Deactivate ${r.name || r.email}`}>
+                  Deactivate
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <Status tone={status.tone}>{status.text}</Status>
+    </details>
+  );
+}
+
+function InviteForm({ partner, onSent }: { partner: Partner; onSent: () => void }) {
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [errors, setErrors] = useState<Errors>({});
@@ -141,6 +203,7 @@ function InviteForm({ partner }: { partner: Partner }) {
       const body: InviteRequest = name.trim() ? { email: email.trim(), name: name.trim() } : { email: email.trim() };
       await api.post(`/v1/partners/${encodeURIComponent(partner.id)}/invitations`, body);
       setStatus({ text: `Invitation sent to ${email.trim()}.`, tone: 'ok' });
+      onSent();
       setEmail('');
       setName('');
     } catch (err) {

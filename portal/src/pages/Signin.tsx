@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
+import { ENDED_KEY } from '../routes';
 import type { LinkRequest as LinkRequestBody, PageProps, PublicProfile } from '../types';
 import { isEmail } from '../validation';
 import { Field, Status, useTitle } from '../ui';
@@ -8,6 +9,15 @@ import { CheckEmail } from './CheckEmail';
 export default function Signin({ query }: PageProps) {
   const practice = query.get('practice')?.trim() || '';
   const [practiceName, setPracticeName] = useState('');
+  const [idle] = useState(() => {
+    try {
+      const v = sessionStorage.getItem(ENDED_KEY);
+      sessionStorage.removeItem(ENDED_KEY);
+      return v === 'idle';
+    } catch {
+      return false;
+    }
+  });
   useTitle(practice ? 'Sign in to refer' : 'Sign in');
 
   useEffect(() => {
@@ -21,6 +31,11 @@ export default function Signin({ query }: PageProps) {
   return (
     <>
       <h1>{practice ? `Sign in to refer${practiceName ? ` to ${practiceName}` : ''}` : 'Sign in'}</h1>
+      {idle && (
+        <p class="notice notice-ok" role="status">
+          You were signed out because the session was not used for a while. Sign in again to go on.
+        </p>
+      )}
       <LinkRequest practice={practice} label={practice ? 'Your email' : 'Your work email'} />
       {!practice && <p class="small">New here? <a href="/signup">Sign up your practice</a></p>}
     </>
