@@ -3,6 +3,12 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+# The Go toolchain every build, test and linter here uses: go1.26.8's standard library carries
+# advisories (net/http, crypto/tls, crypto/x509, net/textproto, html/template) fixed in later patch
+# releases. The go command fetches this toolchain from the Go module proxy on first use (~76 MB),
+# so a fresh machine gets it too; go.mod's go line stays the minimum the code needs.
+export GOTOOLCHAIN := go1.27.3
+
 GO        ?= go
 PORT      ?= 3000
 FUNCTIONS := $(notdir $(wildcard functions/*))
@@ -13,6 +19,11 @@ APT       := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-i
 NPM_CI    := npm ci --no-audit --no-fund --loglevel=error
 # The benchmarks are their own Go module (vegeta and the capacity meter stay out of the product's go.mod).
 BENCHMOD  := infra/bench
+# govulncheck and the pinned golang.org/x/vulndb its offline database is built from (see vulndb).
+VULN_VERSION   := v1.9.0
+VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
+VULNDB         := $(CURDIR)/.cache/vulndb/$(VULNDB_VERSION)
+VULNDB_STAMP   := $(VULNDB)/.built
 
 .PHONY: help
 help: ## list the targets
@@ -79,7 +90,7 @@ build-%Function:
 
 ## ---- check ----
 .PHONY: lint
-lint: bin/staticcheck ## gofmt, go vet, staticcheck, go mod tidy -diff (product and bench modules), cfn-lint template.yaml
+lint: bin/staticcheck bin/govulncheck $(VULNDB_STAMP) ## gofmt, go vet, staticcheck, go mod tidy -diff, govulncheck (product and bench modules), cfn-lint template.yaml
 	@out=$$(find . -name '*.go' -not -path '*/node_modules/*' -not -path './.data/*' | xargs gofmt -l); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
@@ -90,6 +101,8 @@ lint: bin/staticcheck ## gofmt, go vet, staticcheck, go mod tidy -diff (product 
 	cd $(BENCHMOD) && $(CURDIR)/bin/staticcheck ./...
 	@$(GO) mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum (above): run go mod tidy and commit"; exit 1; }
 	@$(GO) -C $(BENCHMOD) mod tidy -diff || { echo "go mod tidy would change $(BENCHMOD)/go.mod/go.sum (above): run it there and commit"; exit 1; }
+	bin/govulncheck -db file://$(VULNDB) -tags e2e ./...
+	cd $(BENCHMOD) && $(CURDIR)/bin/govulncheck -db file://$(VULNDB) ./...
 	cfn-lint template.yaml
 
 # Linters are pinned and built from the Go module proxy, outside both modules' go.mod.
@@ -97,6 +110,28 @@ STATICCHECK_VERSION := v0.8.2
 bin/staticcheck: Makefile
 	GOBIN=$(CURDIR)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	@touch $@
+
+# govulncheck reports the vulnerabilities the code can reach, from an offline database: built once
+# per checkout by golang.org/x/vulndb's cmd/indexdb from the OSV files of a pinned vulndb version
+# (the Go module proxy is the only network it needs). Move VULNDB_VERSION forward to take in new
+# advisories; the old database stays beside it until `make clean-vulndb`.
+bin/govulncheck: Makefile
+	GOBIN=$(CURDIR)/bin $(GO) install golang.org/x/vuln/cmd/govulncheck@$(VULN_VERSION)
+	@touch $@
+
+$(VULNDB_STAMP):
+	@echo "building the vulnerability database from golang.org/x/vulndb@$(VULNDB_VERSION) (once; a few minutes the first time)"
+	@src=$$($(GO) mod download -json golang.org/x/vulndb@$(VULNDB_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$$/\1/p'); \
+	  test -d "$$src/data/osv" || { echo "golang.org/x/vulndb@$(VULNDB_VERSION) has no data/osv"; exit 1; }; \
+	  rm -rf $(VULNDB); mkdir -p $(dir $(VULNDB)); \
+	  $(GO) run golang.org/x/vulndb/cmd/indexdb@$(VULNDB_VERSION) -vulns "$$src/data/osv" -out $(VULNDB)
+	@touch $@
+
+.PHONY: vulndb clean-vulndb
+vulndb: $(VULNDB_STAMP) ## build the offline vulnerability database govulncheck reads (once)
+
+clean-vulndb: ## remove the offline vulnerability databases (.cache/vulndb)
+	rm -rf .cache/vulndb
 
 bin/testsum: infra/cmd/testsum/main.go
 	$(GO) build -o $@ ./infra/cmd/testsum

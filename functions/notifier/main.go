@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Mail, awsenv.Links)
+	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Mail, awsenv.Links, awsenv.Audit)
 	if err != nil {
 		log.Fatalf("notifier: %v", err)
 	}

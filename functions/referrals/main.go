@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.Signing)
+	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Audit)
 	if err != nil {
 		log.Fatalf("referrals: %v", err)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load() // signs nothing, sends nothing: the table alone
+	cfg, err := awsenv.Load(awsenv.Audit) // signs nothing, sends nothing: the table and the audit trail
 	if err != nil {
 		log.Fatalf("status: %v", err)
 	}

@@ -135,8 +135,26 @@ func Client(endpoint string) *dynamodb.Client {
 	})
 }
 
-// EnsureTable creates the template's table under name unless it exists, and turns on its TTL.
+// EnsureTable creates each of the template's tables unless it exists, and turns on its TTL: the
+// main table under name, the others under the template's local names beside it (AuditTable as
+// name-audit, template.LocalName).
 func EnsureTable(ctx context.Context, db *dynamodb.Client, t *template.Template, name string) error {
+	for _, id := range t.TableIDs() {
+		if err := ensureOne(ctx, db, t, id, t.LocalName(id, name)); err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// DropTables deletes the tables EnsureTable made for name.
+func DropTables(ctx context.Context, db *dynamodb.Client, t *template.Template, name string) {
+	for _, id := range t.TableIDs() {
+		_, _ = db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(t.LocalName(id, name))})
+	}
+}
+
+func ensureOne(ctx context.Context, db *dynamodb.Client, t *template.Template, id, name string) error {
 	_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 	if err == nil {
 		return nil
@@ -145,7 +163,7 @@ func EnsureTable(ctx context.Context, db *dynamodb.Client, t *template.Template,
 	if !errors.As(err, &nf) {
 		return fmt.Errorf("describe table: %w", err)
 	}
-	in, err := t.CreateTableInput(name)
+	in, err := t.TableInput(id, name)
 	if err != nil {
 		return err
 	}
@@ -159,7 +177,7 @@ func EnsureTable(ctx context.Context, db *dynamodb.Client, t *template.Template,
 		}); err != nil {
 		return err
 	}
-	if attr := t.TTLAttribute(); attr != "" {
+	if attr := t.TTLAttributeOf(id); attr != "" {
 		_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(name),
 			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attr), Enabled: aws.Bool(true)}})
 		if err != nil {

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/referloop/referloop/infra/dynamodblocal"
@@ -70,15 +69,16 @@ func Endpoint(t testing.TB) string {
 	return endpoint
 }
 
-// NewTable creates a table shaped by template.yaml with a unique name and drops it after the test.
+// NewTable creates the tables of template.yaml with a unique name (the main table under it, the
+// audit table beside it as store.New expects) and drops them after the test.
 func NewTable(t testing.TB) (*dynamodb.Client, string) {
 	t.Helper()
 	db := dynamodblocal.Client(Endpoint(t))
 	name := fmt.Sprintf("t%d-%d-%d", os.Getpid(), time.Now().UnixNano()%1e9, seq.Add(1))
 	ctx := context.Background()
+	t.Cleanup(func() { dynamodblocal.DropTables(ctx, db, tpl, name) })
 	if err := dynamodblocal.EnsureTable(ctx, db, tpl, name); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
-	t.Cleanup(func() { _, _ = db.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)}) })
 	return db, name
 }

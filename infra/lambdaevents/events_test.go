@@ -1052,10 +1052,11 @@ func TestStreamEvents(t *testing.T) {
 	}
 }
 
-// notifier is the notifier as functions/notifier/main.go builds it from the same Deps, with
-// recorders for email and text messages.
-func (w *world) notifier() *notifier.Notifier {
-	return &notifier.Notifier{Store: w.deps.Store, Mailer: w.mail, Signer: w.deps.Signer, Origin: w.deps.Origin, Log: w.deps.Log, SMS: w.sms}
+// notifier is the notifier as functions/notifier/main.go builds it from the same Deps (with its
+// own store, checked against its policy: storeFor), with recorders for email and text messages.
+func (w *world) notifier(t testing.TB) *notifier.Notifier {
+	return &notifier.Notifier{Store: w.storeFor(t, "notifier"), Mailer: w.mail, Signer: w.deps.Signer, Origin: w.deps.Origin,
+		Log: w.deps.Log, SMS: w.sms}
 }
 
 // streamEvent reads a stream batch of events/ with its placeholders filled, strictly.
@@ -1074,7 +1075,7 @@ func (w *world) invokeStream(t *testing.T, name string) events.DynamoDBEventResp
 	decodeStream(t, raw)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := w.notifier().Invoke(ctx, json.RawMessage(raw))
+	out, err := w.notifier(t).Invoke(ctx, json.RawMessage(raw))
 	if err != nil {
 		t.Fatalf("%s: the handler returned an error (Lambda would retry the whole batch): %v", name, err)
 	}
@@ -1294,7 +1295,7 @@ func TestScheduleEvents(t *testing.T) {
 // a minute from now, past the rollup's lag behind the latest writes.
 func (w *world) invokeSchedule(t *testing.T, name string) rollup.Result {
 	t.Helper()
-	r := &rollup.Runner{Store: w.deps.Store, Now: func() time.Time { return time.Now().Add(time.Minute) }, Log: w.deps.Log}
+	r := &rollup.Runner{Store: w.storeFor(t, "rollup"), Now: func() time.Time { return time.Now().Add(time.Minute) }, Log: w.deps.Log}
 	handler := func(ctx context.Context, _ json.RawMessage) (rollup.Result, error) { return r.Run(ctx) }
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
 	defer cancel()
@@ -1550,7 +1551,7 @@ func (w *world) invokeWith(t *testing.T, name string, edit func(*events.APIGatew
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // the template's Timeout
 	defer cancel()
-	resp, err := lambdahttp.Handler(build(w.deps).Handler())(ctx, ev)
+	resp, err := lambdahttp.Handler(build(w.depsFor(t, fn)).Handler())(ctx, ev)
 	if err != nil {
 		t.Fatalf("%s: the Lambda handler returned an error: %v", name, err)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/referloop/referloop/infra/dynamotest"
 	"github.com/referloop/referloop/infra/localserver"
+	"github.com/referloop/referloop/infra/policy"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/rollup"
@@ -361,8 +362,9 @@ func dig(m map[string]any, path ...string) map[string]any {
 // TestFunctionsLoadTheirConfiguration: every main.go calls awsenv.Load once at init, and what it
 // asks Load to check matches what template.yaml lets the function do: a function that signs
 // (awsenv.Signing) may read the signing key's SSM parameter, one that mails (awsenv.Mail) may send
-// through SES; and a function granted either asks Load for it, so a missing setting stops it at
-// init instead of failing its first request.
+// through SES, one with the audit trail (awsenv.Audit) may reach the audit table; and a function
+// granted any of them asks Load for it, so a missing setting stops it at init instead of failing
+// its first request.
 func TestFunctionsLoadTheirConfiguration(t *testing.T) {
 	root, err := dynamotest.Root()
 	if err != nil {
@@ -370,6 +372,7 @@ func TestFunctionsLoadTheirConfiguration(t *testing.T) {
 	}
 	tpl := loadTemplate(t)
 	raw := rawTemplate(t, root)
+	pt, _ := policies(t)
 	for _, f := range tpl.Functions {
 		path := filepath.Join(root, f.Dir, "main.go")
 		file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
@@ -417,6 +420,15 @@ func TestFunctionsLoadTheirConfiguration(t *testing.T) {
 			if needs[need] != actions[action] {
 				t.Errorf("%s: awsenv.Load(…awsenv.%s…) is %v, but its template policy grants %s: %v", f.LogicalID, need, needs[need], action, actions[action])
 			}
+		}
+		// awsenv.Audit gives the store the audit table: only for a function its policy lets append
+		// to the audit trail or read it.
+		audits := false
+		for _, g := range policy.DynamoDBGrants(pt.Functions[f.LogicalID]) {
+			audits = audits || g.Resource == "arn:AuditTable"
+		}
+		if needs["Audit"] != audits {
+			t.Errorf("%s: awsenv.Load(…awsenv.Audit…) is %v, but its template policy reaches the audit table: %v", f.LogicalID, needs["Audit"], audits)
 		}
 	}
 }

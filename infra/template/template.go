@@ -37,8 +37,13 @@ type Function struct {
 // Template is the part of template.yaml the local stack needs.
 type Template struct {
 	Functions []Function
-	table     map[string]any
-	TableID   string
+	// TableID is the main table's logical id: the one Globals' TABLE_NAME refers to (or the only
+	// table). Tables holds every AWS::DynamoDB::Table by logical id, the main one included.
+	TableID string
+	Tables  map[string]map[string]any
+	// TableEnv maps a Globals environment variable to the table it names (TABLE_NAME → Table,
+	// AUDIT_TABLE_NAME → AuditTable).
+	TableEnv map[string]string
 }
 
 // Find walks up from the working directory to the folder holding template.yaml.
@@ -81,7 +86,7 @@ func Parse(b []byte) (*Template, error) {
 		return nil, fmt.Errorf("template.yaml: not a mapping")
 	}
 	resources, _ := doc["Resources"].(map[string]any)
-	t := &Template{}
+	t := &Template{Tables: map[string]map[string]any{}, TableEnv: map[string]string{}}
 	ids := make([]string, 0, len(resources))
 	for id := range resources {
 		ids = append(ids, id)
@@ -92,10 +97,7 @@ func Parse(b []byte) (*Template, error) {
 		props, _ := res["Properties"].(map[string]any)
 		switch res["Type"] {
 		case "AWS::DynamoDB::Table":
-			if t.table != nil {
-				return nil, fmt.Errorf("template.yaml: more than one table")
-			}
-			t.table, t.TableID = props, id
+			t.Tables[id] = props
 		case "AWS::Serverless::Function":
 			codeURI, _ := props["CodeUri"].(string)
 			dir := strings.TrimSuffix(filepath.ToSlash(filepath.Clean(codeURI)), "/")
@@ -120,10 +122,59 @@ func Parse(b []byte) (*Template, error) {
 			t.Functions = append(t.Functions, f)
 		}
 	}
-	if t.table == nil {
+	if len(t.Tables) == 0 {
 		return nil, fmt.Errorf("template.yaml: no AWS::DynamoDB::Table")
 	}
+	env := dig(doc, "Globals", "Function", "Environment")
+	variables, _ := env["Variables"].(map[string]any)
+	for name, v := range variables {
+		if ref, ok := v.(map[string]any); ok {
+			if id, ok := ref["Ref"].(string); ok && t.Tables[id] != nil {
+				t.TableEnv[name] = id
+			}
+		}
+	}
+	switch id, ok := t.TableEnv["TABLE_NAME"]; {
+	case ok:
+		t.TableID = id
+	case len(t.Tables) == 1:
+		for id := range t.Tables {
+			t.TableID = id
+		}
+	default:
+		return nil, fmt.Errorf("template.yaml: %d tables and no Globals TABLE_NAME: !Ref naming the main one", len(t.Tables))
+	}
 	return t, nil
+}
+
+// LocalName is the name the local stack and the tests give table id beside a main table named
+// base: base itself for the main table, base-<id without "Table", lower case> for the others
+// (AuditTable → base-audit, what store.New expects its audit table to be called).
+func (t *Template) LocalName(id, base string) string {
+	if id == t.TableID {
+		return base
+	}
+	return base + "-" + strings.ToLower(strings.TrimSuffix(id, "Table"))
+}
+
+// TableIDs lists the template's tables, the main one first, then by logical id.
+func (t *Template) TableIDs() []string {
+	ids := []string{t.TableID}
+	var rest []string
+	for id := range t.Tables {
+		if id != t.TableID {
+			rest = append(rest, id)
+		}
+	}
+	sort.Strings(rest)
+	return append(ids, rest...)
+}
+
+func dig(m map[string]any, path ...string) map[string]any {
+	for _, k := range path {
+		m, _ = m[k].(map[string]any)
+	}
+	return m
 }
 
 // Function returns the function whose folder is named name.
@@ -172,11 +223,19 @@ func tagged(n *yaml.Node, v any) any {
 	return map[string]any{name: v}
 }
 
-// CreateTableInput is the table resource as a CreateTable request named name: keys, indexes,
+// CreateTableInput is the main table resource as a CreateTable request named name: keys, indexes,
 // billing and stream as the template declares them. Encryption with the customer-managed key and
 // point-in-time recovery exist only in AWS.
 func (t *Template) CreateTableInput(name string) (*dynamodb.CreateTableInput, error) {
-	p := t.table
+	return t.TableInput(t.TableID, name)
+}
+
+// TableInput is the table resource id as a CreateTable request named name (see CreateTableInput).
+func (t *Template) TableInput(id, name string) (*dynamodb.CreateTableInput, error) {
+	p, ok := t.Tables[id]
+	if !ok {
+		return nil, fmt.Errorf("template.yaml: no table %s", id)
+	}
 	in := &dynamodb.CreateTableInput{TableName: aws.String(name)}
 	for _, a := range list(p["AttributeDefinitions"]) {
 		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
@@ -198,14 +257,17 @@ func (t *Template) CreateTableInput(name string) (*dynamodb.CreateTableInput, er
 			StreamViewType: types.StreamViewType(s(ss["StreamViewType"]))}
 	}
 	if len(in.KeySchema) == 0 || len(in.AttributeDefinitions) == 0 {
-		return nil, fmt.Errorf("template.yaml: table %s has no key schema", t.TableID)
+		return nil, fmt.Errorf("template.yaml: table %s has no key schema", id)
 	}
 	return in, nil
 }
 
-// TTLAttribute is the table's time-to-live attribute, or "".
-func (t *Template) TTLAttribute() string {
-	if spec, ok := t.table["TimeToLiveSpecification"].(map[string]any); ok {
+// TTLAttribute is the main table's time-to-live attribute, or "".
+func (t *Template) TTLAttribute() string { return t.TTLAttributeOf(t.TableID) }
+
+// TTLAttributeOf is table id's time-to-live attribute, or "" (the audit table has none).
+func (t *Template) TTLAttributeOf(id string) string {
+	if spec, ok := t.Tables[id]["TimeToLiveSpecification"].(map[string]any); ok {
 		return s(spec["AttributeName"])
 	}
 	return ""

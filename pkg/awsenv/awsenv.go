@@ -45,12 +45,16 @@ const (
 	Mail
 	// Links: the function writes links to the portal. PORTAL_ORIGIN, e.g. https://app.example.com.
 	Links
+	// Audit: the function appends to the audit trail or reads it. AUDIT_TABLE_NAME, the audit
+	// table (template.yaml's AuditTable); without this need the store has no audit table.
+	Audit
 )
 
 // Config is a function's checked configuration.
 type Config struct {
 	AWS                 aws.Config // AWS_REGION and the credentials Lambda sets
 	Table               string     // TABLE_NAME
+	AuditTable          string     // AUDIT_TABLE_NAME
 	DynamoDBEndpoint    string     // DYNAMODB_ENDPOINT: another DynamoDB (Local); "" in AWS
 	SigningKey          []byte     // SIGNING_KEY, decoded; nil to use SigningKeyParameter
 	SigningKeyParameter string     // SIGNING_KEY_PARAMETER
@@ -96,6 +100,16 @@ func load(getenv func(string) string, needs ...Need) (Config, error) {
 		bad("TABLE_NAME is not set")
 	case !tableName.MatchString(c.Table):
 		bad("TABLE_NAME %q is not a DynamoDB table name", c.Table)
+	}
+	if need&Audit != 0 {
+		switch c.AuditTable = env("AUDIT_TABLE_NAME"); {
+		case c.AuditTable == "":
+			bad("AUDIT_TABLE_NAME is not set")
+		case !tableName.MatchString(c.AuditTable):
+			bad("AUDIT_TABLE_NAME %q is not a DynamoDB table name", c.AuditTable)
+		case c.AuditTable == c.Table:
+			bad("AUDIT_TABLE_NAME is TABLE_NAME: the audit trail has a table of its own")
+		}
 	}
 	if c.DynamoDBEndpoint != "" {
 		if u, err := url.Parse(c.DynamoDBEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -164,8 +178,13 @@ func (c Config) DynamoDB() *dynamodb.Client {
 	})
 }
 
-// Store is the store over the function's table.
-func (c Config) Store() *store.Store { return store.New(c.DynamoDB(), c.Table) }
+// Store is the store over the function's table, and its audit table when the function has the
+// Audit need (else none: its audit calls fail with store.ErrNoAuditTable).
+func (c Config) Store() *store.Store {
+	s := store.New(c.DynamoDB(), c.Table)
+	s.AuditTable = c.AuditTable
+	return s
+}
 
 // KeySource is SIGNING_KEY when set, or else the SSM parameter, fetched on first use.
 func (c Config) KeySource() auth.KeySource {

@@ -20,7 +20,7 @@ import (
 func lambdaEnv() map[string]string {
 	return map[string]string{
 		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token",
-		"TABLE_NAME": "referloop-Table-1ABC", "SIGNING_KEY_PARAMETER": "/referloop/session-signing-key",
+		"TABLE_NAME": "referloop-Table-1ABC", "AUDIT_TABLE_NAME": "referloop-AuditTable-2DEF", "SIGNING_KEY_PARAMETER": "/referloop/session-signing-key",
 		"SENDER_EMAIL": "no-reply@referloop.example", "PORTAL_ORIGIN": "https://app.referloop.example",
 		"DYNAMODB_ENDPOINT": "", "SIGNING_KEY": "",
 	}
@@ -40,7 +40,7 @@ func with(env map[string]string, kv ...string) map[string]string {
 func TestLoad(t *testing.T) {
 	t.Parallel()
 	key32 := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
-	all := []Need{Signing, Mail, Links}
+	all := []Need{Signing, Mail, Links, Audit}
 	for _, c := range []struct {
 		name  string
 		env   map[string]string
@@ -51,16 +51,30 @@ func TestLoad(t *testing.T) {
 		{name: "AWS, every need", env: lambdaEnv(), needs: all, check: func(t *testing.T, c Config) {
 			if c.Table != "referloop-Table-1ABC" || c.AWS.Region != "us-east-1" || c.SigningKey != nil ||
 				c.SigningKeyParameter != "/referloop/session-signing-key" || c.Sender != "no-reply@referloop.example" ||
-				c.PortalOrigin != "https://app.referloop.example" || c.DynamoDBEndpoint != "" {
+				c.PortalOrigin != "https://app.referloop.example" || c.DynamoDBEndpoint != "" || c.AuditTable != "referloop-AuditTable-2DEF" {
 				t.Errorf("config %+v", c)
+			}
+			if s := c.Store(); s.Table != c.Table || s.AuditTable != c.AuditTable {
+				t.Errorf("store over %q and %q", s.Table, s.AuditTable)
 			}
 			if _, ok := c.KeySource().(SSMKey); !ok {
 				t.Errorf("key source %T, want the SSM parameter", c.KeySource())
 			}
 		}},
-		{name: "the table alone (rollup, status)", env: map[string]string{"AWS_REGION": "eu-west-1", "TABLE_NAME": "referloop"}},
+		{name: "the table alone (rollup)", env: map[string]string{"AWS_REGION": "eu-west-1", "TABLE_NAME": "referloop"},
+			check: func(t *testing.T, c Config) {
+				// No audit need: the store has no audit table, so an audit call fails instead of
+				// guessing a table the function's role cannot reach.
+				if s := c.Store(); s.AuditTable != "" {
+					t.Errorf("a function without the Audit need has audit table %q", s.AuditTable)
+				}
+			}},
 		{name: "nothing set", env: map[string]string{}, needs: all,
-			bad: []string{"AWS_REGION", "TABLE_NAME", "SIGNING_KEY_PARAMETER", "SENDER_EMAIL", "PORTAL_ORIGIN"}},
+			bad: []string{"AWS_REGION", "TABLE_NAME", "SIGNING_KEY_PARAMETER", "SENDER_EMAIL", "PORTAL_ORIGIN", "AUDIT_TABLE_NAME"}},
+		{name: "audit: no audit table", env: with(lambdaEnv(), "AUDIT_TABLE_NAME", ""), needs: []Need{Audit}, bad: []string{"AUDIT_TABLE_NAME"}},
+		{name: "audit: the main table", env: with(lambdaEnv(), "AUDIT_TABLE_NAME", "referloop-Table-1ABC"), needs: []Need{Audit},
+			bad: []string{"AUDIT_TABLE_NAME"}},
+		{name: "audit: not a table name", env: with(lambdaEnv(), "AUDIT_TABLE_NAME", "a/b"), needs: []Need{Audit}, bad: []string{"AUDIT_TABLE_NAME"}},
 		{name: "no table", env: with(lambdaEnv(), "TABLE_NAME", ""), needs: []Need{Signing}, bad: []string{"TABLE_NAME"}},
 		{name: "table name with a space", env: with(lambdaEnv(), "TABLE_NAME", "my table"), bad: []string{"TABLE_NAME"}},
 		{name: "signing: no key, no parameter", env: with(lambdaEnv(), "SIGNING_KEY_PARAMETER", ""), needs: []Need{Signing},
@@ -136,7 +150,7 @@ func TestLoadReadsTheEnvironment(t *testing.T) {
 		t.Fatalf("Load with TABLE_NAME unset: %v", err)
 	}
 	t.Setenv("TABLE_NAME", "referloop")
-	c, err := Load(Signing, Mail, Links)
+	c, err := Load(Signing, Mail, Links, Audit)
 	if err != nil || c.Table != "referloop" {
 		t.Fatalf("Load: %+v, %v", c, err)
 	}
@@ -148,7 +162,7 @@ func TestLoadReadsTheEnvironment(t *testing.T) {
 func TestTemplateDeclaresEveryVariable(t *testing.T) {
 	t.Parallel()
 	read := map[string]bool{}
-	_, _ = load(func(k string) string { read[k] = true; return "" }, Signing, Mail, Links)
+	_, _ = load(func(k string) string { read[k] = true; return "" }, Signing, Mail, Links, Audit)
 	_, _ = load(func(k string) string { read[k] = true; return map[string]string{"SIGNING_KEY": "x"}[k] }, Signing)
 	var tpl struct {
 		Globals struct {
@@ -173,7 +187,7 @@ func TestTemplateDeclaresEveryVariable(t *testing.T) {
 		}
 	}
 	slices.Sort(missing)
-	if len(read) < 8 || len(missing) > 0 {
+	if len(read) < 9 || len(missing) > 0 {
 		t.Fatalf("Load reads %d variables; template.yaml's Globals.Function.Environment lacks %v", len(read), missing)
 	}
 }

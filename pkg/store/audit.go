@@ -2,12 +2,15 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/referloop/referloop/pkg/ids"
 )
 
 // AuditRecord is one read or write of a referral: who, in what role, what, when, from where. It
@@ -22,22 +25,33 @@ type AuditRecord struct {
 	TenantID string    `json:"-"`
 }
 
-// AuditRetention is how long audit records are kept (HIPAA asks for six years).
+// AuditRetention is how long audit records are kept at least (HIPAA asks for six years): the audit
+// table has no TTL, and template.yaml's AuditBackupPlan keeps its monthly backups this long in a
+// locked vault (a test holds the two together).
 const AuditRetention = 6 * 366 * 24 * time.Hour
 
-// Audit appends an audit record under the tenant's day. key makes it idempotent: the same key (a
-// stream record's id) writes the same item.
+// ErrNoAuditTable is the error of an audit call in a function configured without an audit table.
+var ErrNoAuditTable = errors.New("audit: no audit table (AUDIT_TABLE_NAME)")
+
+// Audit appends an audit record to the audit table under the tenant's day. The put is conditional
+// (attribute_not_exists), so the store never overwrites a record: key makes it idempotent — the same
+// key (a stream record's id) finds its record already there, which is success. Without a key the
+// record gets a random one, which no other writer can guess.
 func (s *Store) Audit(ctx context.Context, a AuditRecord, key string) error {
+	if s.AuditTable == "" {
+		return ErrNoAuditTable
+	}
 	if key == "" {
-		key = fmt.Sprintf("%d", time.Now().UnixNano())
+		key = ids.Token(12)
 	}
 	item, err := marshal(a, map[string]string{attrPK: auditPK(a.TenantID, dayOf(a.At)),
 		attrSK: auditSK(a.At, key), attrType: typeAudit})
 	if err != nil {
 		return err
 	}
-	item[attrTTL] = ttl(a.At.Add(AuditRetention))
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.AuditTable, Item: item,
+		ConditionExpression: cond("attribute_not_exists(PK)")})
+	if err != nil && !isConditionFailed(err) {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
@@ -51,8 +65,11 @@ type AuditPage struct {
 
 // AuditDay lists a tenant's audit records of one day, oldest first: one page from the cursor on.
 func (s *Store) AuditDay(ctx context.Context, tid, day string, limit int, cursor string) (AuditPage, error) {
+	if s.AuditTable == "" {
+		return AuditPage{}, ErrNoAuditTable
+	}
 	pk := auditPK(tid, day)
-	in := &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: cond("PK = :pk"),
+	in := &dynamodb.QueryInput{TableName: &s.AuditTable, KeyConditionExpression: cond("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)}, Limit: aws.Int32(int32(limit))}
 	if cursor != "" {
 		start, err := decodeCursor(cursor)

@@ -52,16 +52,27 @@ type Scanner interface {
 
 var _ dynamodb.ScanAPIClient = Scanner(nil)
 
-// Store reads and writes the table.
+// Store reads and writes the table, and the audit trail's own table.
 type Store struct {
 	DB      DB
 	Scanner Scanner // nil on every request path
 	Table   string
-	Now     func() time.Time
+	// AuditTable is the append-only audit trail (template.yaml's AuditTable): the store only puts
+	// new records there and reads a day's. "" in a function that neither audits nor reads audits.
+	AuditTable string
+	Now        func() time.Time
 }
 
-// New returns a store over db and table.
-func New(db DB, table string) *Store { return &Store{DB: db, Table: table, Now: time.Now} }
+// New returns a store over db and table, with its audit table beside it as the local stack and the
+// tests create it (AuditTableFor); in Lambda, awsenv sets AuditTable from AUDIT_TABLE_NAME.
+func New(db DB, table string) *Store {
+	return &Store{DB: db, Table: table, AuditTable: AuditTableFor(table), Now: time.Now}
+}
+
+// AuditTableFor is the name the local stack and the tests give the audit table beside a table named
+// table (template.yaml's AuditTable; infra/template's LocalName makes the same name). In AWS,
+// CloudFormation names both tables and AUDIT_TABLE_NAME says which is the audit table.
+func AuditTableFor(table string) string { return table + "-audit" }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }
 

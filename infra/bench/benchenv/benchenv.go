@@ -122,11 +122,11 @@ func Open(ctx context.Context, part string) (*Env, error) {
 	return e, nil
 }
 
-// Close drops the table and stops DynamoDB Local if Open started it.
+// Close drops the tables and stops DynamoDB Local if Open started it.
 func (e *Env) Close() {
 	if e.DB != nil && e.Table != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, _ = e.DB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(e.Table)})
+		dynamodblocal.DropTables(ctx, e.DB, e.Template, e.Table)
 		cancel()
 	}
 	if e.server != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/referloop/referloop/infra/bench/benchenv"
 	"github.com/referloop/referloop/infra/bench/report"
 	"github.com/referloop/referloop/infra/template"
+	"github.com/referloop/referloop/pkg/store"
 )
 
 // ReleaseFlags are the release build's flags (the Makefile's GOBUILD, with CGO_ENABLED=0 and
@@ -108,7 +109,7 @@ func LambdaEnv(name, table, endpoint string, key []byte) []string {
 		"AWS_ACCESS_KEY_ID=ASIABENCHBENCHBENCH0", "AWS_SECRET_ACCESS_KEY=bench/bench/bench/bench/bench/bench/bench0",
 		"AWS_SESSION_TOKEN=bench", "AWS_XRAY_CONTEXT_MISSING=LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS=169.254.79.129:2000",
 		// template.yaml's Globals.Environment
-		"TABLE_NAME=" + table, "SIGNING_KEY_PARAMETER=/referloop/session-signing-key",
+		"TABLE_NAME=" + table, "AUDIT_TABLE_NAME=" + store.AuditTableFor(table), "SIGNING_KEY_PARAMETER=/referloop/session-signing-key",
 		"SENDER_EMAIL=no-reply@referloop.example", "PORTAL_ORIGIN=https://app.referloop.example",
 	}
 	if endpoint != "" {
