@@ -1549,6 +1549,7 @@ func (w *world) invokeWith(t *testing.T, name string, edit func(*events.APIGatew
 	if !ok {
 		t.Fatalf("%s: httpapi.Builders has no %q", name, fn)
 	}
+	w.ageSessions(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // the template's Timeout
 	defer cancel()
 	resp, err := lambdahttp.Handler(build(w.depsFor(t, fn)).Handler())(ctx, ev)
@@ -1967,4 +1968,17 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// ageSessions makes every session of the world look in use a while ago (its last use older than
+// auth.TouchEvery, within every idle limit), as a session in real use is: the next request through
+// any function records a use, so each function's policy is held to that write too.
+func (w *world) ageSessions(t *testing.T) {
+	t.Helper()
+	then := time.Now().Add(-2 * auth.TouchEvery)
+	for _, c := range w.claims {
+		if err := w.deps.Store.TouchSession(context.Background(), c.Tenant, c.Subject, c.ID, then, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

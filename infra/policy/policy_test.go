@@ -32,6 +32,7 @@ const (
 	outbox   = tenant + "#OUTBOX"                    // the notifier's outbox
 	code     = "CODE#*"                              // patient codes
 	link     = "LINK#*"                              // magic links
+	linkHead = "LINKHEAD#*"                          // the newest batch of an address's links
 	slug     = "SLUG#*"                              // slug markers
 	email    = "EMAIL#*"                             // an address's memberships
 	digest   = "DIGEST#*"                            // a day's digest entries
@@ -53,34 +54,41 @@ const (
 var reach = map[string][]string{
 	"AuthFunction": {
 		// Practice, user, referrer, partner (sign-in, Me); sessions; slug and link lookups.
-		g("GetItem", table, tenant, sessions, slug, link),
-		g("Query", table, email), // memberships
+		g("GetItem", table, tenant, sessions, slug, link, linkHead),
+		g("Query", table, email, sessions),     // memberships; a person's sessions (sign out everywhere)
+		g("UpdateItem", table, sessions, link), // last use; ending sessions; a link code's tries
+		g("ConditionCheckItem", table, tenant), // not deactivated, when a session starts
 		// Links, sessions; the sign-up transaction's slug marker, practice, owner and membership.
-		g("PutItem", table, link, sessions, slug, tenant, email),
+		g("PutItem", table, link, linkHead, sessions, slug, tenant, email),
 		g("DeleteItem", table, link, sessions), // spending a link; signing out
-		g("UpdateItem", table, rate+"signup-ip#*", rate+"link-ip#*", rate+"session-ip#*", rate+"email#*"),
+		g("UpdateItem", table, rate+"signup-ip#*", rate+"link-ip#*", rate+"preview-ip#*", rate+"session-ip#*", rate+"email#*"),
 	},
 	"PracticeFunction": {
 		g("GetItem", table, tenant, sessions),
-		g("Query", table, tenant),         // partners
-		g("PutItem", table, tenant, link), // profile, partners, referrers; invitation links
-		g("Query", audit, auditDay),       // GET /v1/audit
+		g("Query", table, tenant),                   // partners
+		g("PutItem", table, tenant, link, linkHead), // profile, partners, referrers; invitation links
+		g("Query", table, sessions),                 // a deactivated person's sessions
+		g("UpdateItem", table, sessions),            // last use; ending sessions
+		g("UpdateItem", table, tenant, email),       // deactivating a referrer or a staff member
+		g("Query", audit, auditDay),                 // GET /v1/audit
 	},
 	"SubmitFunction": {
 		g("GetItem", table, tenant, sessions), // contact-by hours; sessions
+		g("UpdateItem", table, sessions),      // a session's last use
 		g("PutItem", table, referral),
 	},
 	"ReferralsFunction": {
 		g("GetItem", table, referral, sessions),
 		g("Query", table, referral), // a referrer's list
-		g("Query", index, queue),    // the practice's list, overdue
+		g("UpdateItem", table, sessions),
+		g("Query", index, queue), // the practice's list, overdue
 		g("PutItem", audit, auditDay),
 	},
 	"PipelineFunction": {
 		g("GetItem", table, referral, sessions),
-		g("PutItem", table, referral),    // transitions, answers (version condition)
-		g("UpdateItem", table, referral), // ratings
-		g("Query", index, queue),         // queue counts
+		g("PutItem", table, referral),              // transitions, answers (version condition)
+		g("UpdateItem", table, referral, sessions), // ratings; a session's last use
+		g("Query", index, queue),                   // queue counts
 		g("UpdateItem", table, rate+"rating-ip#*"),
 	},
 	"StatusFunction": {
@@ -91,13 +99,15 @@ var reach = map[string][]string{
 	"NotifierFunction": {
 		g("GetItem", table, tenant), // practice, partner, referrer
 		g("Query", table, digest),
-		g("PutItem", table, facts, change, digest, parked),
+		g("PutItem", table, parked),
+		g("BatchWriteItem", table, facts, change, digest), // a record's plain writes in one call
 		g("UpdateItem", table, code, outbox),
 		g("PutItem", audit, auditDay),
 	},
 	"MetricsFunction": {
 		g("GetItem", table, tenant, sessions, rollup),
 		g("Query", table, tenant, buckets),
+		g("UpdateItem", table, sessions),
 	},
 	"RollupFunction": {
 		g("GetItem", table, rollup),

@@ -118,8 +118,10 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 	c := f.submit("count@ref.example", "")
 	created := byReferral(t, f, 3)
 	// The practice and the partner; the code's marker; a claim and a finish for each of the four
-	// messages (acknowledgement, intake alert, code by email and by text); one batch of puts.
-	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2, "BatchWriteItem": 1})
+	// messages (acknowledgement, intake alert, code by email and by text); one batch of puts; the
+	// two audit records (the write and the sends), each its own conditional put into the
+	// append-only audit table, where no role may batch-write.
+	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2, "BatchWriteItem": 1, "PutItem": 2})
 	handle(created[b.ID], created[c.ID])
 
 	for _, id := range []string{a.ID, b.ID, c.ID} {
@@ -133,13 +135,14 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 		}
 	}
 	moved := byReferral(t, f, 3)
-	// The practice and the partner; a claim and a finish of the update email; one batch (the
-	// write's audit record, the fact, its change marker, the audit record of the send).
-	expect("a status change", handle(moved[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 1})
-	// The second change of a batch reads nothing: 5 + 3.
-	expect("two status changes in a batch", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2 * 2, "BatchWriteItem": 2})
-	// Redelivered: each record's claim finds its email sent; the batch rewrites the same items.
-	expect("the batch redelivered", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 2})
+	// The practice and the partner; a claim and a finish of the update email; one batch (the fact
+	// and its change marker); the write's and the send's audit records (one put each).
+	expect("a status change", handle(moved[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 1, "PutItem": 2})
+	// The second change of a batch reads nothing: 7 + 5.
+	expect("two status changes in a batch", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2 * 2, "BatchWriteItem": 2, "PutItem": 4})
+	// Redelivered: each record's claim finds its email sent; the batch rewrites the same items;
+	// the audit puts find their records there (an audit record is never overwritten).
+	expect("the batch redelivered", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 2, "PutItem": 4})
 	if got := len(f.mail.Sent()); got != 4+2*3+3 {
 		t.Errorf("%d messages sent, want %d", got, 4+2*3+3)
 	}

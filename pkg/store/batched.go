@@ -21,22 +21,30 @@ var ErrNotBatchable = errors.New("store: only unconditional puts can be batched"
 // conditional put) fails with ErrNotBatchable and nothing is written. The puts are neither atomic
 // nor ordered, so each must be idempotent; two puts of the same key keep the last one, as
 // sequential puts would.
+//
+// Audit records are the exception: they go to the append-only audit table, where no role may
+// batch-write, each as its own conditional put (an audit key never overwrites), when fn makes them.
 func (s *Store) Batch(ctx context.Context, fn func(*Store) error) error {
-	g := &gather{table: s.Table, at: map[string]int{}}
-	if err := fn(&Store{DB: g, Table: s.Table, Now: s.Now}); err != nil {
+	g := &gather{table: s.Table, auditTable: s.AuditTable, db: s.DB, at: map[string]int{}}
+	if err := fn(&Store{DB: g, Table: s.Table, AuditTable: s.AuditTable, Now: s.Now}); err != nil {
 		return err
 	}
 	return s.batchWrite(ctx, g.reqs)
 }
 
-// gather is the DB of a Batch: it keeps puts instead of sending them.
+// gather is the DB of a Batch: it keeps puts instead of sending them (but audit puts, which it
+// passes on to db).
 type gather struct {
-	table string
-	reqs  []types.WriteRequest
-	at    map[string]int // PK + SK → index in reqs
+	table, auditTable string
+	db                DB
+	reqs              []types.WriteRequest
+	at                map[string]int // PK + SK → index in reqs
 }
 
-func (g *gather) PutItem(_ context.Context, in *dynamodb.PutItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+func (g *gather) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if g.auditTable != "" && aws.ToString(in.TableName) == g.auditTable {
+		return g.db.PutItem(ctx, in, opts...)
+	}
 	if aws.ToString(in.TableName) != g.table || in.ConditionExpression != nil || in.ReturnValues != "" && in.ReturnValues != types.ReturnValueNone {
 		return nil, ErrNotBatchable
 	}
