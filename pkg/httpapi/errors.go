@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
@@ -47,7 +48,7 @@ func problemFor(err error) (p *problem.Problem, known bool) {
 		return problem.Conflict("it was changed by someone else; reload and try again"), true
 	case errors.Is(err, store.ErrKeyReused):
 		return problem.Invalid("Idempotency-Key", "was already used for a different referral; make a new key for a new referral"), true
-	case errors.Is(err, store.ErrBadCursor):
+	case errors.Is(err, store.ErrBadCursor), errors.Is(err, auth.ErrBadCursor):
 		return problem.Invalid("cursor", "is not a cursor this list gave out"), true
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return problem.New(http.StatusServiceUnavailable, "unavailable", "Try again", "the request took too long"), true

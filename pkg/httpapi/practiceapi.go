@@ -200,8 +200,16 @@ func (d *Deps) auditDay(w http.ResponseWriter, r *http.Request, c *auth.Claims) 
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return problem.Invalid("date", "must be a date written YYYY-MM-DD")
 	}
-	page, err := d.Store.AuditDay(r.Context(), c.Tenant, day, 100, q.Get("cursor"))
+	ctx := r.Context()
+	cursor, err := d.openCursor(ctx, c, auditList(day), q.Get("cursor"))
 	if err != nil {
+		return err
+	}
+	page, err := d.Store.AuditDay(ctx, c.Tenant, day, 100, cursor)
+	if err != nil {
+		return err
+	}
+	if page.NextCursor, err = d.sealCursor(ctx, c, auditList(day), page.NextCursor); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, page)

@@ -90,22 +90,32 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		f.Add("overdue", "is for practice staff")
 	}
 	cursor := q.Get("cursor")
-	if len(cursor) > 1400 {
+	if len(cursor) > maxCursor {
 		f.Add("cursor", "is not a cursor this list gave out")
 	}
 	if err := f.Err(); err != nil {
 		return err
 	}
+	ctx := r.Context()
+	list := queueList(status)
+	if !practice.IsStaff(c.Role) {
+		list = referrerList(c, status)
+	}
 	var page store.Page
 	var err error
 	if overdue == "true" {
-		page.Items, err = d.Store.Overdue(r.Context(), c.Tenant, d.now(), limit)
+		page.Items, err = d.Store.Overdue(ctx, c.Tenant, d.now(), limit)
+	} else if cursor, err = d.openCursor(ctx, c, list, cursor); err != nil {
+		return err
 	} else if practice.IsStaff(c.Role) {
-		page, err = d.Store.ReferralsByStatus(r.Context(), c.Tenant, status, limit, cursor)
+		page, err = d.Store.ReferralsByStatus(ctx, c.Tenant, status, limit, cursor)
 	} else {
-		page, err = d.Store.ReferralsByReferrer(r.Context(), c.Tenant, c.Partner, c.Referrer, status, limit, cursor)
+		page, err = d.Store.ReferralsByReferrer(ctx, c.Tenant, c.Partner, c.Referrer, status, limit, cursor)
 	}
 	if err != nil {
+		return err
+	}
+	if page.NextCursor, err = d.sealCursor(ctx, c, list, page.NextCursor); err != nil {
 		return err
 	}
 	ids := make([]string, 0, len(page.Items))
@@ -115,7 +125,7 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		ids = append(ids, ref.ID)
 	}
 	if len(ids) > 0 {
-		if err := d.audit(r.Context(), r, c, "list", ids...); err != nil {
+		if err := d.audit(ctx, r, c, "list", ids...); err != nil {
 			return err
 		}
 	}
