@@ -48,6 +48,9 @@ func problemFor(err error) (p *problem.Problem, known bool) {
 		return problem.Conflict("it was changed by someone else; reload and try again"), true
 	case errors.Is(err, store.ErrKeyReused):
 		return problem.Invalid("Idempotency-Key", "was already used for a different referral; make a new key for a new referral"), true
+	case errors.Is(err, store.ErrCodeLocked):
+		return problem.New(http.StatusLocked, "code-locked", "This code is locked",
+			"5 wrong dates of birth were tried with it; call the practice to hear where your referral stands"), true
 	case errors.Is(err, store.ErrBadCursor), errors.Is(err, auth.ErrBadCursor):
 		return problem.Invalid("cursor", "is not a cursor this list gave out"), true
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -382,10 +382,14 @@ export interface paths {
         /**
          * A patient looks up their referral's status
          * @description With the code the practice sent them (by email or text) and their date of birth. No
-         *     session. The answer holds nothing clinical and no names. A wrong code, a wrong date of birth
-         *     and a locked code all answer the same 404 (`type …/no-match`); after 5 wrong dates of birth
-         *     the code is locked. The code is read as patients type it: any case, with or without dashes
-         *     or spaces, `O` for `0`, `I`/`L` for `1`. One address may look up 10 times in 15 minutes.
+         *     session. The answer holds nothing clinical and no names. A wrong code and a wrong date of birth answer the same 404
+         *     (`type …/no-match`), in the same time. Each try is counted before its date of birth is
+         *     compared, so even parallel tries compare at most 5 wrong dates; a right one gives its own
+         *     try back and resets nothing. After 5 wrong tries the code is locked: 423 (`type
+         *     …/code-locked`), even for the right date, until the patient calls the practice (an unknown
+         *     code tried 5 times answers the same, so the lock tells nothing about a code). The code is
+         *     read as patients type it: any case, with or without dashes or spaces, `O` for `0`, `I`/`L`
+         *     for `1`. One address may look up 10 times in 15 minutes.
          */
         post: operations["lookupStatus"];
         delete?: never;
@@ -1281,7 +1285,11 @@ export interface components {
         /** @description Only referrals in this status. */
         Status: components["schemas"]["ReferralStatus"];
         Limit: number;
-        /** @description The `nextCursor` of the previous page; any other value is 422 (field `cursor`). */
+        /**
+         * @description The `nextCursor` of the previous page of the same list. A cursor is signed for the practice,
+         *     the list (with its filters) and its position, so any other value (changed, cut, another
+         *     practice's, another list's or day's) is 422 (field `cursor`).
+         */
         Cursor: string;
         /**
          * @description `true` (staff only; 422 for referrers): only the referrals nobody has reached yet whose
@@ -1648,7 +1656,11 @@ export interface operations {
                 /** @description Only referrals in this status. */
                 status?: components["parameters"]["Status"];
                 limit?: components["parameters"]["Limit"];
-                /** @description The `nextCursor` of the previous page; any other value is 422 (field `cursor`). */
+                /**
+                 * @description The `nextCursor` of the previous page of the same list. A cursor is signed for the practice,
+                 *     the list (with its filters) and its position, so any other value (changed, cut, another
+                 *     practice's, another list's or day's) is 422 (field `cursor`).
+                 */
                 cursor?: components["parameters"]["Cursor"];
                 /**
                  * @description `true` (staff only; 422 for referrers): only the referrals nobody has reached yet whose
@@ -2052,6 +2064,23 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            /** @description The code's 5 tries are spent (`type …/code-locked`); the patient calls the practice. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://referloop.dev/problems/code-locked",
+                     *       "title": "This code is locked",
+                     *       "status": 423,
+                     *       "detail": "5 wrong dates of birth were tried with it; call the practice to hear where your referral stands"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["RateLimited"];
         };
     };
@@ -2107,7 +2136,11 @@ export interface operations {
             query?: {
                 /** @description The day (UTC), `YYYY-MM-DD`; today when absent. */
                 date?: string;
-                /** @description The `nextCursor` of the previous page; any other value is 422 (field `cursor`). */
+                /**
+                 * @description The `nextCursor` of the previous page of the same list. A cursor is signed for the practice,
+                 *     the list (with its filters) and its position, so any other value (changed, cut, another
+                 *     practice's, another list's or day's) is 422 (field `cursor`).
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
