@@ -785,14 +785,23 @@ export interface components {
             partner: components["schemas"]["PartnerRef"];
             /** Format: date-time */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The last change. A referrer whose patient did not consent to share outcomes sees the last
+             *     change they may see (or their rating), so a hidden no-show or visit does not show here.
+             */
             updatedAt: string;
             /**
              * Format: date-time
              * @description The deadline to first contact the patient.
              */
             contactBy: string;
-            /** @description Bumped by every change but a rating; the `ETag`. */
+            /**
+             * @description Bumped by every change but a rating; the `ETag`. A referrer whose patient did not consent
+             *     to share outcomes gets a version that counts only the changes they may see (the moves in
+             *     their timeline, and their view's status changing), so it stays put across a hidden
+             *     no-show, its rebooking or the visit; their `If-Match` (answers) is checked against it.
+             */
             version: number;
             /** @description Logged attempts to reach the patient (`contacted` moves). */
             contactAttempts: number;
