@@ -554,7 +554,7 @@ var cases = map[string]want{
 			}
 		}
 		if referral.Status(str(r.body, "status")) != referral.Received || str(r.body, "statusText") != "The practice has your referral" ||
-			!strings.HasPrefix(str(r.body, "next"), "They will call you by ") || str(r.body, "practice.name") != "Lakeside Physical Therapy" ||
+			!strings.HasPrefix(str(r.body, "next"), "They will call you by ") || str(r.body, "practice.name") != seed.PatientDisplayName ||
 			str(r.body, "practice.phone") != "+1 555 0100" || str(r.body, "updatedAt") == "" {
 			t.Errorf("StatusView = %s", r.resp.Body)
 		}

@@ -21,6 +21,8 @@ const (
 	Slug          = "lakeside-physical-therapy"
 	OwnerEmail    = "owner@lakeside.example"
 	ReferrerEmail = "dr.chen@northside.example"
+	// PatientDisplayName is how the demo practice is named to its patients.
+	PatientDisplayName = "Lakeside Health"
 )
 
 // Demo says who the demo people are.
@@ -59,11 +61,12 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 	}
 	p := practice.Practice{ID: ids.Short("t_"), CreatedAt: now, UpdatedAt: now, Version: 1, Profile: practice.Profile{
 		Name: "Lakeside Physical Therapy", Slug: Slug,
-		Conditions:     []string{"Low back pain", "Post-surgical knee rehab", "Shoulder impingement", "Neck pain after car accident", "Sports injury, ankle", "Balance and falls"},
-		NotAMatch:      "Patients under 12; acute fractures not yet seen by an orthopedist; chronic migraine (we refer to neurology).",
-		InsuranceNotes: "In network with Aetna, BCBS and Medicare. Self-pay rates on request.",
-		IntakeContact:  practice.Contact{Name: "Maria (intake)", Phone: "+1 555 0100", Email: "intake@lakeside.example"},
-		ContactByHours: practice.DefaultContactBy,
+		Conditions:         []string{"Low back pain", "Post-surgical knee rehab", "Shoulder impingement", "Neck pain after car accident", "Sports injury, ankle", "Balance and falls"},
+		NotAMatch:          "Patients under 12; acute fractures not yet seen by an orthopedist; chronic migraine (we refer to neurology).",
+		InsuranceNotes:     "In network with Aetna, BCBS and Medicare. Self-pay rates on request.",
+		IntakeContact:      practice.Contact{Name: "Maria (intake)", Phone: "+1 555 0100", Email: "intake@lakeside.example"},
+		ContactByHours:     practice.DefaultContactBy,
+		PatientDisplayName: PatientDisplayName,
 	}}
 	hash := ids.Hash(ids.Token(32))
 	if err := s.PutLink(ctx, hash, store.Link{Purpose: store.LinkSignup, Email: OwnerEmail, ExpiresAt: now.Add(time.Minute), CreatedAt: now}); err != nil {

@@ -118,7 +118,8 @@ func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) error {
 	if ref.Status == referral.Scheduled || ref.Status == referral.Seen {
 		v.Appointment = ref.Appointment
 	}
-	v.Practice.Name, v.Practice.Phone = p.Name, p.IntakeContact.Phone
+	// The name the practice chose for patients, never its own: it can tell a diagnosis.
+	v.Practice.Name, v.Practice.Phone = p.PatientName(), p.IntakeContact.Phone
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }

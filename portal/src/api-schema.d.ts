@@ -382,7 +382,8 @@ export interface paths {
         /**
          * A patient looks up their referral's status
          * @description With the code the practice sent them (by email or text) and their date of birth. No
-         *     session. The answer holds nothing clinical and no names. A wrong code and a wrong date of birth answer the same 404
+         *     session. The answer holds nothing clinical and no names (the practice is named by its
+         *     `patientDisplayName`). A wrong code and a wrong date of birth answer the same 404
          *     (`type …/no-match`), in the same time. Each try is counted before its date of birth is
          *     compared, so even parallel tries compare at most 5 wrong dates; a right one gives its own
          *     try back and resets nothing. After 5 wrong tries the code is locked: 423 (`type
@@ -601,7 +602,8 @@ export interface components {
          *       "contactByHours": {
          *         "default": 48,
          *         "urgent": 24
-         *       }
+         *       },
+         *       "patientDisplayName": "Lakeside Health"
          *     }
          */
         PublicProfile: {
@@ -612,7 +614,14 @@ export interface components {
             insuranceNotes: string;
             intakeContact: components["schemas"]["Contact"];
             contactByHours: components["schemas"]["ContactByHours"];
+            patientDisplayName: components["schemas"]["PatientDisplayName"];
         };
+        /**
+         * @description How the practice is named to patients: in every email and text a patient gets and on the
+         *     `/status` page, in place of its own name, which can tell a diagnosis ("Bravo Oncology") to
+         *     whoever reads the patient's mail or phone. One line; empty means a neutral `Your care team`.
+         */
+        PatientDisplayName: string;
         /**
          * @description A `PublicProfile` without `slug` (one sent is ignored; the slug never changes). The `Profile`
          *     GET answered can be sent back as it is: its read-only fields are ignored too.
@@ -651,6 +660,7 @@ export interface components {
             insuranceNotes?: string;
             intakeContact?: components["schemas"]["Contact"];
             contactByHours: components["schemas"]["ContactByHours"];
+            patientDisplayName?: components["schemas"]["PatientDisplayName"];
         };
         /** @description The practice's own view of its profile. */
         Profile: components["schemas"]["PublicProfile"] & {
@@ -979,7 +989,7 @@ export interface components {
          *         "location": "Lakeside PT, 12 Shore Rd, room 2"
          *       },
          *       "practice": {
-         *         "name": "Lakeside Physical Therapy",
+         *         "name": "Lakeside Health",
          *         "phone": "+1 555 0100"
          *       },
          *       "updatedAt": "2026-11-24T09:12:40Z"
@@ -994,6 +1004,7 @@ export interface components {
             /** @description While `scheduled` or `seen`. */
             appointment?: components["schemas"]["Appointment"];
             practice: {
+                /** @description The practice's `patientDisplayName` (a neutral name; `Your care team` when it set none), never its own name. */
                 name: string;
                 /** @description The intake phone; may be empty. */
                 phone: string;
