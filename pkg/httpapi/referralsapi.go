@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -43,12 +44,21 @@ func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 		return err
 	}
 	ctx := r.Context()
-	hours, err := d.contactBy(ctx, c.Tenant)
+	facts, err := d.practiceFacts(ctx, c.Tenant)
 	if err != nil {
 		return err
 	}
+	// A referral brings emails and a text to the patient's address and phone: a referrer, and a
+	// practice, send so many a day (a replay of a key counts: the client is repeating all the same).
+	q := d.quotas(facts.created, now)
+	if err := d.take(ctx,
+		daily(scopeSubmitReferrer, q.SubmitsPerReferrer, fmt.Sprintf("you can send this practice %d referrals a day", q.SubmitsPerReferrer), c.Tenant, c.Referrer),
+		daily(scopeSubmitPractice, q.SubmitsPerPractice, fmt.Sprintf("this practice takes %d referrals a day through Referloop; call it", q.SubmitsPerPractice), c.Tenant),
+	); err != nil {
+		return err
+	}
 	ref := referral.New(c.Tenant, referral.PartnerRef{ID: c.Partner, Name: c.PartnerName}, c.Referrer,
-		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, hours)
+		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, facts.hours)
 	ref.LastActor = actorAt(r, c, "create")
 	stored, replayed, err := d.Store.CreateReferral(ctx, ref)
 	if err != nil {

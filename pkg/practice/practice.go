@@ -66,6 +66,15 @@ func (p Profile) PatientName() string {
 	return DefaultPatientDisplayName
 }
 
+// NewFor is how long a practice counts as new: in its first days it gets lower limits on what it
+// can make Referloop send (invitations, referrals and the messages they bring, texts).
+const NewFor = 7 * 24 * time.Hour
+
+// IsNew reports whether the practice is in its first days at now.
+func (p Practice) IsNew(now time.Time) bool {
+	return !p.CreatedAt.IsZero() && now.Sub(p.CreatedAt) < NewFor
+}
+
 // Practice is a tenant.
 type Practice struct {
 	ID        string    `json:"id"`

@@ -179,6 +179,12 @@ export interface paths {
          * Invite a person to refer for a partner (staff)
          * @description Makes the person a referrer of the partner (the identity is practice and email) and emails
          *     them a magic link that signs them in as that referrer.
+         *
+         *     Limited, since an invitation is an email to any address: a practice invites one address at
+         *     most 3 times a UTC day and sends at most 200 invitations a day (20 in its first 7 days); past
+         *     either the answer is 429 with `Retry-After` and nothing is sent. One address gets at most 5
+         *     invitations a day from all practices together: past that the referrer is still made but no
+         *     email goes, and the answer is the same 202, so no practice learns that others invited it.
          */
         post: operations["inviteReferrer"];
         delete?: never;
@@ -212,6 +218,11 @@ export interface paths {
          * @description Idempotent: the referral's id is derived from the `Idempotency-Key`, so the same key and
          *     body again answer 201 with the same referral and `Idempotent-Replayed: true`; the same key
          *     with another body is 422 (field `Idempotency-Key`).
+         *
+         *     Limited, since a referral brings emails and a text to the patient's address and phone: a
+         *     referrer sends a practice at most 100 referrals a UTC day (30 while the practice is in its
+         *     first 7 days) and a practice receives at most 2000 (200); past either the answer is 429 with
+         *     `Retry-After` (the seconds to midnight UTC) and nothing is stored. Replays count.
          */
         post: operations["submitReferral"];
         delete?: never;
@@ -1278,6 +1289,27 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description A daily limit is reached (`type …/rate-limited`); `detail` says which. Nothing was stored or
+         *     sent. `Retry-After` is the seconds until the day ends (UTC).
+         */
+        DailyLimit: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://referloop.dev/problems/rate-limited",
+                 *       "title": "Too many requests",
+                 *       "status": 429,
+                 *       "detail": "you can send this practice 30 referrals a day"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
@@ -1652,12 +1684,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The invitation was sent. */
+            /** @description The invitation is on its way (the same answer when the address's own daily cap holds it back). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Invitation on its way to dr.chen@northside.example."
+                     *     }
+                     */
                     "application/json": components["schemas"]["Message"];
                 };
             };
@@ -1668,6 +1705,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["DailyLimit"];
         };
     };
     listReferrals: {
@@ -1756,6 +1794,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["DailyLimit"];
         };
     };
     getReferral: {
