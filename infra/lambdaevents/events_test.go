@@ -828,7 +828,7 @@ var streamCases = map[string]streamWant{
 		if got := byTo["noah.becker@patient.example"]; len(got) != 1 || !strings.Contains(got[0].Text, code) || !strings.Contains(got[0].Text, origin+"/status") {
 			t.Errorf("to the patient: %+v", got)
 		}
-		if got := w.sms.Sent(); len(got) != 1 || got[0].To != "+15550160" || !strings.Contains(got[0].Text, code) {
+		if got := w.sms.Sent(); len(got) != 1 || got[0].To != "+14155550160" || !strings.Contains(got[0].Text, code) {
 			t.Errorf("text messages %+v", got)
 		}
 		if n := len(w.mail.Sent()); n != 4 {

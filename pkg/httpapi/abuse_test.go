@@ -2,10 +2,13 @@ package httpapi_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/referloop/referloop/pkg/httpapi"
+	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/notifier"
 )
 
 // TestInvitationFlood: one address invited again and again gets a few emails, not one per request.
@@ -101,6 +104,62 @@ func TestSubmitFlood(t *testing.T) {
 	}
 }
 
+// TestTextsOnlyToAllowedCountries: a patient's number outside the allowed countries (US and Canada
+// by default) gets no text; the outbox says why.
+func TestTextsOnlyToAllowedCountries(t *testing.T) {
+	e := newEnv(t)
+	owner := e.practice("Text Clinic", "owner@text.example")
+	ref, _ := e.referrer(owner, "Text FM", "dr@text-fm.example")
+	for _, phone := range []string{"+882 345 678 901", "+44 20 7946 0958", "+1 876 555 0142", "+1 415 555 0142", "+1 613 555 0142"} {
+		body := submission("Knee pain")
+		body["patient"].(map[string]any)["phone"] = phone
+		if r := ref.do("POST", "/v1/referrals", body, "Idempotency-Key", ids.NewULID(time.Now())); r.status != 201 {
+			t.Fatalf("submit with %s: %d %s", phone, r.status, r.raw)
+		}
+	}
+	e.pump()
+	sent := map[string]int{}
+	for _, m := range e.mail.Sent() {
+		if m.Subject == "SMS" {
+			sent[m.To]++
+		}
+	}
+	t.Logf("texts sent: %v", sent)
+	for _, refused := range []string{"+882345678901", "+442079460958", "+18765550142"} { // international network, UK, Jamaica (+1 too)
+		if sent[refused] != 0 {
+			t.Errorf("a text went to %s", refused)
+		}
+	}
+	for _, ok := range []string{"+14155550142", "+16135550142"} { // US, Canada
+		if sent[ok] != 1 {
+			t.Errorf("%d texts to %s, want 1", sent[ok], ok)
+		}
+	}
+	refusedInOutbox(t, e, owner, 3, "country")
+}
+
+// refusedInOutbox checks that the practice's outbox holds want texts refused, each with a reason
+// that mentions why.
+func refusedInOutbox(t *testing.T, e *env, owner *client, want int, why string) {
+	t.Helper()
+	notes, err := e.store.Notifications(t.Context(), tenantOf(owner), 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, n := range notes {
+		if n.Kind == "patient-sms" && n.Status == "refused" {
+			got++
+			if !strings.Contains(n.Error, why) {
+				t.Errorf("refused text %s: reason %q does not say %q", n.Key, n.Error, why)
+			}
+		}
+	}
+	if got != want {
+		t.Errorf("%d refused texts in the outbox, want %d: %+v", got, want, notes)
+	}
+}
+
 // TestSubmitLimitPerPractice: a practice takes so many referrals a day from all its referrers
 // together (here 3); an established practice (past its first 7 days) gets the normal limits.
 func TestSubmitLimitPerPractice(t *testing.T) {
@@ -133,4 +192,41 @@ func TestSubmitLimitPerPractice(t *testing.T) {
 			t.Fatalf("invitation %d of an established practice: %d %s", i, r.status, r.raw)
 		}
 	}
+}
+
+// TestTextCapsHold: a practice's texts stop at its monthly cap, and every practice's together at the
+// overall cap (the spend cap); a text held back is not sent and the outbox says which cap.
+func TestTextCapsHold(t *testing.T) {
+	e := newEnv(t)
+	e.notify.Texts = notifier.TextRules{Countries: []string{"US", "CA"}, PerPracticeMonth: 2, PerMonth: 3}
+	ownerA := e.practice("Cap Clinic", "owner@cap.example")
+	ownerB := e.practice("Cap Other", "owner@cap-other.example")
+	refA, _ := e.referrer(ownerA, "Cap FM", "dr@cap-fm.example")
+	refB, _ := e.referrer(ownerB, "Cap Other FM", "dr@cap-other-fm.example")
+	texts := func() int {
+		n := 0
+		for _, m := range e.mail.Sent() {
+			if m.Subject == "SMS" {
+				n++
+			}
+		}
+		return n
+	}
+	for i := 0; i < 3; i++ {
+		refA.submit("Knee pain")
+	}
+	e.pump()
+	if got := texts(); got != 2 {
+		t.Fatalf("%d texts for 3 referrals of a practice capped at 2 a month", got)
+	}
+	refusedInOutbox(t, e, ownerA, 1, "SmsPerPracticeMonth")
+	for i := 0; i < 2; i++ {
+		refB.submit("Knee pain")
+	}
+	e.pump()
+	if got := texts(); got != 3 {
+		t.Fatalf("%d texts in all, want 3 (the overall cap)", got)
+	}
+	refusedInOutbox(t, e, ownerB, 1, "SmsPerMonth")
+	t.Logf("5 referrals with a US number, caps 2 a practice and 3 in all: %d texts sent, 2 refused", texts())
 }

@@ -228,7 +228,7 @@ func (e *env) referrer(owner *client, partnerName, email string) (*client, strin
 func submission(reason string) map[string]any {
 	return map[string]any{
 		"patient": map[string]any{"firstName": "Ana", "lastName": "Silva", "dateOfBirth": "1980-04-02",
-			"phone": "+1 555 0142", "consentToContact": true},
+			"phone": "+1 415 555 0142", "consentToContact": true},
 		"reason": reason, "urgency": "routine",
 	}
 }

@@ -18,6 +18,10 @@ type message struct {
 	to   string
 	sms  bool
 	body messages.Message
+	// A text is refused outright (refused says why: a country texts do not go to), or counted
+	// against its caps when it is sent (texts.go).
+	refused string
+	quotas  []textQuota
 }
 
 // plan is the messages projection: who hears what about a change. Referrers hear only of the
@@ -57,7 +61,13 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 			}
 		}
 		if phone := e164(r.Patient.Phone); phone != "" && n.SMS != nil {
-			return add("patient-sms", phone, messages.PatientCodeSMS{DisplayName: p.PatientName(), StatusURL: statusURL, Code: c.code})
+			if err := add("patient-sms", phone, messages.PatientCodeSMS{DisplayName: p.PatientName(), StatusURL: statusURL, Code: c.code}); err != nil {
+				return err
+			}
+			text := &fx.messages[len(fx.messages)-1]
+			if text.refused = n.textRefusal(phone); text.refused == "" {
+				text.quotas = n.textQuotas(p, r.ReferrerID, n.now())
+			}
 		}
 		return nil
 	}

@@ -118,8 +118,9 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 	c := f.submit("count@ref.example", "")
 	created := byReferral(t, f, 3)
 	// The practice and the partner; the code's marker; a claim and a finish for each of the four
-	// messages (acknowledgement, intake alert, code by email and by text); one batch of puts.
-	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2, "BatchWriteItem": 1})
+	// messages (acknowledgement, intake alert, code by email and by text); the text's three caps
+	// (the referrer's day, the practice's month, every practice's month); one batch of puts.
+	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2 + 3, "BatchWriteItem": 1})
 	handle(created[b.ID], created[c.ID])
 
 	for _, id := range []string{a.ID, b.ID, c.ID} {
