@@ -298,7 +298,7 @@ func SubmitBody(i int) []byte {
 	first := []string{"Ana", "Ben", "Chloe", "David", "Elena", "Farid", "Grace", "Hugo"}
 	body := map[string]any{
 		"patient": map[string]any{"firstName": first[i%len(first)], "lastName": "Silva", "dateOfBirth": "1980-04-02",
-			"phone": "+1 555 0142", "consentToContact": true, "consentToShareOutcomes": false},
+			"phone": "+1 415 555 0142", "consentToContact": true, "consentToShareOutcomes": false},
 		"reason": "Low back pain", "urgency": "routine", "formMillis": 84000,
 	}
 	b, _ := json.Marshal(body)
