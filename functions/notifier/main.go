@@ -15,11 +15,12 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Mail, awsenv.Links, awsenv.Audit)
+	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Mail, awsenv.Links, awsenv.Audit, awsenv.Texts)
 	if err != nil {
 		log.Fatalf("notifier: %v", err)
 	}
 	n := &notifier.Notifier{Store: cfg.Store(), Mailer: sesmail.New(cfg.AWS, cfg.Sender), Signer: cfg.Signer(),
-		Origin: cfg.PortalOrigin, Log: awsenv.Logger(), SMS: &snssms.SNS{Client: sns.NewFromConfig(cfg.AWS)}}
+		Origin: cfg.PortalOrigin, Log: awsenv.Logger(), SMS: &snssms.SNS{Client: sns.NewFromConfig(cfg.AWS)},
+		Texts: notifier.TextRules{Countries: cfg.SMSCountries, PerPracticeMonth: cfg.SMSPerPracticeMonth, PerMonth: cfg.SMSPerMonth}}
 	lambda.Start(n.Invoke)
 }

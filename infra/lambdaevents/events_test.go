@@ -614,7 +614,7 @@ var cases = map[string]want{
 			}
 		}
 		if referral.Status(str(r.body, "status")) != referral.Received || str(r.body, "statusText") != "The practice has your referral" ||
-			!strings.HasPrefix(str(r.body, "next"), "They will call you by ") || str(r.body, "practice.name") != "Lakeside Physical Therapy" ||
+			!strings.HasPrefix(str(r.body, "next"), "They will call you by ") || str(r.body, "practice.name") != seed.PatientDisplayName ||
 			str(r.body, "practice.phone") != "+1 555 0100" || str(r.body, "updatedAt") == "" {
 			t.Errorf("StatusView = %s", r.resp.Body)
 		}
@@ -952,7 +952,7 @@ var streamCases = map[string]streamWant{
 		if got := byTo["noah.becker@patient.example"]; len(got) != 1 || !strings.Contains(got[0].Text, code) || !strings.Contains(got[0].Text, origin+"/status") {
 			t.Errorf("to the patient: %+v", got)
 		}
-		if got := w.sms.Sent(); len(got) != 1 || got[0].To != "+15550160" || !strings.Contains(got[0].Text, code) {
+		if got := w.sms.Sent(); len(got) != 1 || got[0].To != "+14155550160" || !strings.Contains(got[0].Text, code) {
 			t.Errorf("text messages %+v", got)
 		}
 		if n := len(w.mail.Sent()); n != 4 {

@@ -70,11 +70,13 @@ var reach = map[string][]string{
 		g("Query", table, sessions),                 // a deactivated person's sessions
 		g("UpdateItem", table, sessions),            // last use; ending sessions
 		g("UpdateItem", table, tenant, email),       // deactivating a referrer or a staff member
-		g("Query", audit, auditDay),                 // GET /v1/audit
+		g("UpdateItem", table, rate+"invite-practice#*", rate+"invite-address#*", rate+"invite-address-all#*"),
+		g("Query", audit, auditDay), // GET /v1/audit
 	},
 	"SubmitFunction": {
 		g("GetItem", table, tenant, sessions), // contact-by hours; sessions
 		g("UpdateItem", table, sessions),      // a session's last use
+		g("UpdateItem", table, rate+"submit-referrer#*", rate+"submit-practice#*"),
 		g("PutItem", table, referral),
 	},
 	"ReferralsFunction": {
@@ -92,7 +94,7 @@ var reach = map[string][]string{
 		g("UpdateItem", table, rate+"rating-ip#*"),
 	},
 	"StatusFunction": {
-		g("GetItem", table, code, referral, tenant),
+		g("GetItem", table, referral, tenant),            // a code is read back by the update that counts its try
 		g("UpdateItem", table, code, rate+"lookup-ip#*"), // attempts only, counters only (TestStatusChangesOnlyCountersAndCodes)
 		g("PutItem", audit, auditDay),
 	},
@@ -102,6 +104,7 @@ var reach = map[string][]string{
 		g("PutItem", table, parked),
 		g("BatchWriteItem", table, facts, change, digest), // a record's plain writes in one call
 		g("UpdateItem", table, code, outbox),
+		g("UpdateItem", table, rate+"text-referrer#*", rate+"text-practice#*", rate+"text-all#*"),
 		g("PutItem", audit, auditDay),
 	},
 	"MetricsFunction": {
@@ -339,7 +342,10 @@ func TestStatusChangesOnlyCountersAndCodes(t *testing.T) {
 			Attributes: []string{"PK", "SK", "count", "expiresAt", "type"}, ReturnValues: "UPDATED_NEW"}, true},
 		// Pointing a code at another referral, or reading the whole item back.
 		{policy.Request{Action: "dynamodb:UpdateItem", Table: table, LeadingKeys: []string{"CODE#ab12"}, Attributes: []string{"PK", "SK", "rid"}}, false},
-		{policy.Request{Action: "dynamodb:UpdateItem", Table: table, LeadingKeys: []string{"CODE#ab12"}, Attributes: []string{"PK", "SK", "attempts"}, ReturnValues: "ALL_NEW"}, false},
+		// store.TryCode: counts a try first (creating a short-lived marker for an unknown code) and
+		// reads the code's record back to compare.
+		{policy.Request{Action: "dynamodb:UpdateItem", Table: table, LeadingKeys: []string{"CODE#ab12"}, Attributes: []string{"PK", "SK", "attempts", "expiresAt", "type"}, ReturnValues: "ALL_NEW"}, true},
+		{policy.Request{Action: "dynamodb:UpdateItem", Table: table, LeadingKeys: []string{"CODE#ab12"}, Attributes: []string{"PK", "SK", "attempts", "check"}, ReturnValues: "ALL_NEW"}, false},
 		{policy.Request{Action: "dynamodb:PutItem", Table: table, LeadingKeys: []string{"CODE#ab12"}, Attributes: []string{"PK", "SK", "attempts"}}, false},
 		{policy.Request{Action: "dynamodb:DeleteItem", Table: table, LeadingKeys: []string{"CODE#ab12"}}, false},
 		// Another scope's counters (locking an address out of sign-in), a referral, a practice.

@@ -22,6 +22,8 @@ const (
 	OwnerEmail    = "owner@lakeside.example"
 	StaffEmail    = "frontdesk@lakeside.example"
 	ReferrerEmail = "dr.chen@northside.example"
+	// PatientDisplayName is how the demo practice is named to its patients.
+	PatientDisplayName = "Lakeside Health"
 )
 
 // Demo says who the demo people are.
@@ -35,18 +37,18 @@ var patients = []struct {
 	first, last, dob, phone, reason, urgency string
 	status                                   referral.Status
 }{
-	{"Ana", "Silva", "1980-04-02", "+1 555 0142", "Low back pain", referral.Routine, referral.Received},
-	{"Ben", "Okafor", "1975-09-14", "+1 555 0143", "Post-surgical knee rehab", referral.Urgent, referral.Received},
-	{"Chloe", "Martin", "1992-01-30", "+1 555 0144", "Shoulder impingement", referral.Soon, referral.Received},
-	{"David", "Kim", "1968-06-21", "+1 555 0145", "Low back pain", referral.Routine, referral.Accepted},
-	{"Elena", "Rossi", "1988-11-05", "+1 555 0146", "Neck pain after car accident", referral.Soon, referral.Contacted},
-	{"Farid", "Haddad", "1959-03-17", "+1 555 0147", "Post-surgical knee rehab", referral.Routine, referral.Scheduled},
-	{"Grace", "Liu", "2001-08-09", "+1 555 0148", "Sports injury, ankle", referral.Routine, referral.Scheduled},
-	{"Hugo", "Bernard", "1971-12-12", "+1 555 0149", "Low back pain", referral.Routine, referral.Seen},
-	{"Ines", "Costa", "1983-05-28", "+1 555 0150", "Balance and falls", referral.Soon, referral.Closed},
-	{"Jonas", "Weber", "1995-02-03", "+1 555 0151", "Shoulder impingement", referral.Routine, referral.NoShow},
-	{"Kemi", "Adeyemi", "1964-10-19", "+1 555 0152", "Chronic migraine", referral.Routine, referral.Declined},
-	{"Luis", "Garcia", "1990-07-07", "+1 555 0153", "Low back pain", referral.Urgent, referral.Cancelled},
+	{"Ana", "Silva", "1980-04-02", "+1 415 555 0142", "Low back pain", referral.Routine, referral.Received},
+	{"Ben", "Okafor", "1975-09-14", "+1 415 555 0143", "Post-surgical knee rehab", referral.Urgent, referral.Received},
+	{"Chloe", "Martin", "1992-01-30", "+1 415 555 0144", "Shoulder impingement", referral.Soon, referral.Received},
+	{"David", "Kim", "1968-06-21", "+1 415 555 0145", "Low back pain", referral.Routine, referral.Accepted},
+	{"Elena", "Rossi", "1988-11-05", "+1 415 555 0146", "Neck pain after car accident", referral.Soon, referral.Contacted},
+	{"Farid", "Haddad", "1959-03-17", "+1 415 555 0147", "Post-surgical knee rehab", referral.Routine, referral.Scheduled},
+	{"Grace", "Liu", "2001-08-09", "+1 415 555 0148", "Sports injury, ankle", referral.Routine, referral.Scheduled},
+	{"Hugo", "Bernard", "1971-12-12", "+1 415 555 0149", "Low back pain", referral.Routine, referral.Seen},
+	{"Ines", "Costa", "1983-05-28", "+1 415 555 0150", "Balance and falls", referral.Soon, referral.Closed},
+	{"Jonas", "Weber", "1995-02-03", "+1 415 555 0151", "Shoulder impingement", referral.Routine, referral.NoShow},
+	{"Kemi", "Adeyemi", "1964-10-19", "+1 415 555 0152", "Chronic migraine", referral.Routine, referral.Declined},
+	{"Luis", "Garcia", "1990-07-07", "+1 415 555 0153", "Low back pain", referral.Urgent, referral.Cancelled},
 }
 
 // Run seeds the demo practice unless its slug already exists; seeded reports whether it did.
@@ -60,11 +62,12 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 	}
 	p := practice.Practice{ID: ids.Short("t_"), CreatedAt: now, UpdatedAt: now, Version: 1, Profile: practice.Profile{
 		Name: "Lakeside Physical Therapy", Slug: Slug,
-		Conditions:     []string{"Low back pain", "Post-surgical knee rehab", "Shoulder impingement", "Neck pain after car accident", "Sports injury, ankle", "Balance and falls"},
-		NotAMatch:      "Patients under 12; acute fractures not yet seen by an orthopedist; chronic migraine (we refer to neurology).",
-		InsuranceNotes: "In network with Aetna, BCBS and Medicare. Self-pay rates on request.",
-		IntakeContact:  practice.Contact{Name: "Maria (intake)", Phone: "+1 555 0100", Email: "intake@lakeside.example"},
-		ContactByHours: practice.DefaultContactBy,
+		Conditions:         []string{"Low back pain", "Post-surgical knee rehab", "Shoulder impingement", "Neck pain after car accident", "Sports injury, ankle", "Balance and falls"},
+		NotAMatch:          "Patients under 12; acute fractures not yet seen by an orthopedist; chronic migraine (we refer to neurology).",
+		InsuranceNotes:     "In network with Aetna, BCBS and Medicare. Self-pay rates on request.",
+		IntakeContact:      practice.Contact{Name: "Maria (intake)", Phone: "+1 555 0100", Email: "intake@lakeside.example"},
+		ContactByHours:     practice.DefaultContactBy,
+		PatientDisplayName: PatientDisplayName,
 	}}
 	hash := ids.Hash(ids.Token(32))
 	if err := s.PutLink(ctx, hash, store.Link{Purpose: store.LinkSignup, Email: OwnerEmail, ExpiresAt: now.Add(time.Minute), CreatedAt: now}); err != nil {

@@ -15,6 +15,8 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,6 +50,10 @@ const (
 	// Audit: the function appends to the audit trail or reads it. AUDIT_TABLE_NAME, the audit
 	// table (template.yaml's AuditTable); without this need the store has no audit table.
 	Audit
+	// Texts: the function sends text messages. SMS_COUNTRIES (ISO 3166-1 alpha-2 codes, comma
+	// separated: where texts may go), SMS_PER_PRACTICE_MONTH and SMS_PER_MONTH (the monthly caps of
+	// one practice and of all together; 0 sends none).
+	Texts
 )
 
 // Config is a function's checked configuration.
@@ -60,6 +66,9 @@ type Config struct {
 	SigningKeyParameter string     // SIGNING_KEY_PARAMETER
 	Sender              string     // SENDER_EMAIL
 	PortalOrigin        string     // PORTAL_ORIGIN, without a trailing slash
+	SMSCountries        []string   // SMS_COUNTRIES, e.g. [US CA]
+	SMSPerPracticeMonth int        // SMS_PER_PRACTICE_MONTH
+	SMSPerMonth         int        // SMS_PER_MONTH
 }
 
 // Load reads the environment and checks every setting the function needs: AWS_REGION and
@@ -71,6 +80,7 @@ var (
 	tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 	email     = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)            // template.yaml's SenderEmail pattern
 	ssmName   = regexp.MustCompile(`^(arn:\S+|[A-Za-z0-9/_.-]+)$`) // a parameter name or ARN
+	region    = regexp.MustCompile(`^[A-Z]{2}$`)                   // an ISO 3166-1 alpha-2 code
 )
 
 func load(getenv func(string) string, needs ...Need) (Config, error) {
@@ -144,6 +154,29 @@ func load(getenv func(string) string, needs ...Need) (Config, error) {
 			bad("PORTAL_ORIGIN is not set")
 		} else if err := checkOrigin(c.PortalOrigin); err != nil {
 			bad("PORTAL_ORIGIN %q %v", c.PortalOrigin, err)
+		}
+	}
+	if need&Texts != 0 {
+		v := env("SMS_COUNTRIES")
+		for _, code := range strings.Split(v, ",") {
+			if code = strings.TrimSpace(code); code != "" {
+				c.SMSCountries = append(c.SMSCountries, code)
+			}
+		}
+		if len(c.SMSCountries) == 0 {
+			bad("SMS_COUNTRIES is not set")
+		} else if slices.ContainsFunc(c.SMSCountries, func(s string) bool { return !region.MatchString(s) }) {
+			bad("SMS_COUNTRIES %q is not a list of ISO 3166-1 alpha-2 codes like US,CA", v)
+		}
+		for _, cap := range []struct {
+			name string
+			to   *int
+		}{{"SMS_PER_PRACTICE_MONTH", &c.SMSPerPracticeMonth}, {"SMS_PER_MONTH", &c.SMSPerMonth}} {
+			n, err := strconv.Atoi(env(cap.name))
+			if err != nil || n < 0 {
+				bad("%s %q is not a whole number of texts (0 or more)", cap.name, env(cap.name))
+			}
+			*cap.to = n
 		}
 	}
 	if len(problems) > 0 {

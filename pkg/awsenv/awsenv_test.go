@@ -23,6 +23,7 @@ func lambdaEnv() map[string]string {
 		"TABLE_NAME": "referloop-Table-1ABC", "AUDIT_TABLE_NAME": "referloop-AuditTable-2DEF", "SIGNING_KEY_PARAMETER": "/referloop/session-signing-key",
 		"SENDER_EMAIL": "no-reply@referloop.example", "PORTAL_ORIGIN": "https://app.referloop.example",
 		"DYNAMODB_ENDPOINT": "", "SIGNING_KEY": "",
+		"SMS_COUNTRIES": "US,CA", "SMS_PER_PRACTICE_MONTH": "1000", "SMS_PER_MONTH": "20000",
 	}
 }
 
@@ -40,7 +41,7 @@ func with(env map[string]string, kv ...string) map[string]string {
 func TestLoad(t *testing.T) {
 	t.Parallel()
 	key32 := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
-	all := []Need{Signing, Mail, Links, Audit}
+	all := []Need{Signing, Mail, Links, Audit, Texts}
 	for _, c := range []struct {
 		name  string
 		env   map[string]string
@@ -60,6 +61,9 @@ func TestLoad(t *testing.T) {
 			if _, ok := c.KeySource().(SSMKey); !ok {
 				t.Errorf("key source %T, want the SSM parameter", c.KeySource())
 			}
+			if !slices.Equal(c.SMSCountries, []string{"US", "CA"}) || c.SMSPerPracticeMonth != 1000 || c.SMSPerMonth != 20000 {
+				t.Errorf("texts %v %d %d", c.SMSCountries, c.SMSPerPracticeMonth, c.SMSPerMonth)
+			}
 		}},
 		{name: "the table alone (rollup)", env: map[string]string{"AWS_REGION": "eu-west-1", "TABLE_NAME": "referloop"},
 			check: func(t *testing.T, c Config) {
@@ -70,7 +74,8 @@ func TestLoad(t *testing.T) {
 				}
 			}},
 		{name: "nothing set", env: map[string]string{}, needs: all,
-			bad: []string{"AWS_REGION", "TABLE_NAME", "SIGNING_KEY_PARAMETER", "SENDER_EMAIL", "PORTAL_ORIGIN", "AUDIT_TABLE_NAME"}},
+			bad: []string{"AWS_REGION", "TABLE_NAME", "SIGNING_KEY_PARAMETER", "SENDER_EMAIL", "PORTAL_ORIGIN", "AUDIT_TABLE_NAME", "SMS_COUNTRIES",
+				"SMS_PER_PRACTICE_MONTH", "SMS_PER_MONTH"}},
 		{name: "audit: no audit table", env: with(lambdaEnv(), "AUDIT_TABLE_NAME", ""), needs: []Need{Audit}, bad: []string{"AUDIT_TABLE_NAME"}},
 		{name: "audit: the main table", env: with(lambdaEnv(), "AUDIT_TABLE_NAME", "referloop-Table-1ABC"), needs: []Need{Audit},
 			bad: []string{"AUDIT_TABLE_NAME"}},
@@ -107,6 +112,17 @@ func TestLoad(t *testing.T) {
 		{name: "links: plain http", env: with(lambdaEnv(), "PORTAL_ORIGIN", "http://app.example.com"), needs: []Need{Links},
 			bad: []string{"PORTAL_ORIGIN"}},
 		{name: "links: plain http on loopback (local run)", env: with(lambdaEnv(), "PORTAL_ORIGIN", "http://127.0.0.1:3000"), needs: []Need{Links}},
+		{name: "texts: no countries", env: with(lambdaEnv(), "SMS_COUNTRIES", " , "), needs: []Need{Texts}, bad: []string{"SMS_COUNTRIES"}},
+		{name: "texts: a country name", env: with(lambdaEnv(), "SMS_COUNTRIES", "US,Canada"), needs: []Need{Texts}, bad: []string{"SMS_COUNTRIES"}},
+		{name: "texts: a negative cap", env: with(lambdaEnv(), "SMS_PER_MONTH", "-1"), needs: []Need{Texts}, bad: []string{"SMS_PER_MONTH"}},
+		{name: "texts: no cap", env: with(lambdaEnv(), "SMS_PER_PRACTICE_MONTH", ""), needs: []Need{Texts}, bad: []string{"SMS_PER_PRACTICE_MONTH"}},
+		{name: "texts: none sent (a zero cap), one country", env: with(lambdaEnv(), "SMS_PER_MONTH", "0", "SMS_COUNTRIES", " CA "), needs: []Need{Texts},
+			check: func(t *testing.T, c Config) {
+				if c.SMSPerMonth != 0 || !slices.Equal(c.SMSCountries, []string{"CA"}) {
+					t.Errorf("texts %v %d", c.SMSCountries, c.SMSPerMonth)
+				}
+			}},
+		{name: "texts: not needed", env: with(lambdaEnv(), "SMS_COUNTRIES", "")},
 		{name: "DynamoDB Local", env: with(lambdaEnv(), "DYNAMODB_ENDPOINT", "http://127.0.0.1:8000"), check: func(t *testing.T, c Config) {
 			if c.DynamoDBEndpoint != "http://127.0.0.1:8000" || c.DynamoDB().Options().BaseEndpoint == nil {
 				t.Errorf("endpoint %q not used", c.DynamoDBEndpoint)
@@ -150,7 +166,7 @@ func TestLoadReadsTheEnvironment(t *testing.T) {
 		t.Fatalf("Load with TABLE_NAME unset: %v", err)
 	}
 	t.Setenv("TABLE_NAME", "referloop")
-	c, err := Load(Signing, Mail, Links, Audit)
+	c, err := Load(Signing, Mail, Links, Audit, Texts)
 	if err != nil || c.Table != "referloop" {
 		t.Fatalf("Load: %+v, %v", c, err)
 	}
@@ -162,7 +178,7 @@ func TestLoadReadsTheEnvironment(t *testing.T) {
 func TestTemplateDeclaresEveryVariable(t *testing.T) {
 	t.Parallel()
 	read := map[string]bool{}
-	_, _ = load(func(k string) string { read[k] = true; return "" }, Signing, Mail, Links, Audit)
+	_, _ = load(func(k string) string { read[k] = true; return "" }, Signing, Mail, Links, Audit, Texts)
 	_, _ = load(func(k string) string { read[k] = true; return map[string]string{"SIGNING_KEY": "x"}[k] }, Signing)
 	var tpl struct {
 		Globals struct {

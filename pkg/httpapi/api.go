@@ -36,6 +36,8 @@ type Deps struct {
 	InsecureCookies bool
 	Log             *slog.Logger
 	Now             func() time.Time
+	// Limits cap invitations and submits per day (nil: DefaultLimits).
+	Limits *Limits
 
 	hours     hoursCache // per container: practices' contact-by hours
 	mailTimes mailTimes  // per container: how long the last sign-in emails took to send

@@ -8,12 +8,19 @@ import (
 	"github.com/referloop/referloop/pkg/practice"
 )
 
-// ContactByTTL is how long a warm function keeps a practice's contact-by hours: a submit then needs
-// no read of the practice (a change of the hours applies within a minute).
+// ContactByTTL is how long a warm function keeps what a submit needs of a practice (its contact-by
+// hours, and when it was made, for its limits): a submit then needs no read of the practice (a
+// change of the hours applies within a minute).
 const ContactByTTL = time.Minute
 
+// submitFacts is what a submit needs of its practice.
+type submitFacts struct {
+	hours   practice.ContactBy
+	created time.Time // the practice's creation: a new one gets lower limits
+}
+
 type cachedHours struct {
-	hours practice.ContactBy
+	submitFacts
 	until time.Time
 }
 
@@ -22,24 +29,26 @@ type hoursCache struct {
 	m  map[string]cachedHours
 }
 
-// contactBy returns a practice's contact-by hours, from the container's cache when fresh.
-func (d *Deps) contactBy(ctx context.Context, tid string) (practice.ContactBy, error) {
+// practiceFacts returns a practice's contact-by hours and creation time, from the container's
+// cache when fresh.
+func (d *Deps) practiceFacts(ctx context.Context, tid string) (submitFacts, error) {
 	now := time.Now()
 	d.hours.mu.Lock()
 	c, ok := d.hours.m[tid]
 	d.hours.mu.Unlock()
 	if ok && now.Before(c.until) {
-		return c.hours, nil
+		return c.submitFacts, nil
 	}
 	p, err := d.Store.Practice(ctx, tid)
 	if err != nil {
-		return practice.ContactBy{}, err
+		return submitFacts{}, err
 	}
+	f := submitFacts{hours: p.ContactByHours, created: p.CreatedAt}
 	d.hours.mu.Lock()
 	if d.hours.m == nil || len(d.hours.m) > 10000 {
 		d.hours.m = map[string]cachedHours{}
 	}
-	d.hours.m[tid] = cachedHours{p.ContactByHours, now.Add(ContactByTTL)}
+	d.hours.m[tid] = cachedHours{f, now.Add(ContactByTTL)}
 	d.hours.mu.Unlock()
-	return p.ContactByHours, nil
+	return f, nil
 }

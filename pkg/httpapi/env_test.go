@@ -32,6 +32,7 @@ type env struct {
 	mail   *notify.Recorder
 	deps   *httpapi.Deps
 	feeder *streamfeed.Feeder
+	notify *notifier.Notifier
 }
 
 func newEnv(t *testing.T) *env {
@@ -56,7 +57,7 @@ func newSerialEnv(t *testing.T) *env {
 			mux.Handle(r.Pattern(), h)
 		}
 	}
-	e.srv = httptest.NewServer(mux)
+	e.srv = httptest.NewServer(peers(mux))
 	e.deps.Origin = e.srv.URL
 	t.Cleanup(e.srv.Close)
 	reader, err := streamfeed.Open(context.Background(), dynamotest.Endpoint(t), table)
@@ -66,7 +67,23 @@ func newSerialEnv(t *testing.T) *env {
 	n := &notifier.Notifier{Store: e.store, Mailer: e.mail, SMS: e.mail, Signer: e.deps.Signer, Origin: e.srv.URL,
 		Log: slog.New(slog.DiscardHandler)}
 	e.feeder = &streamfeed.Feeder{Reader: reader, Handler: n.Handle}
+	e.notify = n
 	return e
+}
+
+// peerHeader names the address a test request comes from (API Gateway's source IP in Lambda, the
+// peer here): the test server takes it as the request's remote address, so a test can act as many
+// callers without the per-address limits counting them as one.
+const peerHeader = "X-Test-Peer"
+
+func peers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.Header.Get(peerHeader); p != "" {
+			r.RemoteAddr = p + ":1"
+			r.Header.Del(peerHeader)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // pump runs the notifier over what the table's stream holds now, as Lambda would.
@@ -218,7 +235,7 @@ func (e *env) referrer(owner *client, partnerName, email string) (*client, strin
 func submission(reason string) map[string]any {
 	return map[string]any{
 		"patient": map[string]any{"firstName": "Ana", "lastName": "Silva", "dateOfBirth": "1980-04-02",
-			"phone": "+1 555 0142", "consentToContact": true},
+			"phone": "+1 415 555 0142", "consentToContact": true},
 		"reason": reason, "urgency": "routine",
 	}
 }
@@ -234,4 +251,31 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// tenantOf is the practice id of a signed-in client.
+func tenantOf(c *client) string {
+	return c.do("GET", "/v1/me", nil).body["practice"].(map[string]any)["id"].(string)
+}
+
+// try sends a request and returns its status and body, without failing on a 5xx (for tests that
+// count them).
+func (c *client) try(method, path string) (int, string) {
+	c.e.t.Helper()
+	req, _ := http.NewRequest(method, c.e.srv.URL+path, nil)
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := res.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return res.StatusCode, b.String()
 }

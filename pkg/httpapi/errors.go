@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
@@ -59,7 +60,10 @@ func problemFor(err error) (p *problem.Problem, known bool) {
 		return problem.Conflict("it was changed by someone else; reload and try again"), true
 	case errors.Is(err, store.ErrKeyReused):
 		return problem.Invalid("Idempotency-Key", "was already used for a different referral; make a new key for a new referral"), true
-	case errors.Is(err, store.ErrBadCursor):
+	case errors.Is(err, store.ErrCodeLocked):
+		return problem.New(http.StatusLocked, "code-locked", "This code is locked",
+			"5 wrong dates of birth were tried with it; call the practice to hear where your referral stands"), true
+	case errors.Is(err, store.ErrBadCursor), errors.Is(err, auth.ErrBadCursor):
 		return problem.Invalid("cursor", "is not a cursor this list gave out"), true
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return problem.New(http.StatusServiceUnavailable, "unavailable", "Try again", "the request took too long"), true

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
@@ -31,6 +32,8 @@ func TestProblemFor(t *testing.T) {
 		{store.ErrConflict, 409, "conflict", ""},
 		{store.ErrKeyReused, 422, "validation", ""},
 		{store.ErrBadCursor, 422, "validation", ""},
+		{auth.ErrBadCursor, 422, "validation", ""},
+		{store.ErrCodeLocked, 423, "code-locked", ""},
 		{context.DeadlineExceeded, 503, "unavailable", ""},
 		{errors.New("disk on fire"), 500, "internal", ""},
 	}

@@ -31,7 +31,7 @@ func TestClosedLoop(t *testing.T) {
 	sub := ref.do("POST", "/v1/referrals", body, "Idempotency-Key", ids.NewULID(time.Now()))
 	id := sub.body["id"].(string)
 	e.pump()
-	if e.mailsTo("dr@loop-fm.example") < 2 || e.mailsTo("intake@loop.example") != 1 || e.mailsTo("ana@patient.example") != 1 || e.mailsTo("+15550142") != 1 {
+	if e.mailsTo("dr@loop-fm.example") < 2 || e.mailsTo("intake@loop.example") != 1 || e.mailsTo("ana@patient.example") != 1 || e.mailsTo("+14155550142") != 1 {
 		t.Fatalf("after submit: %+v", e.mail.Sent())
 	}
 

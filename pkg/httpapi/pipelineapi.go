@@ -101,7 +101,8 @@ func (d *Deps) answer(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 		return err
 	}
 	if version != 0 {
-		if err := ref.CheckVersion(version); err != nil {
+		// Against the version the referrer was shown, which counts only what they may see.
+		if err := seenBy(ref, c).CheckVersion(version); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -126,8 +127,17 @@ type inviteRequest struct {
 	Name  string `json:"name"`
 }
 
+// invited is the one answer of an invitation, sent or not (past the address's cap across
+// practices the email is not sent, and the answer must not tell).
+func invited(email string) map[string]string {
+	return map[string]string{"message": "Invitation on its way to " + email + "."}
+}
+
 // invite makes the person a referrer of the partner (the identity is (practice, email)) and emails
-// them a sign-in link; later they can ask for a new link from the practice's page.
+// them a sign-in link; later they can ask for a new link from the practice's page. Limits: the
+// practice's invitations a day and its invitations of one address a day are 429 (the staff are
+// the ones repeating); past the address's cap across every practice (Limits.InvitesPerAddressAll)
+// the referrer is made but no email goes, with the same answer.
 func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	ctx := r.Context()
 	pt, err := d.Store.Partner(ctx, c.Tenant, r.PathValue("id"))
@@ -145,8 +155,20 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	if err := f.Err(); err != nil {
 		return err
 	}
+	p, err := d.Store.Practice(ctx, c.Tenant)
+	if err != nil {
+		return err
+	}
+	now, emailKey := d.now(), ids.EmailKey(in.Email)
+	q := d.quotas(p.CreatedAt, now)
+	if err := d.take(ctx,
+		daily(scopeInvitePractice, q.InvitesPerPractice, fmt.Sprintf("this practice can send %d invitations a day", q.InvitesPerPractice), c.Tenant),
+		daily(scopeInviteAddress, q.InvitesPerAddress, fmt.Sprintf("this address was invited %d times today; it can ask for a sign-in link on your practice's page", q.InvitesPerAddress), c.Tenant, emailKey),
+	); err != nil {
+		return err
+	}
 	ref, err := d.Store.EnsureReferrer(ctx, c.Tenant, partner.Referrer{ID: ids.Short("r_"), PartnerID: pt.ID,
-		Email: in.Email, Name: in.Name, CreatedAt: d.now()})
+		Email: in.Email, Name: in.Name, CreatedAt: now})
 	if err != nil {
 		return err
 	}
@@ -158,9 +180,12 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 			return err
 		}
 	}
-	p, err := d.Store.Practice(ctx, c.Tenant)
-	if err != nil {
+	all := d.limits().InvitesPerAddressAll
+	if send, _, err := d.Store.Take(ctx, store.Quota{Scope: scopeInviteAddressAll, Key: emailKey, Limit: all, Per: store.Day}); err != nil {
 		return err
+	} else if !send {
+		writeJSON(w, http.StatusAccepted, invited(in.Email))
+		return nil
 	}
 	link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: c.Tenant,
 		Role: practice.RoleReferrer, PartnerID: pt.ID})
@@ -173,7 +198,7 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"message": "Invitation sent to " + in.Email})
+	writeJSON(w, http.StatusAccepted, invited(in.Email))
 	return nil
 }
 
@@ -210,8 +235,16 @@ func (d *Deps) auditDay(w http.ResponseWriter, r *http.Request, c *auth.Claims) 
 	if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return problem.Invalid("date", "must be a date written YYYY-MM-DD")
 	}
-	page, err := d.Store.AuditDay(r.Context(), c.Tenant, day, 100, q.Get("cursor"))
+	ctx := r.Context()
+	cursor, err := d.openCursor(ctx, c, auditList(day), q.Get("cursor"))
 	if err != nil {
+		return err
+	}
+	page, err := d.Store.AuditDay(ctx, c.Tenant, day, 100, cursor)
+	if err != nil {
+		return err
+	}
+	if page.NextCursor, err = d.sealCursor(ctx, c, auditList(day), page.NextCursor); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, page)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -43,12 +44,21 @@ func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 		return err
 	}
 	ctx := r.Context()
-	hours, err := d.contactBy(ctx, c.Tenant)
+	facts, err := d.practiceFacts(ctx, c.Tenant)
 	if err != nil {
 		return err
 	}
+	// A referral brings emails and a text to the patient's address and phone: a referrer, and a
+	// practice, send so many a day (a replay of a key counts: the client is repeating all the same).
+	q := d.quotas(facts.created, now)
+	if err := d.take(ctx,
+		daily(scopeSubmitReferrer, q.SubmitsPerReferrer, fmt.Sprintf("you can send this practice %d referrals a day", q.SubmitsPerReferrer), c.Tenant, c.Referrer),
+		daily(scopeSubmitPractice, q.SubmitsPerPractice, fmt.Sprintf("this practice takes %d referrals a day through Referloop; call it", q.SubmitsPerPractice), c.Tenant),
+	); err != nil {
+		return err
+	}
 	ref := referral.New(c.Tenant, referral.PartnerRef{ID: c.Partner, Name: c.PartnerName}, c.Referrer,
-		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, hours)
+		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, facts.hours)
 	ref.LastActor = actorAt(r, c, "create")
 	stored, replayed, err := d.Store.CreateReferral(ctx, ref)
 	if err != nil {
@@ -90,22 +100,32 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		f.Add("overdue", "is for practice staff")
 	}
 	cursor := q.Get("cursor")
-	if len(cursor) > 1400 {
+	if len(cursor) > maxCursor {
 		f.Add("cursor", "is not a cursor this list gave out")
 	}
 	if err := f.Err(); err != nil {
 		return err
 	}
+	ctx := r.Context()
+	list := queueList(status)
+	if !practice.IsStaff(c.Role) {
+		list = referrerList(c, status)
+	}
 	var page store.Page
 	var err error
 	if overdue == "true" {
-		page.Items, err = d.Store.Overdue(r.Context(), c.Tenant, d.now(), limit)
+		page.Items, err = d.Store.Overdue(ctx, c.Tenant, d.now(), limit)
+	} else if cursor, err = d.openCursor(ctx, c, list, cursor); err != nil {
+		return err
 	} else if practice.IsStaff(c.Role) {
-		page, err = d.Store.ReferralsByStatus(r.Context(), c.Tenant, status, limit, cursor)
+		page, err = d.Store.ReferralsByStatus(ctx, c.Tenant, status, limit, cursor)
 	} else {
-		page, err = d.Store.ReferralsByReferrer(r.Context(), c.Tenant, c.Partner, c.Referrer, status, limit, cursor)
+		page, err = d.Store.ReferralsByReferrer(ctx, c.Tenant, c.Partner, c.Referrer, status, limit, cursor)
 	}
 	if err != nil {
+		return err
+	}
+	if page.NextCursor, err = d.sealCursor(ctx, c, list, page.NextCursor); err != nil {
 		return err
 	}
 	ids := make([]string, 0, len(page.Items))
@@ -115,7 +135,7 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		ids = append(ids, ref.ID)
 	}
 	if len(ids) > 0 {
-		if err := d.audit(r.Context(), r, c, "list", ids...); err != nil {
+		if err := d.audit(ctx, r, c, "list", ids...); err != nil {
 			return err
 		}
 	}

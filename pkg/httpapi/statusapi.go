@@ -44,10 +44,20 @@ type StatusView struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// noMatch is the one answer for a wrong code, a wrong date of birth and a locked code.
+// noMatch is the one answer for a wrong code and a wrong date of birth (a locked code says so:
+// store.ErrCodeLocked, problemFor).
 var noMatch = problem.New(http.StatusNotFound, "no-match", "The code and date of birth don't match",
 	"check both and try again; after 5 wrong tries the code is locked, then call the practice")
 
+// unknownCheck is what an unknown code's answer is compared with: no date of birth checks as it.
+var unknownCheck = strings.Repeat("0", 64)
+
+// lookup answers a patient's status lookup. The try is counted before the date of birth is
+// compared (store.SpendCodeTry refuses once lookupTriesPerCode are spent), so parallel tries cannot
+// compare more between them; a right answer gives its own try back and resets nothing. A wrong
+// answer costs one conditional UpdateItem whether the code is known or not (the date is checked
+// against the marker's auth.BirthDateCheck, and an unknown code's try is counted too), so neither
+// the answer nor its time tells a valid code.
 func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) error {
 	var in lookupRequest
 	if err := decode(r, &in); err != nil {
@@ -57,7 +67,8 @@ func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(in.Code) == "" {
 		f.Add("code", "is required: it is in the message the practice sent you")
 	}
-	referral.ValidateDateOfBirth(&f, "dateOfBirth", strings.TrimSpace(in.DateOfBirth), d.now())
+	dob := strings.TrimSpace(in.DateOfBirth)
+	referral.ValidateDateOfBirth(&f, "dateOfBirth", dob, d.now())
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -70,23 +81,29 @@ func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) error {
 		return noMatch
 	}
 	hash := auth.CodeHash(code)
-	m, err := d.Store.Code(ctx, hash)
-	if store.IsNotFound(err) || (err == nil && m.Attempts >= lookupTriesPerCode) {
-		return noMatch
+	m, err := d.Store.SpendCodeTry(ctx, hash, lookupTriesPerCode)
+	known := err == nil
+	if store.IsNotFound(err) {
+		m.Check = unknownCheck
 	} else if err != nil {
+		return err
+	}
+	if known && m.Check == "" { // a marker from before the check was kept
+		born, err := d.Store.BirthDate(ctx, m.TenantID, m.ReferralID)
+		if err != nil && !store.IsNotFound(err) {
+			return err
+		}
+		m.Check = auth.BirthDateCheck(code, born)
+	}
+	if subtle.ConstantTimeCompare([]byte(m.Check), []byte(auth.BirthDateCheck(code, dob))) != 1 || !known {
+		return noMatch // the try stays spent
+	}
+	if err := d.Store.ReturnCodeTry(ctx, hash); err != nil {
 		return err
 	}
 	ref, err := d.Store.Referral(ctx, m.TenantID, m.ReferralID)
-	if store.IsNotFound(err) {
-		return noMatch
-	} else if err != nil {
+	if err != nil {
 		return err
-	}
-	if subtle.ConstantTimeCompare([]byte(ref.Patient.DateOfBirth), []byte(strings.TrimSpace(in.DateOfBirth))) != 1 {
-		if err := d.Store.FailCode(ctx, hash); err != nil {
-			return err
-		}
-		return noMatch
 	}
 	p, err := d.Store.Practice(ctx, m.TenantID)
 	if err != nil {
@@ -101,7 +118,8 @@ func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) error {
 	if ref.Status == referral.Scheduled || ref.Status == referral.Seen {
 		v.Appointment = ref.Appointment
 	}
-	v.Practice.Name, v.Practice.Phone = p.Name, p.IntakeContact.Phone
+	// The name the practice chose for patients, never its own: it can tell a diagnosis.
+	v.Practice.Name, v.Practice.Phone = p.PatientName(), p.IntakeContact.Phone
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }

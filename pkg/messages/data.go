@@ -56,11 +56,15 @@ type NewReferral struct {
 	Link      string
 }
 
+// What a patient gets names the practice by the neutral name it chose for patients
+// (DisplayName: practice.Profile.PatientName), never by its own name nor the referring office's: a
+// name like "Bravo Oncology" tells a diagnosis to whoever reads the patient's mail or phone
+// (TestPatientMessagesNameNoPractice).
+
 // PatientCode gives the patient the code that shows them where their referral stands (to the
 // patient, who consented to be contacted).
 type PatientCode struct {
-	Partner       string // the office that referred them
-	Practice      string
+	DisplayName   string // the practice's name for patients
 	PracticePhone string // may be empty
 	StatusURL     string
 	Code          string
@@ -68,9 +72,9 @@ type PatientCode struct {
 
 // PatientCodeSMS is PatientCode as a text message.
 type PatientCodeSMS struct {
-	Practice  string
-	StatusURL string
-	Code      string
+	DisplayName string // the practice's name for patients
+	StatusURL   string
+	Code        string
 }
 
 // Question asks the referrer to answer the practice's question (its words are behind the link).
@@ -111,7 +115,7 @@ type Closed struct {
 // PatientUpdate tells the patient where their referral stands (to the patient).
 type PatientUpdate struct {
 	Words         string // referral.PatientWords's status: fixed words, no practice text
-	Practice      string
+	DisplayName   string // the practice's name for patients
 	PracticePhone string // may be empty
 	StatusURL     string
 }

@@ -16,6 +16,7 @@ const (
 	practiceName = "Lakeside Physical Therapy"
 	partnerName  = "Northside Family Medicine"
 	referrerName = "Dr. Ada Byron"
+	displayName  = "Harbor Health" // a practice's name for its patients
 	link         = "https://app.example/referrals/p_1.r_1.01J0?practice=lakeside"
 )
 
@@ -53,14 +54,15 @@ func TestRender(t *testing.T) {
 			[]string{"A new referral R-0ABCDEFG (urgent) arrived from " + partnerName + ".", "Open it: https://app.example/practice/referrals/x\n"}, nil},
 		{NewReferral{Ref: "R-0ABCDEFG", Partner: partnerName, ContactBy: at, Link: "L"},
 			"New referral R-0ABCDEFG", []string{"A new referral R-0ABCDEFG arrived"}, []string{"urgent"}},
-		{PatientCode{Partner: partnerName, Practice: practiceName, PracticePhone: "+1 555 0100", StatusURL: "https://app.example/status", Code: "ABCD-EFGH-JKMN"},
+		{PatientCode{DisplayName: displayName, PracticePhone: "+1 555 0100", StatusURL: "https://app.example/status", Code: "ABCD-EFGH-JKMN"},
 			"Your referral: your status code",
-			[]string{partnerName + " referred you to " + practiceName + ".", "go to https://app.example/status and enter",
-				"date of birth:\n\n    ABCD-EFGH-JKMN\n", "Questions? Call " + practiceName + " at +1 555 0100.\n"}, nil},
-		{PatientCode{Partner: partnerName, Practice: practiceName, StatusURL: "S", Code: "C"},
-			"Your referral: your status code", []string{"    C\n"}, []string{"Questions?"}},
-		{PatientCodeSMS{Practice: practiceName, StatusURL: "https://app.example/status", Code: "ABCD-EFGH-JKMN"},
-			"", []string{practiceName + ": you were referred. Check status at https://app.example/status with code ABCD-EFGH-JKMN and your date of birth."}, []string{"\n"}},
+			[]string{"You were referred for an appointment.", "go to https://app.example/status and enter",
+				"date of birth:\n\n    ABCD-EFGH-JKMN\n", "Questions? Call us at +1 555 0100.\n\n" + displayName + "\n"}, written},
+		{PatientCode{DisplayName: displayName, StatusURL: "S", Code: "C"},
+			"Your referral: your status code", []string{"    C\n\n" + displayName + "\n"}, []string{"Questions?"}},
+		{PatientCodeSMS{DisplayName: displayName, StatusURL: "https://app.example/status", Code: "ABCD-EFGH-JKMN"},
+			"", []string{displayName + ": you were referred. Check status at https://app.example/status with code ABCD-EFGH-JKMN and your date of birth."},
+			append([]string{"\n"}, written...)},
 		{Question{Referrer: referrerName, Practice: practiceName, Ref: "R-1", Link: link},
 			"The practice has a question about referral R-1",
 			[]string{"Hello " + referrerName + ",", practiceName + " needs a detail to go on with referral R-1.", "\n\n" + link + "\n"}, nil},
@@ -82,9 +84,10 @@ func TestRender(t *testing.T) {
 				"(1 = poor, 5 = excellent):\n  1: https://app.example/rate#token=TOK&score=1\n", "  5: https://app.example/rate#token=TOK&score=5\n"}, nil},
 		{Closed{Referrer: referrerName, Practice: practiceName, Ref: "R-1", Link: link},
 			"Referral R-1: the loop is closed", []string{"Details: " + link + "\n"}, []string{"rate", "score"}},
-		{PatientUpdate{Words: "Your appointment is booked", Practice: practiceName, PracticePhone: "+1 555 0100", StatusURL: "https://app.example/status"},
+		{PatientUpdate{Words: "Your appointment is booked", DisplayName: displayName, PracticePhone: "+1 555 0100", StatusURL: "https://app.example/status"},
 			"Your referral: your appointment is booked",
-			[]string{"Hello,\n\nYour appointment is booked. See the time and place at https://app.example/status with your code", "Questions? Call " + practiceName + " at +1 555 0100.\n"}, nil},
+			[]string{"Hello,\n\nYour appointment is booked. See the time and place at https://app.example/status with your code",
+				"Questions? Call us at +1 555 0100.\n\n" + displayName + "\n"}, written},
 		{Digest{Referrer: referrerName, Practice: practiceName, Day: at, Items: []DigestItem{
 			{Ref: "R-1", Status: referral.Accepted, Link: "https://app.example/referrals/a?practice=lakeside"},
 			{Ref: "R-2", Status: referral.NoShow, Link: "https://app.example/referrals/b?practice=lakeside"}}},
@@ -158,6 +161,22 @@ func TestNoFieldForPHI(t *testing.T) {
 	}
 	for _, d := range allData() {
 		check(reflect.TypeOf(d), reflect.TypeOf(d).Name())
+	}
+}
+
+// TestPatientMessagesNameNoPractice: the data of what a patient gets has no field for the practice's
+// own name nor the referring office's, only the display name the practice chose for patients.
+func TestPatientMessagesNameNoPractice(t *testing.T) {
+	for _, d := range []Data{PatientCode{}, PatientCodeSMS{}, PatientUpdate{}} {
+		typ := reflect.TypeOf(d)
+		if _, ok := typ.FieldByName("DisplayName"); !ok {
+			t.Errorf("%s has no DisplayName", typ.Name())
+		}
+		for i := 0; i < typ.NumField(); i++ {
+			if n := typ.Field(i).Name; n == "Practice" || n == "Partner" || n == "Referrer" {
+				t.Errorf("%s.%s: a patient's message names the practice only by its display name", typ.Name(), n)
+			}
+		}
 	}
 }
 

@@ -31,11 +31,14 @@ func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
 	var failed error
 	for _, m := range fx.messages {
 		note := store.Notification{Key: store.MessageKey(r.ULID, r.Version, m.kind), Kind: m.kind, Referral: r.ID, At: n.now()}
-		if _, err := n.deliver(ctx, r.TenantID, note, m); err != nil {
+		outcome, _, err := n.deliver(ctx, r.TenantID, note, m)
+		if err != nil {
 			failed = errors.Join(failed, fmt.Errorf("send %s for %s: %w", m.kind, r.Ref(), err))
 			continue
 		}
-		kinds = append(kinds, m.kind)
+		if outcome == delivered { // a refused text is in the outbox, with why, not among the sends
+			kinds = append(kinds, m.kind)
+		}
 	}
 	puts := fx.puts
 	if failed == nil && len(kinds) > 0 {

@@ -45,9 +45,9 @@ func (n *Notifier) SendDigests(ctx context.Context, day string) (int, error) {
 	for _, g := range groups {
 		m, err := n.digest(ctx, cache, g.tid, g.ek, date, g.list)
 		if err == nil {
-			var ok bool
-			ok, err = n.deliver(ctx, g.tid, store.Notification{Key: store.DigestKey(day, g.ek), Kind: "digest", At: n.now()}, m)
-			if ok {
+			var fresh bool
+			_, fresh, err = n.deliver(ctx, g.tid, store.Notification{Key: store.DigestKey(day, g.ek), Kind: "digest", At: n.now()}, m)
+			if fresh && err == nil {
 				sent++
 			}
 		}

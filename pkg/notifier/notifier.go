@@ -40,6 +40,8 @@ type Notifier struct {
 	Store  *store.Store
 	Mailer notify.Mailer
 	SMS    notify.SMS // nil: no text messages
+	// Texts say where texts may go and how many (zero: DefaultTextRules).
+	Texts  TextRules
 	Signer *auth.Signer
 	Origin string
 	Log    *slog.Logger

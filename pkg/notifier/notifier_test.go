@@ -74,7 +74,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) submit(referrerEmail, patientEmail string) referral.Referral {
 	s := referral.Submission{Patient: referral.Patient{FirstName: "Zelda", LastName: "Quartermain", DateOfBirth: "1971-02-03",
-		Phone: "+1 555 0199", Email: patientEmail, ConsentToContact: true}, Reason: "Rotator cuff tear", Urgency: referral.Urgent}
+		Phone: "+1 415 555 0199", Email: patientEmail, ConsentToContact: true}, Reason: "Rotator cuff tear", Urgency: referral.Urgent}
 	r := referral.New(f.tid, referral.PartnerRef{ID: "p_1", Name: "Northside"}, "r_"+ids.Short(""), referral.Person{Name: "Dr. Who", Email: referrerEmail},
 		ids.NewULID(time.Now()), s, time.Now().UTC(), practice.DefaultContactBy)
 	if _, _, err := f.store.CreateReferral(context.Background(), r); err != nil {
@@ -167,7 +167,7 @@ func TestNotifierOnRealStreamRecords(t *testing.T) {
 	for _, m := range sent {
 		to[m.To]++
 	}
-	if to["good@ref.example"] != 1 || to["pat@patient.example"] != 1 || to["+15550199"] != 2 || to["intake@stream.example"] != 2 {
+	if to["good@ref.example"] != 1 || to["pat@patient.example"] != 1 || to["+14155550199"] != 2 || to["intake@stream.example"] != 2 {
 		t.Fatalf("sent %v", to)
 	}
 	// The failed send is kept for a person to see.

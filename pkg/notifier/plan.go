@@ -18,6 +18,10 @@ type message struct {
 	to   string
 	sms  bool
 	body messages.Message
+	// A text is refused outright (refused says why: a country texts do not go to), or counted
+	// against its caps when it is sent (texts.go).
+	refused string
+	quotas  []textQuota
 }
 
 // plan is the messages projection: who hears what about a change. Referrers hear only of the
@@ -49,14 +53,21 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 		if !r.Patient.ConsentToContact {
 			return nil
 		}
+		// To the patient, the practice is its display name for patients, never its own name.
 		if r.Patient.Email != "" {
-			if err := add("patient-code", r.Patient.Email, messages.PatientCode{Partner: r.Partner.Name, Practice: p.Name,
+			if err := add("patient-code", r.Patient.Email, messages.PatientCode{DisplayName: p.PatientName(),
 				PracticePhone: p.IntakeContact.Phone, StatusURL: statusURL, Code: c.code}); err != nil {
 				return err
 			}
 		}
 		if phone := e164(r.Patient.Phone); phone != "" && n.SMS != nil {
-			return add("patient-sms", phone, messages.PatientCodeSMS{Practice: p.Name, StatusURL: statusURL, Code: c.code})
+			if err := add("patient-sms", phone, messages.PatientCodeSMS{DisplayName: p.PatientName(), StatusURL: statusURL, Code: c.code}); err != nil {
+				return err
+			}
+			text := &fx.messages[len(fx.messages)-1]
+			if text.refused = n.textRefusal(phone); text.refused == "" {
+				text.quotas = n.textQuotas(p, r.ReferrerID, n.now())
+			}
 		}
 		return nil
 	}
@@ -101,7 +112,7 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 	}
 	if r.Status == referral.Scheduled && r.Patient.ConsentToContact && r.Patient.Email != "" {
 		words, _ := referral.PatientWords(r, p.IntakeContact.Phone)
-		return add("patient-update", r.Patient.Email, messages.PatientUpdate{Words: words, Practice: p.Name,
+		return add("patient-update", r.Patient.Email, messages.PatientUpdate{Words: words, DisplayName: p.PatientName(),
 			PracticePhone: p.IntakeContact.Phone, StatusURL: statusURL})
 	}
 	return nil

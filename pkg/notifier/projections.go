@@ -76,7 +76,8 @@ func (n *Notifier) patientCode(_ context.Context, c *change, fx *effects) error 
 		return nil
 	}
 	r := c.after
-	fx.code = &codeMarker{hash: auth.CodeHash(c.code), marker: store.CodeMarker{TenantID: r.TenantID, ReferralID: r.ID},
+	fx.code = &codeMarker{hash: auth.CodeHash(c.code), marker: store.CodeMarker{TenantID: r.TenantID, ReferralID: r.ID,
+		Check: auth.BirthDateCheck(c.code, r.Patient.DateOfBirth)},
 		expires: r.CreatedAt.Add(CodeLife)}
 	return nil
 }

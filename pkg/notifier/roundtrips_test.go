@@ -118,10 +118,11 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 	c := f.submit("count@ref.example", "")
 	created := byReferral(t, f, 3)
 	// The practice and the partner; the code's marker; a claim and a finish for each of the four
-	// messages (acknowledgement, intake alert, code by email and by text); one batch of puts; the
+	// messages (acknowledgement, intake alert, code by email and by text); the text's three caps
+	// (the referrer's day, the practice's month, every practice's month); one batch of puts; the
 	// two audit records (the write and the sends), each its own conditional put into the
 	// append-only audit table, where no role may batch-write.
-	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2, "BatchWriteItem": 1, "PutItem": 2})
+	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2 + 3, "BatchWriteItem": 1, "PutItem": 2})
 	handle(created[b.ID], created[c.ID])
 
 	for _, id := range []string{a.ID, b.ID, c.ID} {

@@ -49,6 +49,30 @@ type Profile struct {
 	InsuranceNotes string    `json:"insuranceNotes"`
 	IntakeContact  Contact   `json:"intakeContact"`
 	ContactByHours ContactBy `json:"contactByHours"`
+	// PatientDisplayName is how patients' messages and the status page name the practice: a
+	// neutral name, since the practice's own ("Bravo Oncology") can tell a diagnosis to whoever
+	// reads a patient's mail or phone. Empty: DefaultPatientDisplayName.
+	PatientDisplayName string `json:"patientDisplayName"`
+}
+
+// DefaultPatientDisplayName names a practice to its patients when it set no display name.
+const DefaultPatientDisplayName = "Your care team"
+
+// PatientName is the practice's name as its patients read it: its display name, never its name.
+func (p Profile) PatientName() string {
+	if p.PatientDisplayName != "" {
+		return p.PatientDisplayName
+	}
+	return DefaultPatientDisplayName
+}
+
+// NewFor is how long a practice counts as new: in its first days it gets lower limits on what it
+// can make Referloop send (invitations, referrals and the messages they bring, texts).
+const NewFor = 7 * 24 * time.Hour
+
+// IsNew reports whether the practice is in its first days at now.
+func (p Practice) IsNew(now time.Time) bool {
+	return !p.CreatedAt.IsZero() && now.Sub(p.CreatedAt) < NewFor
 }
 
 // Practice is a tenant.
@@ -123,6 +147,7 @@ func ValidatePhone(f *valid.Fields, field, phone string) {
 // Normalize trims the profile's text and drops empty and repeated conditions.
 func (p *Profile) Normalize() {
 	p.Name = strings.TrimSpace(p.Name)
+	p.PatientDisplayName = strings.TrimSpace(p.PatientDisplayName)
 	p.NotAMatch = strings.TrimSpace(p.NotAMatch)
 	p.InsuranceNotes = strings.TrimSpace(p.InsuranceNotes)
 	p.IntakeContact.Name = strings.TrimSpace(p.IntakeContact.Name)
@@ -145,6 +170,7 @@ func (p *Profile) Normalize() {
 func (p *Profile) Validate() error {
 	var f valid.Fields
 	ValidateName(&f, "name", p.Name)
+	f.Line("patientDisplayName", p.PatientDisplayName, MaxNameLen, false)
 	if len(p.Conditions) > MaxConditions {
 		f.Addf("conditions", "at most %d conditions", MaxConditions)
 	}

@@ -289,8 +289,12 @@ func listOrNone(l []string) string {
 }
 
 // ForReferrer is the referral as its referrer may see it: without the patient's consent to share
-// outcomes, an outcome status reads as the table says (scheduled) and the moves the referrer may
-// not see are left out of the timeline.
+// outcomes, an outcome status reads as the table says (scheduled), the moves the referrer may not
+// see are left out of the timeline, and nothing else tells of them: the version counts only the
+// changes the referrer can see (a move they see, or their view's status changing), updatedAt is the
+// last of those (or their own rating), and the appointment is the one they were shown. So a hidden
+// no-show, its rebooking or the visit moves neither the referrer's version nor their ETag, and a
+// referrer's If-Match is checked against this version.
 func (r Referral) ForReferrer() Referral {
 	consent := r.Patient.ConsentToShareOutcomes
 	if consent {
@@ -298,15 +302,39 @@ func (r Referral) ForReferrer() Referral {
 	}
 	r.Status = r.Status.ForReferrer(consent)
 	var tl []Event
+	version, shown := 0, Status("")
+	if len(r.Timeline) > 0 {
+		shown = r.Timeline[0].From.ForReferrer(consent) // "" for the submission
+	}
+	updated := r.CreatedAt
+	var appt *Appointment
 	for _, e := range r.Timeline {
-		if !ReferrerSeesMove(e.From, e.To, consent) {
+		seen := ReferrerSeesMove(e.From, e.To, consent)
+		if now := e.To.ForReferrer(consent); seen || now != shown {
+			version++
+			updated = e.At
+			shown = now
+		}
+		if !seen {
 			continue
 		}
 		if e.To.stage().outcomeNote {
 			e.Note = ""
 		}
 		tl = append(tl, e)
+		if e.Appointment != nil {
+			appt = e.Appointment
+		}
 	}
 	r.Timeline = tl
+	if version > 0 { // a referral without a timeline (none is made so) keeps what it has
+		r.Version, r.UpdatedAt = version, updated
+	}
+	if appt != nil {
+		r.Appointment = appt
+	}
+	if r.Rating != nil && r.Rating.At.After(r.UpdatedAt) {
+		r.UpdatedAt = r.Rating.At
+	}
 	return r
 }

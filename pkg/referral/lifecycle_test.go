@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/referloop/referloop/pkg/practice"
 )
 
 // details gives each target status the details it needs.
@@ -133,6 +135,51 @@ func TestReferrerViewHidesOutcomesWithoutConsent(t *testing.T) {
 	r.Patient.ConsentToShareOutcomes = true
 	if v := r.ForReferrer(); v.Status != Seen || len(v.Timeline) != 1 {
 		t.Fatalf("with consent the referrer sees %s", v.Status)
+	}
+}
+
+// TestReferrerVersionCountsOnlyWhatTheySee: without consent, a no-show, its rebooking and the visit
+// leave the referrer's version, updatedAt and appointment as they were; the closing moves them on.
+// With consent the referrer's view is the referral's.
+func TestReferrerVersionCountsOnlyWhatTheySee(t *testing.T) {
+	staff := Actor{Name: "Maria", Role: "staff"}
+	r := New("t_1", PartnerRef{ID: "p_1"}, "r_1", Person{}, "01ARZ3NDEKTSV4RRFFQ69G5FAV", Submission{Urgency: Routine}, now, practice.DefaultContactBy)
+	step := func(to Status, at time.Time) {
+		t.Helper()
+		tr := details(to)
+		if to == Scheduled {
+			tr.Appointment = &Appointment{At: at.Add(72 * time.Hour), Location: "Main St"}
+		}
+		if err := r.Apply(tr, staff, at); err != nil {
+			t.Fatalf("to %s: %v", to, err)
+		}
+	}
+	tick := now
+	for _, to := range []Status{Accepted, Contacted, Scheduled} {
+		tick = tick.Add(time.Hour)
+		step(to, tick)
+	}
+	shown := r.ForReferrer()
+	if shown.Version != 4 || !shown.UpdatedAt.Equal(tick) || shown.Version != r.Version {
+		t.Fatalf("scheduled: the referrer sees version %d at %s", shown.Version, shown.UpdatedAt)
+	}
+	for _, to := range []Status{NoShow, Scheduled, Seen} {
+		tick = tick.Add(time.Hour)
+		step(to, tick)
+		v := r.ForReferrer()
+		if v.Version != shown.Version || !v.UpdatedAt.Equal(shown.UpdatedAt) || v.Status != Scheduled ||
+			!reflect.DeepEqual(v.Appointment, shown.Appointment) || len(v.Timeline) != 4 {
+			t.Fatalf("after a hidden move to %s the referrer sees version %d at %s, %s, %+v", to, v.Version, v.UpdatedAt, v.Status, v.Appointment)
+		}
+	}
+	tick = tick.Add(time.Hour)
+	step(Closed, tick)
+	if v := r.ForReferrer(); v.Version != 5 || !v.UpdatedAt.Equal(tick) || v.Status != Closed || r.Version != 8 {
+		t.Fatalf("closed: the referrer sees version %d at %s (%s); the referral is at %d", v.Version, v.UpdatedAt, v.Status, r.Version)
+	}
+	r.Patient.ConsentToShareOutcomes = true
+	if v := r.ForReferrer(); v.Version != r.Version || len(v.Timeline) != len(r.Timeline) {
+		t.Fatalf("with consent: version %d of %d", v.Version, r.Version)
 	}
 }
 

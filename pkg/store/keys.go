@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/referloop/referloop/pkg/referral"
@@ -93,6 +94,10 @@ func sessionSK(sid string) string           { return "SESSION#" + sid }
 func sessionPrefix() string                 { return "SESSION#" }
 func ratePK(scope, key string) string       { return "RL#" + scope + "#" + key }
 func rateSK(windowStart time.Time) string   { return windowStart.Format(time.RFC3339) }
+
+// QuotaKey joins the parts a quota counter is kept for (a tenant, an email key, a referrer id) into
+// its key: RL#<scope>#<part>#<part>….
+func QuotaKey(parts ...string) string { return strings.Join(parts, "#") }
 
 // Patient status codes.
 func codePK(hash string) string { return "CODE#" + hash }

@@ -15,6 +15,9 @@ const (
 	NotePending = "pending"
 	NoteSent    = "sent"
 	NoteFailed  = "failed"
+	// NoteRefused is a message Referloop would not send (a text to a country texts do not go to,
+	// or past a texting cap); its error says why. It is final: a redelivery does not try it again.
+	NoteRefused = "refused"
 )
 
 // Notification is one outgoing message in the tenant's outbox: the dedupe record that makes the
@@ -29,25 +32,31 @@ type Notification struct {
 	At       time.Time `json:"at"`
 }
 
-// ClaimNotification marks a notification as being sent; false when it was already sent.
-func (s *Store) ClaimNotification(ctx context.Context, tid string, n Notification) (bool, error) {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(outboxPK(tid), n.Key),
+// ClaimNotification marks a notification as being sent. done is "" when it is claimed, or the
+// final state it already has (NoteSent, NoteRefused), when there is nothing to do.
+func (s *Store) ClaimNotification(ctx context.Context, tid string, n Notification) (done string, err error) {
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(outboxPK(tid), n.Key),
 		UpdateExpression:         cond("SET #t = :t, #k = :k, kind = :kind, referral = :ref, #s = :pending, #at = :at ADD attempts :one"),
-		ConditionExpression:      cond("attribute_not_exists(PK) OR #s <> :sent"),
+		ConditionExpression:      cond("attribute_not_exists(PK) OR (#s <> :sent AND #s <> :refused)"),
 		ExpressionAttributeNames: map[string]string{"#t": attrType, "#k": "key", "#s": "status", "#at": "at"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": str(typeNotification), ":k": str(n.Key),
 			":kind": str(n.Kind), ":ref": str(n.Referral), ":pending": str(NotePending), ":sent": str(NoteSent),
-			":at": str(n.At.UTC().Format(stamp)), ":one": num(1)}})
+			":refused": str(NoteRefused), ":at": str(n.At.UTC().Format(stamp)), ":one": num(1)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	if old, ok := existing(err); ok {
+		return getS(old, "status"), nil
+	}
 	if isConditionFailed(err) {
-		return false, nil
+		return NoteSent, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("claim notification: %w", err)
+		return "", fmt.Errorf("claim notification: %w", err)
 	}
-	return true, nil
+	return "", nil
 }
 
-// FinishNotification records how a send ended (sent, or failed with a PHI-free error class).
+// FinishNotification records how a send ended (sent, failed with a PHI-free error class, or
+// refused with why).
 func (s *Store) FinishNotification(ctx context.Context, tid, k, status, errText string) error {
 	expr := "SET #s = :s REMOVE #e"
 	vals := map[string]types.AttributeValue{":s": str(status)}

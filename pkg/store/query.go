@@ -96,8 +96,10 @@ func (s *Store) page(ctx context.Context, in *dynamodb.QueryInput, partAttr, par
 	}
 }
 
-// A cursor is the last evaluated key, base64url JSON of its string attributes. It is opaque to
-// clients; one that does not belong to the query's own partition is refused (ErrBadCursor).
+// A cursor is the last evaluated key, base64url JSON of its string attributes. The API hands it to
+// clients signed for the tenant and the list (auth.SealCursor) and opens it before it gets here, so
+// only a position this list gave out reaches DynamoDB; one that does not belong to the query's own
+// partition is refused all the same (ErrBadCursor).
 func encodeCursor(k map[string]types.AttributeValue) string {
 	m := map[string]string{}
 	for name, v := range k {

@@ -63,6 +63,26 @@ func (s *Store) Referral(ctx context.Context, tid, id string) (referral.Referral
 	return DecodeReferral(item)
 }
 
+// BirthDate reads only the patient's date of birth of a referral (a status lookup of a code whose
+// marker keeps no check of it).
+func (s *Store) BirthDate(ctx context.Context, tid, id string) (string, error) {
+	pid, rid, ulid, ok := referral.ParseID(id)
+	if !ok {
+		return "", ErrNotFound
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key(referralPK(tid, pid), referralSK(rid, ulid)),
+		ProjectionExpression:     cond("#p.#d"),
+		ExpressionAttributeNames: map[string]string{"#p": "patient", "#d": "dateOfBirth"}})
+	if err != nil {
+		return "", fmt.Errorf("get referral: %w", err)
+	}
+	p, ok := out.Item["patient"].(*types.AttributeValueMemberM)
+	if !ok {
+		return "", ErrNotFound
+	}
+	return getS(p.Value, "dateOfBirth"), nil
+}
+
 // SaveReferral writes a changed referral if nobody changed it since it was read at version prev
 // (optimistic locking): ErrConflict otherwise. Its queue key moves with its status.
 func (s *Store) SaveReferral(ctx context.Context, r referral.Referral, prev int) error {

@@ -16,6 +16,7 @@ const intakeEmail = uniqueEmail('loop-intake');
 const referrerEmail = uniqueEmail('loop-referrer');
 const patientEmail = uniqueEmail('loop-patient');
 const practiceName = `Harbor Rehab ${run}`;
+const patientName = `Harbor Health ${run}`; // the practice's name for its patients
 const partnerName = `Eastside Clinic ${run}`;
 // PHI: unique, so that finding it in an email means it leaked
 const patient = {
@@ -113,6 +114,7 @@ describe(`the closed loop against ${BASE_URL}`, { timeout: 300_000 }, () => {
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Intake profile' }).waitFor();
+    await page.getByLabel('Name shown to patients').fill(patientName);
     await page.getByLabel('Condition 1', { exact: true }).fill('Low back pain');
     await page.getByLabel('Intake contact name').fill('Maria (intake)');
     await page.getByLabel('Intake contact phone').fill('+1 555 0100');
@@ -269,7 +271,8 @@ describe(`the closed loop against ${BASE_URL}`, { timeout: 300_000 }, () => {
     await card.waitFor();
     await card.getByText('Your appointment', { exact: true }).waitFor();
     await card.getByText(location).waitFor();
-    await card.getByText(practiceName).waitFor();
+    await card.getByText(patientName).waitFor();
+    assert.ok(!(await card.textContent()).includes(practiceName), 'the status page names the practice only by its name for patients');
     assert.equal(await card.getByRole('link', { name: /Call/ }).getAttribute('href'), 'tel:+15550100');
     const noScroll = await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
     assert.ok(noScroll, 'no sideways scrolling at 360px');

@@ -213,6 +213,12 @@ export interface paths {
          * Invite a person to refer for a partner (staff)
          * @description Makes the person a referrer of the partner (the identity is practice and email) and emails
          *     them a magic link that signs them in as that referrer.
+         *
+         *     Limited, since an invitation is an email to any address: a practice invites one address at
+         *     most 3 times a UTC day and sends at most 200 invitations a day (20 in its first 7 days); past
+         *     either the answer is 429 with `Retry-After` and nothing is sent. One address gets at most 5
+         *     invitations a day from all practices together: past that the referrer is still made but no
+         *     email goes, and the answer is the same 202, so no practice learns that others invited it.
          */
         post: operations["inviteReferrer"];
         delete?: never;
@@ -324,6 +330,11 @@ export interface paths {
          * @description Idempotent: the referral's id is derived from the `Idempotency-Key`, so the same key and
          *     body again answer 201 with the same referral and `Idempotent-Replayed: true`; the same key
          *     with another body is 422 (field `Idempotency-Key`).
+         *
+         *     Limited, since a referral brings emails and a text to the patient's address and phone: a
+         *     referrer sends a practice at most 100 referrals a UTC day (30 while the practice is in its
+         *     first 7 days) and a practice receives at most 2000 (200); past either the answer is 429 with
+         *     `Retry-After` (the seconds to midnight UTC) and nothing is stored. Replays count.
          */
         post: operations["submitReferral"];
         delete?: never;
@@ -494,10 +505,15 @@ export interface paths {
         /**
          * A patient looks up their referral's status
          * @description With the code the practice sent them (by email or text) and their date of birth. No
-         *     session. The answer holds nothing clinical and no names. A wrong code, a wrong date of birth
-         *     and a locked code all answer the same 404 (`type …/no-match`); after 5 wrong dates of birth
-         *     the code is locked. The code is read as patients type it: any case, with or without dashes
-         *     or spaces, `O` for `0`, `I`/`L` for `1`. One address may look up 10 times in 15 minutes.
+         *     session. The answer holds nothing clinical and no names (the practice is named by its
+         *     `patientDisplayName`). A wrong code and a wrong date of birth answer the same 404
+         *     (`type …/no-match`), in the same time. Each try is counted before its date of birth is
+         *     compared, so even parallel tries compare at most 5 wrong dates; a right one gives its own
+         *     try back and resets nothing. After 5 wrong tries the code is locked: 423 (`type
+         *     …/code-locked`), even for the right date, until the patient calls the practice (an unknown
+         *     code tried 5 times answers the same, so the lock tells nothing about a code). The code is
+         *     read as patients type it: any case, with or without dashes or spaces, `O` for `0`, `I`/`L`
+         *     for `1`. One address may look up 10 times in 15 minutes.
          */
         post: operations["lookupStatus"];
         delete?: never;
@@ -754,7 +770,8 @@ export interface components {
          *       "contactByHours": {
          *         "default": 48,
          *         "urgent": 24
-         *       }
+         *       },
+         *       "patientDisplayName": "Lakeside Health"
          *     }
          */
         PublicProfile: {
@@ -765,7 +782,14 @@ export interface components {
             insuranceNotes: string;
             intakeContact: components["schemas"]["Contact"];
             contactByHours: components["schemas"]["ContactByHours"];
+            patientDisplayName: components["schemas"]["PatientDisplayName"];
         };
+        /**
+         * @description How the practice is named to patients: in every email and text a patient gets and on the
+         *     `/status` page, in place of its own name, which can tell a diagnosis ("Bravo Oncology") to
+         *     whoever reads the patient's mail or phone. One line; empty means a neutral `Your care team`.
+         */
+        PatientDisplayName: string;
         /**
          * @description A `PublicProfile` without `slug` (one sent is ignored; the slug never changes). The `Profile`
          *     GET answered can be sent back as it is: its read-only fields are ignored too.
@@ -804,6 +828,7 @@ export interface components {
             insuranceNotes?: string;
             intakeContact?: components["schemas"]["Contact"];
             contactByHours: components["schemas"]["ContactByHours"];
+            patientDisplayName?: components["schemas"]["PatientDisplayName"];
         };
         /** @description The practice's own view of its profile. */
         Profile: components["schemas"]["PublicProfile"] & {
@@ -973,14 +998,23 @@ export interface components {
             partner: components["schemas"]["PartnerRef"];
             /** Format: date-time */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The last change. A referrer whose patient did not consent to share outcomes sees the last
+             *     change they may see (or their rating), so a hidden no-show or visit does not show here.
+             */
             updatedAt: string;
             /**
              * Format: date-time
              * @description The deadline to first contact the patient.
              */
             contactBy: string;
-            /** @description Bumped by every change but a rating; the `ETag`. */
+            /**
+             * @description Bumped by every change but a rating; the `ETag`. A referrer whose patient did not consent
+             *     to share outcomes gets a version that counts only the changes they may see (the moves in
+             *     their timeline, and their view's status changing), so it stays put across a hidden
+             *     no-show, its rebooking or the visit; their `If-Match` (answers) is checked against it.
+             */
             version: number;
             /** @description Logged attempts to reach the patient (`contacted` moves). */
             contactAttempts: number;
@@ -1158,7 +1192,7 @@ export interface components {
          *         "location": "Lakeside PT, 12 Shore Rd, room 2"
          *       },
          *       "practice": {
-         *         "name": "Lakeside Physical Therapy",
+         *         "name": "Lakeside Health",
          *         "phone": "+1 555 0100"
          *       },
          *       "updatedAt": "2026-11-24T09:12:40Z"
@@ -1173,6 +1207,7 @@ export interface components {
             /** @description While `scheduled` or `seen`. */
             appointment?: components["schemas"]["Appointment"];
             practice: {
+                /** @description The practice's `patientDisplayName` (a neutral name; `Your care team` when it set none), never its own name. */
                 name: string;
                 /** @description The intake phone; may be empty. */
                 phone: string;
@@ -1485,6 +1520,27 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description A daily limit is reached (`type …/rate-limited`); `detail` says which. Nothing was stored or
+         *     sent. `Retry-After` is the seconds until the day ends (UTC).
+         */
+        DailyLimit: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://referloop.dev/problems/rate-limited",
+                 *       "title": "Too many requests",
+                 *       "status": 429,
+                 *       "detail": "you can send this practice 30 referrals a day"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
@@ -1512,7 +1568,11 @@ export interface components {
         /** @description Only referrals in this status. */
         Status: components["schemas"]["ReferralStatus"];
         Limit: number;
-        /** @description The `nextCursor` of the previous page; any other value is 422 (field `cursor`). */
+        /**
+         * @description The `nextCursor` of the previous page of the same list. A cursor is signed for the practice,
+         *     the list (with its filters) and its position, so any other value (changed, cut, another
+         *     practice's, another list's or day's) is 422 (field `cursor`).
+         */
         Cursor: string;
         /**
          * @description `true` (staff only; 422 for referrers): only the referrals nobody has reached yet whose
@@ -1930,12 +1990,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The invitation was sent. */
+            /** @description The invitation is on its way (the same answer when the address's own daily cap holds it back). */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "message": "Invitation on its way to dr.chen@northside.example."
+                     *     }
+                     */
                     "application/json": components["schemas"]["Message"];
                 };
             };
@@ -1946,6 +2011,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["DailyLimit"];
         };
     };
     listReferrers: {
@@ -2071,7 +2137,11 @@ export interface operations {
                 /** @description Only referrals in this status. */
                 status?: components["parameters"]["Status"];
                 limit?: components["parameters"]["Limit"];
-                /** @description The `nextCursor` of the previous page; any other value is 422 (field `cursor`). */
+                /**
+                 * @description The `nextCursor` of the previous page of the same list. A cursor is signed for the practice,
+                 *     the list (with its filters) and its position, so any other value (changed, cut, another
+                 *     practice's, another list's or day's) is 422 (field `cursor`).
+                 */
                 cursor?: components["parameters"]["Cursor"];
                 /**
                  * @description `true` (staff only; 422 for referrers): only the referrals nobody has reached yet whose
@@ -2147,6 +2217,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            429: components["responses"]["DailyLimit"];
         };
     };
     getReferral: {
@@ -2475,6 +2546,23 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+            /** @description The code's 5 tries are spent (`type …/code-locked`); the patient calls the practice. */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://referloop.dev/problems/code-locked",
+                     *       "title": "This code is locked",
+                     *       "status": 423,
+                     *       "detail": "5 wrong dates of birth were tried with it; call the practice to hear where your referral stands"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["RateLimited"];
         };
     };
@@ -2530,7 +2618,11 @@ export interface operations {
             query?: {
                 /** @description The day (UTC), `YYYY-MM-DD`; today when absent. */
                 date?: string;
-                /** @description The `nextCursor` of the previous page; any other value is 422 (field `cursor`). */
+                /**
+                 * @description The `nextCursor` of the previous page of the same list. A cursor is signed for the practice,
+                 *     the list (with its filters) and its position, so any other value (changed, cut, another
+                 *     practice's, another list's or day's) is 422 (field `cursor`).
+                 */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;

@@ -43,6 +43,12 @@ describe('parseProblem', () => {
     expect(e.retryAfter).toBe(30);
     expect(errorMessage(e)).toMatch(/30 s/);
   });
+
+  it('says which daily limit was reached, and when it lifts', () => {
+    const body = JSON.stringify({ title: 'Too many requests', status: 429, detail: 'you can send this practice 30 referrals a day' });
+    expect(errorMessage(parseProblem(429, 'application/problem+json', body, '36000'))).toBe('you can send this practice 30 referrals a day (try again in 10 h)');
+    expect(errorMessage(parseProblem(429, 'application/problem+json', body, '600'))).toBe('Too many requests (try again in 10 min)');
+  });
 });
 
 describe('parseProblem: illegal transitions', () => {

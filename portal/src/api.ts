@@ -156,7 +156,12 @@ export const api = {
 /** A user-facing sentence for any error thrown by the client. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.status === 429 && err.retryAfter) return `${err.title} (try again in ${err.retryAfter} s)`;
+    if (err.status === 429 && err.retryAfter) {
+      // A daily limit says which in its detail and lifts at midnight UTC: hours, not seconds.
+      const s = err.retryAfter;
+      const wait = s > 5400 ? `${Math.ceil(s / 3600)} h` : s > 90 ? `${Math.ceil(s / 60)} min` : `${s} s`;
+      return `${s > 900 && err.detail ? err.detail : err.title} (try again in ${wait})`;
+    }
     return err.detail && err.status !== 422 ? `${err.title}: ${err.detail}` : err.title;
   }
   return 'Something went wrong. Please try again.';

@@ -244,6 +244,30 @@ describe('CSV', () => {
     expect(csvField('+1 555')).toBe("'+1 555");
     expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
     expect(csvField(-3)).toBe('-3'); // numbers are numbers
+    expect(csvField('\t=1+1')).toBe(`"'\t=1+1"`);
+    expect(csvField('\r=1+1')).toBe(`"'\r=1+1"`);
+    expect(csvField('\n=1+1')).toBe(`"'\n=1+1"`);
+    expect(csvField('-2+3')).toBe("'-2+3");
+    expect(csvField('＝HYPERLINK("http://x")')).toBe(`"'＝HYPERLINK(""http://x"")"`);
+  });
+  it('quotes a semicolon or a tab, where semicolon-locale spreadsheets split fields', () => {
+    expect(csvField('North; =HYPERLINK("http://x")')).toBe('"North; =HYPERLINK(""http://x"")"');
+    expect(csvField('North;South')).toBe('"North;South"');
+    expect(csvField('North\tSouth')).toBe('"North\tSouth"');
+    expect(toCsv([['a;=1+1', 'b']])).toBe('"a;=1+1",b\r\n');
+    // Read back the way a semicolon-locale spreadsheet splits an unquoted line: no cell starts a formula.
+    const line = toCsv([['Northside; =cmd|\' /C calc\'!A0', '@SUM(A1)', '+1 555', 'Plain']]).trimEnd();
+    const cells: string[] = [];
+    let cell = '';
+    let quoted = false;
+    for (const ch of line) {
+      if (ch === '"') quoted = !quoted;
+      else if ((ch === ';' || ch === ',') && !quoted) (cells.push(cell), (cell = ''));
+      else cell += ch;
+    }
+    cells.push(cell);
+    expect(cells).toHaveLength(4);
+    for (const c of cells) expect(c).not.toMatch(/^[=+\-@\t\r]/);
   });
   it('ends every line with CRLF', () => {
     expect(toCsv([['a', 1], ['b,c', null]])).toBe('a,1\r\n"b,c",\r\n');

@@ -415,15 +415,18 @@ export const sortLabel = (dir: SortDir, numeric?: boolean) =>
 export type Cell = string | number | null | undefined;
 
 /**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF (quotes doubled). Text
- * that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe.
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF (quotes doubled), and
+ * also a semicolon or a tab, which spreadsheets in semicolon locales (and tab-separated pastes)
+ * split fields on: unquoted, `North; =HYPERLINK(…)` would start a new cell with a formula. Text that
+ * a spreadsheet would run as a formula (OWASP CSV injection: =, +, -, @, tab, CR, LF first, and the
+ * full-width ＝＋－＠ some spreadsheets read the same) gets a leading apostrophe. Numbers stay numbers.
  */
 export function csvField(v: Cell): string {
   if (v == null) return '';
   if (typeof v === 'number') return isFinite(v) ? String(v) : '';
   let s = String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  if (/^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/.test(s)) s = `'${s}`;
+  return /[",;\t\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Rows to CSV text: CRLF line ends, a final CRLF. */

@@ -148,6 +148,7 @@ describe('validateProfile', () => {
     insuranceNotes: '',
     intakeContact: { name: 'Maria', phone: '+1 555 0100', email: 'intake@lakeside.example' },
     contactByHours: { default: '48', urgent: '24' },
+    patientDisplayName: '',
   };
   it('accepts a good profile', () => {
     expect(validateProfile(profile)).toEqual({});
@@ -165,5 +166,9 @@ describe('validateProfile', () => {
     expect(validateProfile({ ...profile, contactByHours: { default: '337', urgent: '24' } })['contactByHours.default']).toBeTruthy();
     expect(validateProfile({ ...profile, contactByHours: { default: '24', urgent: '48' } })['contactByHours.urgent']).toMatch(/longer/);
     expect(validateProfile({ ...profile, conditions: ['x'.repeat(81)] })['conditions.0']).toBeTruthy();
+  });
+  it('keeps the name shown to patients to one short line', () => {
+    expect(validateProfile({ ...profile, patientDisplayName: 'Harbor Health' })).toEqual({});
+    expect(validateProfile({ ...profile, patientDisplayName: 'x'.repeat(121) }).patientDisplayName).toBeTruthy();
   });
 });

@@ -163,6 +163,7 @@ export interface ProfileValues {
   insuranceNotes: string;
   intakeContact: { name: string; phone: string; email: string };
   contactByHours: { default: string; urgent: string };
+  patientDisplayName: string;
 }
 
 /** Client checks for the intake profile; keys are body paths, conditions by their index in the form. */
@@ -181,6 +182,7 @@ export function validateProfile(v: ProfileValues): Errors {
   if (v.notAMatch.trim().length > NOTE_MAX) e.notAMatch = `Use at most ${NOTE_MAX} characters`;
   if (v.insuranceNotes.trim().length > NOTE_MAX) e.insuranceNotes = `Use at most ${NOTE_MAX} characters`;
   if (v.intakeContact.name.trim().length > SHORT_MAX) e['intakeContact.name'] = `Use at most ${SHORT_MAX} characters`;
+  if (v.patientDisplayName.trim().length > SHORT_MAX) e.patientDisplayName = `Use at most ${SHORT_MAX} characters`;
   const email = v.intakeContact.email.trim();
   if (email && !isEmail(email)) e['intakeContact.email'] = 'Enter an email address like name@example.com';
   const phone = v.intakeContact.phone.trim();

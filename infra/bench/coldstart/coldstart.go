@@ -111,6 +111,7 @@ func LambdaEnv(name, table, endpoint string, key []byte) []string {
 		// template.yaml's Globals.Environment
 		"TABLE_NAME=" + table, "AUDIT_TABLE_NAME=" + store.AuditTableFor(table), "SIGNING_KEY_PARAMETER=/referloop/session-signing-key",
 		"SENDER_EMAIL=no-reply@referloop.example", "PORTAL_ORIGIN=https://app.referloop.example",
+		"SMS_COUNTRIES=US,CA", "SMS_PER_PRACTICE_MONTH=1000", "SMS_PER_MONTH=20000",
 	}
 	if endpoint != "" {
 		env = append(env, "DYNAMODB_ENDPOINT="+endpoint)

@@ -134,7 +134,7 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 	var acks, updates []time.Duration
 	for i := 0; i < o.Rounds; i++ {
 		body := map[string]any{"patient": map[string]any{"firstName": "Bench", "lastName": "Patient", "dateOfBirth": "1980-01-01",
-			"phone": "+1 555 0100", "consentToContact": true}, "reason": "Low back pain", "urgency": "routine"}
+			"phone": "+1 415 555 0100", "consentToContact": true}, "reason": "Low back pain", "urgency": "routine"}
 		sent := time.Now().UTC()
 		code, _, out, err := ref.do("POST", "/v1/referrals", body, "Idempotency-Key", ids.NewULID(time.Now()))
 		if err != nil || code != 201 {

@@ -245,7 +245,7 @@ func details(rng *rand.Rand, to referral.Status, at time.Time) referral.Transiti
 // accepted and contacted within days, most contacted are scheduled, most scheduled are seen.
 func history(rng *rand.Rand, tid string, p partner.Partner, now time.Time) referral.Referral {
 	created := now.Add(-time.Duration(rng.Int63n(int64(365 * 24 * time.Hour))))
-	sub := referral.Submission{Patient: referral.Patient{FirstName: "Pat", LastName: "Bench", DateOfBirth: "1970-01-01", Phone: "+1 555 0100",
+	sub := referral.Submission{Patient: referral.Patient{FirstName: "Pat", LastName: "Bench", DateOfBirth: "1970-01-01", Phone: "+1 415 555 0100",
 		ConsentToContact: true, ConsentToShareOutcomes: rng.Intn(2) == 0}, Reason: "Low back pain",
 		Urgency: []string{referral.Routine, referral.Routine, referral.Soon, referral.Urgent}[rng.Intn(4)], FormMillis: int64(30000 + rng.Intn(120000))}
 	r := referral.New(tid, referral.PartnerRef{ID: p.ID, Name: p.Name}, "r_bench", referral.Person{Name: "Dr. Bench", Email: "dr@bench.example"},

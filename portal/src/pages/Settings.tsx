@@ -14,11 +14,13 @@ function toValues(p: Profile): ProfileValues {
     insuranceNotes: p.insuranceNotes ?? '',
     intakeContact: { name: p.intakeContact?.name ?? '', phone: p.intakeContact?.phone ?? '', email: p.intakeContact?.email ?? '' },
     contactByHours: { default: String(p.contactByHours?.default ?? 48), urgent: String(p.contactByHours?.urgent ?? 24) },
+    patientDisplayName: p.patientDisplayName ?? '',
   };
 }
 
 const LABELS: Record<string, string> = {
   name: 'Practice name',
+  patientDisplayName: 'Name shown to patients',
   notAMatch: 'Who is not a match',
   insuranceNotes: 'Insurance notes',
   'intakeContact.name': 'Intake contact name',
@@ -102,6 +104,7 @@ export default function Settings({ me }: PageProps) {
       insuranceNotes: v.insuranceNotes.trim(),
       intakeContact: { name: v.intakeContact.name.trim(), phone: v.intakeContact.phone.trim(), email: v.intakeContact.email.trim() },
       contactByHours: { default: Number(v.contactByHours.default), urgent: Number(v.contactByHours.urgent) },
+      patientDisplayName: v.patientDisplayName.trim(),
     };
     setBusy(true);
     try {
@@ -148,6 +151,15 @@ export default function Settings({ me }: PageProps) {
       <form onSubmit={save} noValidate class="stack">
         <ErrorSummary errors={errors} labels={labels} focusKey={summaryKey} />
         <Field path="name" label="Practice name" value={v.name} onValue={(x) => set({ name: x })} error={errors.name} autoComplete="organization" />
+        <Field
+          path="patientDisplayName"
+          label="Name shown to patients"
+          hint="Used instead of your practice name in every email and text a patient gets and on the status page, so a name that tells a diagnosis never reaches a patient's inbox. Leave it empty for “Your care team”."
+          maxLength={120}
+          value={v.patientDisplayName}
+          onValue={(x) => set({ patientDisplayName: x })}
+          error={errors.patientDisplayName}
+        />
 
         <fieldset data-path="conditions">
           <legend>Conditions you treat</legend>

@@ -8,6 +8,7 @@ import { normalizeCode } from '../lookup';
 import type { StatusLookup, StatusLookupRequest } from '../types';
 
 const NO_MATCH = "The code and date of birth don't match. Check both; after 5 tries the code is locked — call the practice.";
+const LOCKED = 'This code is locked after 5 wrong tries. Call the practice to hear where your referral stands.';
 const TOO_MANY = 'Too many tries from this network; wait 15 minutes.';
 
 const when = (iso: string, o: Intl.DateTimeFormatOptions) => {
@@ -56,7 +57,7 @@ export default function Status() {
       if (s === 422 && err instanceof ApiError && Object.keys(err.errors).length) {
         setErrors({ code: err.errors.code, dob: err.errors.dateOfBirth });
       }
-      setFailure(s === 404 ? NO_MATCH : s === 429 ? TOO_MANY : errorMessage(err));
+      setFailure(s === 404 ? NO_MATCH : s === 423 ? LOCKED : s === 429 ? TOO_MANY : errorMessage(err));
       setTimeout(() => failureRef.current?.focus());
     } finally {
       setBusy(false);
