@@ -184,8 +184,9 @@ func TestSubmitLimitPerPractice(t *testing.T) {
 	// A practice made 8 days ago is past its first days: 21 invitations a day are fine.
 	before := at.Add(-8 * 24 * time.Hour)
 	e.deps.Now, e.store.Now = func() time.Time { return before }, func() time.Time { return before }
-	old := e.practice("Old Clinic", "owner@old.example")
+	e.practice("Old Clinic", "owner@old.example")
 	e.deps.Now, e.store.Now = nil, func() time.Time { return at }
+	old := e.signIn("owner@old.example", "") // today: a session from 8 days ago would be long idle
 	pid := old.do("POST", "/v1/partners", map[string]string{"name": "Old FM", "kind": "pcp"}).body["id"].(string)
 	for i := 0; i < 21; i++ {
 		if r := old.do("POST", "/v1/partners/"+pid+"/invitations", map[string]string{"email": fmt.Sprintf("dr%d@old-fm.example", i)}); r.status != 202 {

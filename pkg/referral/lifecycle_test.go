@@ -148,7 +148,7 @@ func TestReferrerVersionCountsOnlyWhatTheySee(t *testing.T) {
 		t.Helper()
 		tr := details(to)
 		if to == Scheduled {
-			tr.Appointment = &Appointment{At: at.Add(72 * time.Hour), Location: "Main St"}
+			tr.Appointment = &Appointment{At: at.Add(30 * time.Minute), Location: "Main St"} // the next step comes after it
 		}
 		if err := r.Apply(tr, staff, at); err != nil {
 			t.Fatalf("to %s: %v", to, err)
