@@ -11,8 +11,9 @@ import (
 )
 
 // Rebuild recomputes everything from the referrals themselves: it rewrites every fact and every
-// bucket and sets the watermark. It scans the table (parallel segments), so it is a repair tool
-// for an operator, never run on a schedule or a request path. The store must have a Scanner.
+// bucket (buckets written before the sketches come back in the sketch form), rewrites each
+// tenant's views and sets the watermark. It scans the table (parallel segments), so it is a repair
+// tool for an operator, never run on a schedule or a request path. The store must have a Scanner.
 func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 	lag, _, _, _ := r.defaults()
 	if r.Store.Scanner == nil {
@@ -83,7 +84,7 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 			}
 			mu.Unlock()
 		}
-		return nil
+		return r.refreshViews(ctx, tid, r.now())
 	}, nil)
 	if err != nil {
 		return res, err

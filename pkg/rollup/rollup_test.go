@@ -87,6 +87,7 @@ func replay(r referral.Referral, ts []referral.Transition, at []time.Time, n int
 // bruteForce computes the expected buckets straight from the timelines, without facts.
 func bruteForce(refs []referral.Referral, kinds map[string]string, period func(time.Time) string) map[string]map[string]metrics.Bucket {
 	out := map[string]map[string]metrics.Bucket{}
+	times := map[string][]time.Time{} // period|group → receipts
 	add := func(p, g string, fn func(*metrics.Bucket)) {
 		if out[p] == nil {
 			out[p] = map[string]metrics.Bucket{}
@@ -134,12 +135,12 @@ func bruteForce(refs []referral.Referral, kinds map[string]string, period func(t
 				unreachable = true
 			}
 		}
-		mins := func(t *time.Time) int { return int(math.Round(t.Sub(r.CreatedAt).Minutes())) }
+		mins := func(t *time.Time) float64 { return math.Round(t.Sub(r.CreatedAt).Minutes()) }
 		for _, g := range []string{"all", "src#" + r.Partner.ID, "kind#" + partner.SourceKind(kinds[r.Partner.ID])} {
 			add(p, g, func(b *metrics.Bucket) {
 				b.Received++
-				b.ReceivedAt = append(b.ReceivedAt, r.CreatedAt.Unix())
-				b.FormSeconds = append(b.FormSeconds, int(math.Round(float64(r.FormMillis)/1000)))
+				times[p+"|"+g] = append(times[p+"|"+g], r.CreatedAt)
+				b.FormSeconds.Add(math.Round(float64(r.FormMillis) / 1000))
 				if accepted {
 					b.Accepted++
 				}
@@ -152,18 +153,18 @@ func bruteForce(refs []referral.Referral, kinds map[string]string, period func(t
 				}
 				if firstContact != nil {
 					b.Contacted++
-					b.ToContact = append(b.ToContact, mins(firstContact))
+					b.ToContact.Add(mins(firstContact))
 					if !firstContact.After(r.ContactBy) {
 						b.ContactedOnTime++
 					}
 				}
 				if firstSched != nil {
 					b.Scheduled++
-					b.ToSchedule = append(b.ToSchedule, mins(firstSched))
+					b.ToSchedule.Add(mins(firstSched))
 				}
 				if firstSeen != nil {
 					b.Seen++
-					b.ToVisit = append(b.ToVisit, mins(visit))
+					b.ToVisit.Add(mins(visit))
 				}
 				b.NoShow += noShows
 				if closed {
@@ -180,7 +181,13 @@ func bruteForce(refs []referral.Referral, kinds map[string]string, period func(t
 	}
 	for p, groups := range out {
 		for g, b := range groups {
-			b.Normalize()
+			// The rhythm: the first and last receipt and the gaps between consecutive ones.
+			at := times[p+"|"+g]
+			sort.Slice(at, func(i, j int) bool { return at[i].Before(at[j]) })
+			b.FirstAt, b.LastAt = at[0].Unix(), at[len(at)-1].Unix()
+			for i := 1; i < len(at); i++ {
+				b.Gaps.Add(float64(at[i].Unix() - at[i-1].Unix()))
+			}
 			out[p][g] = b
 		}
 	}
@@ -214,7 +221,7 @@ func compare(t *testing.T, label string, got, want map[string]map[string]metrics
 	}
 	for p, groups := range want {
 		for g, w := range groups {
-			if gb := got[p][g]; !reflect.DeepEqual(norm(gb), norm(w)) {
+			if gb := got[p][g]; !gb.Equal(w) {
 				t.Fatalf("%s %s %s:\n got  %+v\n want %+v", label, p, g, gb, w)
 			}
 			if !reflect.DeepEqual(metrics.Summarize(got[p][g]), metrics.Summarize(w)) {
@@ -226,9 +233,6 @@ func compare(t *testing.T, label string, got, want map[string]map[string]metrics
 		}
 	}
 }
-
-// norm makes empty and nil lists equal.
-func norm(b metrics.Bucket) string { return fmt.Sprintf("%v", b) }
 
 func snapshot(t *testing.T, s *store.Store, tenants []string) string {
 	var out []string

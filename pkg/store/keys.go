@@ -47,6 +47,7 @@ const (
 	typeChange       = "change"
 	typeBucket       = "bucket"
 	typeWatermark    = "watermark"
+	typeView         = "view"
 )
 
 // Practices, their staff and slugs.
@@ -137,6 +138,13 @@ func bucketSK(period, group string) string    { return period + "#" + group }
 func bucketRange(from, to string) (lo, hi string) { return from + "#", to + "#~" }
 func watermarkPK() string                         { return "ROLLUP" }
 func watermarkSK() string                         { return "WATERMARK" }
+
+// The rollup's precomputed answers, one partition per tenant: a standard window's answer, the
+// sources' health (which carries the generation every answer must match), a partner's scorecard.
+func viewPK(tid string) string                 { return "T#" + tid + "#VIEW" }
+func answerSK(windowKey string) string         { return "ANSWER#" + windowKey }
+func healthSK() string                         { return "HEALTH" }
+func scorecardSK(pid, windowKey string) string { return "SCORECARD#" + pid + "#" + windowKey }
 
 // stamp is a fixed-width UTC time for sort keys: RFC 3339 with all nine fraction digits, so string
 // order is time order (time.RFC3339Nano trims zeros and would not sort).

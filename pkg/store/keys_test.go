@@ -55,6 +55,10 @@ func TestKeysAreStable(t *testing.T) {
 		{hi, "2026-05#~"},
 		{watermarkPK(), "ROLLUP"},
 		{watermarkSK(), "WATERMARK"},
+		{viewPK("t_1"), "T#t_1#VIEW"},
+		{answerSK("month#2026-01#2026-12#source"), "ANSWER#month#2026-01#2026-12#source"},
+		{healthSK(), "HEALTH"},
+		{scorecardSK("p_1", "month#2026-01#2026-12"), "SCORECARD#p_1#month#2026-01#2026-12"},
 	} {
 		if c.got != c.want {
 			t.Errorf("key %q, want %q", c.got, c.want)
