@@ -9,7 +9,6 @@ import (
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/partner"
-	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
 	"github.com/referloop/referloop/pkg/valid"
 )
@@ -272,39 +271,19 @@ type ReferrerScorecard struct {
 	Seen                int      `json:"seen"`
 	Open                int      `json:"open"`
 	MedianDaysToContact *float64 `json:"medianDaysToContact"`
+	Accuracy            Accuracy `json:"accuracy"`
 }
 
-// referrerScorecard counts the referrer's own referrals (their partition, newest 1000), showing
-// only outcomes the patients consented to share.
+// referrerScorecard reads the referrer's own numbers, kept by the stream consumer (one item): every
+// referral they sent, counting only outcomes the patients consented to share.
 func (d *Deps) referrerScorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
-	ctx := r.Context()
-	var sc ReferrerScorecard
-	var toContact []int
-	cursor := ""
-	for pages := 0; pages < 10; pages++ {
-		page, err := d.Store.ReferralsByReferrer(ctx, c.Tenant, c.Partner, c.Referrer, "", 100, cursor)
-		if err != nil {
-			return err
-		}
-		for _, ref := range page.Items {
-			v := ref.ForReferrer()
-			sc.Sent++
-			if v.Status == referral.Seen || v.Status == referral.Closed && ref.Patient.ConsentToShareOutcomes {
-				sc.Seen++
-			}
-			if v.Status.Open() {
-				sc.Open++
-			}
-			if f := metrics.FactOf(ref, ""); f.FirstContact != nil {
-				toContact = append(toContact, int(f.FirstContact.Sub(f.Received).Minutes()))
-			}
-		}
-		if cursor = page.NextCursor; cursor == "" {
-			break
-		}
+	st, err := d.Store.ReferrerStatsOf(r.Context(), c.Tenant, c.Partner, c.Referrer)
+	if err != nil {
+		return err
 	}
-	sort.Ints(toContact)
-	if m, ok := metrics.Median(toContact); ok {
+	sc := ReferrerScorecard{Sent: st.Sent, Seen: st.Seen, Open: st.Open,
+		Accuracy: Accuracy{Counts: "exact", RelativeError: metrics.Accuracy, Estimates: []string{"medianDaysToContact"}}}
+	if m, ok := st.ToContact.Median(); ok {
 		x := float64(int(m/60/24*10+0.5)) / 10
 		sc.MedianDaysToContact = &x
 	}

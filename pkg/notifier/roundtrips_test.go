@@ -89,7 +89,9 @@ func (c *counting) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteIt
 
 // TestStoreRoundTripsPerRecord holds what one stream record costs in store calls, so it cannot grow
 // unnoticed. Before the notifier was split into projections, a status change cost 8 calls (6 with
-// the practice and partner cached) and a new referral 15.
+// the practice and partner cached) and a new referral 15. The counters (the work queue's counts
+// and the referrer's numbers, so that reading them costs one item) add one transaction per record
+// that moves a count; a redelivered record's transaction finds its version counted.
 func TestStoreRoundTripsPerRecord(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -118,8 +120,9 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 	c := f.submit("count@ref.example", "")
 	created := byReferral(t, f, 3)
 	// The practice and the partner; the code's marker; a claim and a finish for each of the four
-	// messages (acknowledgement, intake alert, code by email and by text); one batch of puts.
-	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2, "BatchWriteItem": 1})
+	// messages (acknowledgement, intake alert, code by email and by text); one batch of puts; the
+	// counters' transaction.
+	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2, "BatchWriteItem": 1, "TransactWriteItems": 1})
 	handle(created[b.ID], created[c.ID])
 
 	for _, id := range []string{a.ID, b.ID, c.ID} {
@@ -134,12 +137,14 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 	}
 	moved := byReferral(t, f, 3)
 	// The practice and the partner; a claim and a finish of the update email; one batch (the
-	// write's audit record, the fact, its change marker, the audit record of the send).
-	expect("a status change", handle(moved[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 1})
-	// The second change of a batch reads nothing: 5 + 3.
-	expect("two status changes in a batch", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2 * 2, "BatchWriteItem": 2})
-	// Redelivered: each record's claim finds its email sent; the batch rewrites the same items.
-	expect("the batch redelivered", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 2})
+	// write's audit record, the fact, its change marker, the audit record of the send); the
+	// counters' transaction.
+	expect("a status change", handle(moved[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 1, "TransactWriteItems": 1})
+	// The second change of a batch reads nothing: 6 + 4.
+	expect("two status changes in a batch", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2 * 2, "BatchWriteItem": 2, "TransactWriteItems": 2})
+	// Redelivered: each record's claim finds its email sent; the batch rewrites the same items; the
+	// counters' transaction finds the version counted and adds nothing.
+	expect("the batch redelivered", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 2, "TransactWriteItems": 2})
 	if got := len(f.mail.Sent()); got != 4+2*3+3 {
 		t.Errorf("%d messages sent, want %d", got, 4+2*3+3)
 	}

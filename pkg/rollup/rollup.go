@@ -1,8 +1,9 @@
 // Package rollup computes the metrics buckets on a schedule. Each run reads only the change feed
 // since the last successful run's watermark, recomputes exactly the day buckets that changed (from
 // the facts of those days) and the weeks and months holding them (from their day buckets), then,
-// for each tenant it changed, rewrites the views (views.go: the standard windows' answers, the
-// partners' scorecards, the sources' health), and moves the watermark. Recomputing from facts makes a run idempotent: running twice, or again after
+// for each tenant it changed, folds the work queue counter's ended slots and rewrites the views
+// (views.go: the standard windows' answers, the partners' scorecards, the sources' health), and
+// moves the watermark. Recomputing from facts makes a run idempotent: running twice, or again after
 // a crash halfway, writes the same items (the views at a new generation).
 package rollup
 

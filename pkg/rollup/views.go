@@ -10,11 +10,15 @@ import (
 )
 
 // afterRecompute keeps what reads a tenant's numbers flat in its volume, for each tenant whose
-// buckets this run rewrote: it writes the views (the standard windows' answers, each partner's
-// scorecard and the sources' health) at the tenant's next generation.
+// buckets this run rewrote: it folds the work queue counter's ended slots, and writes the views
+// (the standard windows' answers, each partner's scorecard and the sources' health) at the
+// tenant's next generation.
 func (r *Runner) afterRecompute(ctx context.Context, tenants []string, now time.Time) error {
 	_, _, _, workers := r.defaults()
 	return parallel(ctx, workers, len(tenants), func(i int) error {
+		if err := r.Store.FoldCounters(ctx, tenants[i], now); err != nil {
+			return err
+		}
 		return r.refreshViews(ctx, tenants[i], now)
 	}, nil)
 }
