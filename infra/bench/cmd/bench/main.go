@@ -123,6 +123,10 @@ func writeReport(root, dir string) error {
 	if err != nil {
 		return err
 	}
+	out := filepath.Join(root, "docs", "benchmarks.md")
+	if old, err := os.ReadFile(out); err == nil {
+		report.Keep(parts, string(old)) // the parts not run here keep their section
+	}
 	for i, p := range parts {
 		// benchstat's view of a part's samples, when the Makefile made one after the part ran.
 		b, err := os.ReadFile(filepath.Join(dir, p.Name+".benchstat.txt"))
@@ -133,7 +137,7 @@ func writeReport(root, dir string) error {
 		}
 	}
 	md := report.Markdown(parts, intro)
-	return os.WriteFile(filepath.Join(root, "docs", "benchmarks.md"), []byte(md), 0o644)
+	return os.WriteFile(out, []byte(md), 0o644)
 }
 
 const intro = `What Referloop costs in time and money, measured by ` + "`make bench`" + ` (a few minutes; each part
