@@ -376,3 +376,49 @@ func TestRollupMatchesBruteForceAndIsIdempotent(t *testing.T) {
 }
 
 func partnerOf(s source) partner.Partner { return partner.Partner{ID: s.id, Name: s.id, Kind: s.kind} }
+
+// Counters deployed over existing referrals start from zero: the first run that sees a tenant
+// change repairs its counter from its referrals, after which the queue is read from the counter.
+func TestRunRepairsCountersOnce(t *testing.T) {
+	db, table := dynamotest.NewTable(t)
+	s := store.New(db, table)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	tid := ids.Short("t_")
+	src := source{tid, ids.Short("p_"), "pcp"}
+	if err := s.CreatePartner(ctx, tid, partnerOf(src)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[referral.Status]int{}
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 12; i++ {
+		r, ts, at := history(rng, src)
+		r = replay(r, ts, at, len(ts))
+		if _, _, err := s.CreateReferral(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		want[r.Status]++
+		if err := s.PutFact(ctx, metrics.FactOf(r, "provider"), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, _ := s.CountersRepaired(ctx, tid); ok {
+		t.Fatal("repaired before any run")
+	}
+	runner := &Runner{Store: s, Now: func() time.Time { return now.Add(time.Minute) }, Lag: time.Second, FirstRun: time.Hour}
+	if _, err := runner.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.CountersRepaired(ctx, tid); !ok {
+		t.Fatal("the run did not repair the tenant's counters")
+	}
+	q, err := s.QueueCounts(ctx, tid, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range referral.QueueStatuses() {
+		if q.Counts[st] != want[st] {
+			t.Errorf("%s: %d, want %d", st, q.Counts[st], want[st])
+		}
+	}
+}

@@ -6,21 +6,47 @@ import (
 	"time"
 
 	"github.com/referloop/referloop/pkg/metrics"
+	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
 )
 
 // afterRecompute keeps what reads a tenant's numbers flat in its volume, for each tenant whose
-// buckets this run rewrote: it folds the work queue counter's ended slots, and writes the views
-// (the standard windows' answers, each partner's scorecard and the sources' health) at the
-// tenant's next generation.
+// buckets this run rewrote: it folds the work queue counter's ended slots (or, the first time,
+// repairs the counter from the tenant's referrals: counters deployed over existing referrals start
+// from zero), and writes the views (the standard windows' answers, each partner's scorecard and
+// the sources' health) at the tenant's next generation.
 func (r *Runner) afterRecompute(ctx context.Context, tenants []string, now time.Time) error {
 	_, _, _, workers := r.defaults()
 	return parallel(ctx, workers, len(tenants), func(i int) error {
-		if err := r.Store.FoldCounters(ctx, tenants[i], now); err != nil {
+		tid := tenants[i]
+		repaired, err := r.Store.CountersRepaired(ctx, tid)
+		if err != nil {
 			return err
 		}
-		return r.refreshViews(ctx, tenants[i], now)
+		if repaired {
+			err = r.Store.FoldCounters(ctx, tid, now)
+		} else {
+			err = r.repairCounters(ctx, tid, now)
+		}
+		if err != nil {
+			return err
+		}
+		return r.refreshViews(ctx, tid, now)
 	}, nil)
+}
+
+// repairCounters sets a tenant's counters from its referrals (every partner's partition).
+func (r *Runner) repairCounters(ctx context.Context, tid string, now time.Time) error {
+	kinds, err := r.Store.PartnerKinds(ctx, tid)
+	if err != nil {
+		return err
+	}
+	pids := make([]string, 0, len(kinds))
+	for pid := range kinds {
+		pids = append(pids, pid)
+	}
+	load := func(ctx context.Context) ([]referral.Referral, error) { return r.Store.TenantReferrals(ctx, tid, pids) }
+	return r.Store.RepairCounters(ctx, tid, load, now)
 }
 
 // refreshViews computes and writes a tenant's views from its buckets (read consistently).

@@ -24,7 +24,11 @@ import (
 //   - d<slot>: the referrals awaiting first contact whose contact-by time falls in that quarter hour
 //     (slot = unix seconds / 900), for slots after "folded";
 //   - overdue: the referrals awaiting first contact whose slot is at or before "folded";
-//   - rev: how many changes it has taken (the guard of a repair or a fold).
+//   - rev: how many changes it has taken (the guard of a repair or a fold);
+//   - repaired: when RepairCounters last set it from the referrals themselves. Until a tenant's
+//     counter has been repaired once (deployed over existing referrals, counts start from zero),
+//     QueueCounts answers with the COUNT queries it used before; the rollup repairs the counter of
+//     every tenant it sees change that has not been repaired, and the rebuild repairs them all.
 //
 // Overdue depends on time passing, not only on writes: a referral becomes overdue with no write at
 // all. The item therefore counts awaiting referrals by the quarter hour of their deadline, and a
@@ -265,12 +269,13 @@ type QueueCounts struct {
 }
 
 type counterItem struct {
-	exists  bool
-	rev     int64
-	folded  int64
-	overdue int64
-	status  map[referral.Status]int64
-	due     map[int64]int64
+	exists   bool
+	repaired bool
+	rev      int64
+	folded   int64
+	overdue  int64
+	status   map[referral.Status]int64
+	due      map[int64]int64
 }
 
 func (s *Store) counter(ctx context.Context, tid string, consistent bool) (counterItem, error) {
@@ -287,6 +292,8 @@ func (s *Store) counter(ctx context.Context, tid string, consistent bool) (count
 		}
 		x, _ := strconv.ParseInt(n.Value, 10, 64)
 		switch {
+		case name == "repaired":
+			c.repaired = true
 		case name == "rev":
 			c.rev = x
 		case name == "folded":
@@ -304,11 +311,16 @@ func (s *Store) counter(ctx context.Context, tid string, consistent bool) (count
 	return c, nil
 }
 
-// QueueCounts reads a tenant's work queue counts: one GetItem.
+// QueueCounts reads a tenant's work queue counts: one GetItem (until its counter has been repaired
+// once, the COUNT queries of before).
 func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (QueueCounts, error) {
 	c, err := s.counter(ctx, tid, false)
 	if err != nil {
 		return QueueCounts{}, err
+	}
+	if !c.repaired {
+		counts, overdue, err := s.countQueue(ctx, tid, now)
+		return QueueCounts{Counts: counts, Overdue: overdue, AsOf: now.UTC()}, err
 	}
 	cur := slotOf(now)
 	q := QueueCounts{Counts: map[referral.Status]int{}, AsOf: time.Unix(cur*int64(QueueSlot/time.Second), 0).UTC()}
@@ -323,6 +335,12 @@ func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (Que
 	}
 	q.Overdue = int(max(0, overdue))
 	return q, nil
+}
+
+// CountersRepaired reports whether a tenant's counter has been set from its referrals at least once.
+func (s *Store) CountersRepaired(ctx context.Context, tid string) (bool, error) {
+	c, err := s.counter(ctx, tid, true)
+	return c.repaired, err
 }
 
 // FoldCounters moves the ended slots of a tenant's counter into its overdue count (the rollup runs
@@ -452,6 +470,7 @@ func (s *Store) RepairCounters(ctx context.Context, tid string, load func(contex
 		item[attrType] = str(typeCounter)
 		item["rev"] = num(c.rev + 1)
 		item["folded"] = num(upto)
+		item["repaired"] = num(now.Unix())
 		var overdue int64
 		status := map[referral.Status]int64{}
 		due := map[int64]int64{}

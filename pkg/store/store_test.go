@@ -252,6 +252,11 @@ func TestQueueCountsAndOverdue(t *testing.T) {
 			}
 		}
 	}
+	// Before the counters are repaired once, COUNT queries answer.
+	before, err := s.QueueCounts(ctx, "t_a", now)
+	if err != nil || before.Counts[referral.Received] != 4 || before.Counts[referral.Accepted] != 1 || before.Overdue != 3 {
+		t.Fatalf("counted before the counters: %+v, %v", before, err)
+	}
 	// Nothing streams here: the repair counts what is stored.
 	load := func(ctx context.Context) ([]referral.Referral, error) {
 		return s.TenantReferrals(ctx, "t_a", []string{"p_1"})
