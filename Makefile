@@ -165,7 +165,7 @@ clean: ## remove build output and local data
 # `make bench` runs every part below, then writes docs/benchmarks.md; `make bench-<part>` runs one
 # part and rewrites only its rows. Every figure stands beside a floor measured in the same run.
 # Budgets are reported, not enforced: it exits non-zero only when a part could not run.
-BENCH_PARTS := coldstart capacity overhead load portal loop rollup
+BENCH_PARTS := coldstart capacity overhead load portal loop rollup growth
 BENCHSTAT   := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
 .PHONY: bench bench-report $(addprefix bench-,$(BENCH_PARTS))
@@ -202,6 +202,9 @@ bench-loop: node-deps system-deps bin/bench/bench ## the notifier's delay from a
 
 bench-rollup: node-deps system-deps bin/bench/bench ## 100,000 referrals: full rebuild vs incremental after 1% changed; metrics API latency
 	bin/bench/bench rollup
+
+bench-growth: node-deps system-deps bin/bench/bench ## one tenant at 10,000, 100,000 and 300,000 referrals: each request path's units, the rollup's, the largest item; slopes
+	bin/bench/bench growth
 
 bench-report: bin/bench/bench ## docs/benchmarks.md from the parts already run (bin/bench/*.json)
 	bin/bench/bench report

@@ -22,29 +22,31 @@ import (
 // characters (ids.Short), a partner id p_ and 12, so each pattern is one kind of partition and no
 // other (? is one character, * any run).
 const (
-	tenant   = "T#t_????????????"                    // the practice, its staff, partners, referrers
-	sessions = tenant + "#U#*"                       // a person's sessions
-	referral = tenant + "#P#p_????????????"          // a partner's referrals
-	queue    = tenant + "#REF"                       // GSI1: the practice's work queue
-	auditDay = tenant + "#AUDIT#*"                   // the audit table: a tenant's day
-	facts    = tenant + "#FACTS#*"                   // metric facts by cohort day
-	buckets  = tenant + "#M#*"                       // metric buckets by granularity
-	outbox   = tenant + "#OUTBOX"                    // the notifier's outbox
-	code     = "CODE#*"                              // patient codes
-	link     = "LINK#*"                              // magic links
-	linkHead = "LINKHEAD#*"                          // the newest batch of an address's links
-	slug     = "SLUG#*"                              // slug markers
-	email    = "EMAIL#*"                             // an address's memberships
-	digest   = "DIGEST#*"                            // a day's digest entries
-	change   = "CHG#*"                               // the rollup's change feed
-	rollup   = "ROLLUP"                              // the rollup's watermark
-	parked   = "DEADLETTER"                          // stream records the notifier could not read
-	rate     = "RL#"                                 // + scope + "#*": rate-limit counters
-	index    = "Table/GSI1"                          // the queue index's resource
-	audit    = "AuditTable"                          // the audit trail's table
-	table    = "Table"                               // the single table
-	tenantID = "t_0123456789ab"                      // an id of the shape ids.Short("t_") makes
-	refKey   = "T#" + tenantID + "#P#p_0123456789ab" // a referral partition
+	tenant        = "T#t_????????????"                    // the practice, its staff, partners, referrers
+	sessions      = tenant + "#U#*"                       // a person's sessions
+	referral      = tenant + "#P#p_????????????"          // a partner's referrals
+	queue         = tenant + "#REF"                       // GSI1: the practice's work queue
+	auditDay      = tenant + "#AUDIT#*"                   // the audit table: a tenant's day
+	facts         = tenant + "#FACTS#*"                   // metric facts by cohort day
+	buckets       = tenant + "#M#*"                       // metric buckets by granularity
+	outbox        = tenant + "#OUTBOX"                    // the notifier's outbox
+	queueCounters = tenant + "#QUEUE"                     // the work queue's counters
+	views         = tenant + "#VIEW"                      // the dashboard's precomputed views
+	code          = "CODE#*"                              // patient codes
+	link          = "LINK#*"                              // magic links
+	linkHead      = "LINKHEAD#*"                          // the newest batch of an address's links
+	slug          = "SLUG#*"                              // slug markers
+	email         = "EMAIL#*"                             // an address's memberships
+	digest        = "DIGEST#*"                            // a day's digest entries
+	change        = "CHG#*"                               // the rollup's change feed
+	rollup        = "ROLLUP"                              // the rollup's watermark
+	parked        = "DEADLETTER"                          // stream records the notifier could not read
+	rate          = "RL#"                                 // + scope + "#*": rate-limit counters
+	index         = "Table/GSI1"                          // the queue index's resource
+	audit         = "AuditTable"                          // the audit trail's table
+	table         = "Table"                               // the single table
+	tenantID      = "t_0123456789ab"                      // an id of the shape ids.Short("t_") makes
+	refKey        = "T#" + tenantID + "#P#p_0123456789ab" // a referral partition
 )
 
 // reach is what each function may do, and nothing more: action, resource, partition key pattern,
@@ -90,7 +92,7 @@ var reach = map[string][]string{
 		g("GetItem", table, referral, sessions),
 		g("PutItem", table, referral),              // transitions, answers (version condition)
 		g("UpdateItem", table, referral, sessions), // ratings; a session's last use
-		g("Query", index, queue),                   // queue counts
+		g("GetItem", table, queueCounters),         // queue counts: one item
 		g("UpdateItem", table, rate+"rating-ip#*"),
 	},
 	"StatusFunction": {
@@ -105,18 +107,20 @@ var reach = map[string][]string{
 		g("BatchWriteItem", table, facts, change, digest), // a record's plain writes in one call
 		g("UpdateItem", table, code, outbox),
 		g("UpdateItem", table, rate+"text-referrer#*", rate+"text-practice#*", rate+"text-all#*"),
+		g("PutItem", table, queueCounters),              // the counters' transaction
+		g("UpdateItem", table, queueCounters, referral), // (authorised item by item)
 		g("PutItem", audit, auditDay),
 	},
 	"MetricsFunction": {
-		g("GetItem", table, tenant, sessions, rollup),
+		g("GetItem", table, tenant, sessions, rollup, views),
 		g("Query", table, tenant, buckets),
 		g("UpdateItem", table, sessions),
 	},
 	"RollupFunction": {
-		g("GetItem", table, rollup),
-		g("PutItem", table, rollup),
+		g("GetItem", table, rollup, buckets, queueCounters, views),
+		g("PutItem", table, rollup, views),
 		g("Query", table, change, facts, buckets),
-		g("BatchWriteItem", table, buckets),
+		g("BatchWriteItem", table, buckets, views),
 	},
 }
 

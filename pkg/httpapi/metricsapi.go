@@ -9,7 +9,6 @@ import (
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/partner"
-	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
 	"github.com/referloop/referloop/pkg/valid"
 )
@@ -42,15 +41,30 @@ type SourceHealth struct {
 	MedianDaysBetweenReferrals *float64 `json:"medianDaysBetweenReferrals"`
 }
 
+// Accuracy says which figures of an answer are estimates and how close they are: counts (and the
+// shares computed from them) are exact; medians and 90th percentiles come from quantile sketches and
+// are within RelativeError of the exact values.
+type Accuracy struct {
+	Counts        string   `json:"counts"`
+	RelativeError float64  `json:"relativeError"`
+	Estimates     []string `json:"estimates"`
+}
+
+var metricsAccuracy = Accuracy{Counts: "exact", RelativeError: metrics.Accuracy, Estimates: []string{
+	"hoursToContact.median", "hoursToContact.p90", "hoursToSchedule.median", "hoursToSchedule.p90",
+	"hoursToVisit.median", "hoursToVisit.p90", "formSeconds.median", "formSeconds.p90", "medianDaysBetweenReferrals",
+	"sources.medianDaysBetweenReferrals", "sources.thresholdDays"}}
+
 // MetricsView is the answer of GET /v1/metrics.
 type MetricsView struct {
-	From    string          `json:"from"`
-	To      string          `json:"to"`
-	GroupBy string          `json:"groupBy"`
-	AsOf    *time.Time      `json:"asOf"`
-	Total   metrics.Summary `json:"total"`
-	Groups  []Group         `json:"groups"`
-	Sources []SourceHealth  `json:"sources"`
+	From     string          `json:"from"`
+	To       string          `json:"to"`
+	GroupBy  string          `json:"groupBy"`
+	AsOf     *time.Time      `json:"asOf"`
+	Total    metrics.Summary `json:"total"`
+	Groups   []Group         `json:"groups"`
+	Sources  []SourceHealth  `json:"sources"`
+	Accuracy Accuracy        `json:"accuracy"`
 }
 
 func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
@@ -88,68 +102,53 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) e
 	}
 	// Weeks and months come from their own buckets; a range of sources or kinds from day buckets
 	// when short, month buckets (whole months) when long.
-	gran, lo, hi := "day", metrics.DayOf(from), metrics.DayOf(to)
-	switch {
-	case groupBy == "week":
-		gran, lo, hi = "week", metrics.Week(from), metrics.Week(to)
-	case groupBy == "month" || to.Sub(from) > 92*24*time.Hour:
-		gran, lo, hi = "month", metrics.Month(from), metrics.Month(to)
+	win := metrics.WindowOf(from, to, groupBy)
+	view := MetricsView{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), GroupBy: groupBy, Groups: []Group{},
+		Accuracy: metricsAccuracy}
+	if win.Gran == "month" {
+		view.From = win.Lo + "-01"
+		view.To = time.Date(to.Year(), to.Month()+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	}
-	buckets, err := d.Store.Buckets(ctx, c.Tenant, gran, lo, hi, false)
+	// The rollup's views: the window's answer, if it was computed at the tenant's current generation
+	// (one item); else the answer from the window's buckets.
+	health, fresh, err := d.health(ctx, c.Tenant, now)
 	if err != nil {
 		return err
 	}
-	view := MetricsView{From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), GroupBy: groupBy, Groups: []Group{}}
-	if gran == "month" {
-		view.From = lo + "-01"
-		view.To = time.Date(to.Year(), to.Month()+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	var cells []store.StoredBucket
+	answer, ok, err := d.storedAnswer(ctx, c.Tenant, health, win.Key(groupBy))
+	if err != nil {
+		return err
 	}
-	var total metrics.Bucket
-	rows := map[string]*metrics.Bucket{}
-	var order []string
-	for _, b := range buckets {
-		var key string
-		switch {
-		case b.Group == "all":
-			total.Merge(b.Bucket)
-			if groupBy == "week" || groupBy == "month" {
-				key = b.Period
-			}
-		case groupBy == "source" && len(b.Group) > 4 && b.Group[:4] == "src#":
-			key = b.Group[4:]
-		case groupBy == "kind" && len(b.Group) > 5 && b.Group[:5] == "kind#":
-			key = b.Group[5:]
+	if !ok {
+		if cells, err = d.Store.Cells(ctx, c.Tenant, win, false); err != nil {
+			return err
 		}
-		if key == "" {
-			continue
-		}
-		if rows[key] == nil {
-			rows[key] = &metrics.Bucket{}
-			order = append(order, key)
-		}
-		rows[key].Merge(b.Bucket)
+		answer = metrics.AnswerOf(cells, groupBy)
 	}
-	view.Total = metrics.Summarize(total)
-	for _, k := range order {
-		label := k
+	view.Total = answer.Total
+	for _, row := range answer.Rows {
+		label := row.Key
 		if groupBy == "source" {
-			label = names[k].Name
+			label = names[row.Key].Name
 			if label == "" {
 				label = "(removed partner)"
 			}
 		}
-		view.Groups = append(view.Groups, Group{Key: k, Label: label, Summary: metrics.Summarize(*rows[k])})
+		view.Groups = append(view.Groups, Group{Key: row.Key, Label: label, Summary: row.Summary})
 	}
-	if groupBy == "source" || groupBy == "kind" {
-		sort.SliceStable(view.Groups, func(i, j int) bool { return view.Groups[i].Received > view.Groups[j].Received })
+	rhythms := health.Sources
+	if !fresh {
+		hw := metrics.HealthWindow(now)
+		if cells == nil || win.Gran != "month" || win.Lo > hw.Lo || win.Hi < hw.Hi {
+			// not the same months the health check reads: one more Query
+			if cells, err = d.Store.Buckets(ctx, c.Tenant, "month", hw.Lo, hw.Hi, false); err != nil {
+				return err
+			}
+		}
+		rhythms = metrics.Rhythms(cells, hw)
 	}
-	var reuse []store.StoredBucket
-	if gran == "month" && lo <= metrics.Month(now.AddDate(0, -11, 0)) && hi >= metrics.Month(now) {
-		reuse = buckets // the same months the health check reads: no second Query
-	}
-	if view.Sources, err = d.sourceHealth(ctx, c.Tenant, partners, now, reuse); err != nil {
-		return err
-	}
+	view.Sources = sourceHealth(partners, rhythms, now)
 	if wm, err := d.Store.Watermark(ctx); err == nil && !wm.IsZero() {
 		view.AsOf = &wm
 	}
@@ -157,42 +156,49 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) e
 	return nil
 }
 
-// sourceHealth judges each partner's rhythm from the month buckets of the last 12 months (this
-// month and the eleven before it), the same window as a partner's scorecard.
-func (d *Deps) sourceHealth(ctx context.Context, tid string, partners []partner.Partner, now time.Time, months []store.StoredBucket) ([]SourceHealth, error) {
-	lo, hi := metrics.Month(now.AddDate(0, -11, 0)), metrics.Month(now)
-	if months == nil {
-		var err error
-		if months, err = d.Store.Buckets(ctx, tid, "month", lo, hi, false); err != nil {
-			return nil, err
-		}
+// health reads the tenant's health item: the generation of its views and, when fresh (computed for
+// the health window of now), each source's rhythm.
+func (d *Deps) health(ctx context.Context, tid string, now time.Time) (store.Health, bool, error) {
+	h, err := d.Store.HealthOf(ctx, tid, false)
+	if store.IsNotFound(err) {
+		return store.Health{Gen: -1}, false, nil
 	}
-	at := map[string][]int64{}
-	for _, b := range months {
-		if b.Period < lo || b.Period > hi {
-			continue
-		}
-		if len(b.Group) > 4 && b.Group[:4] == "src#" {
-			at[b.Group[4:]] = append(at[b.Group[4:]], b.Bucket.ReceivedAt...)
-		}
+	if err != nil {
+		return h, false, err
 	}
+	return h, h.Window == metrics.HealthWindow(now), nil
+}
+
+// storedAnswer reads the rollup's answer for a window, if it is of the current generation.
+func (d *Deps) storedAnswer(ctx context.Context, tid string, h store.Health, key string) (metrics.Answer, bool, error) {
+	if h.Gen < 0 {
+		return metrics.Answer{}, false, nil
+	}
+	a, gen, err := d.Store.StoredAnswer(ctx, tid, key)
+	if store.IsNotFound(err) {
+		return a, false, nil
+	}
+	return a, err == nil && gen == h.Gen, err
+}
+
+// sourceHealth judges each partner's rhythm over the last 12 months (this month and the eleven
+// before it), the same window as a partner's scorecard.
+func sourceHealth(partners []partner.Partner, rhythms map[string]metrics.Rhythm, now time.Time) []SourceHealth {
 	out := make([]SourceHealth, 0, len(partners))
 	for _, p := range partners {
 		h := SourceHealth{ID: p.ID, Name: p.Name, Kind: partner.SourceKind(p.Kind)}
-		if dm, ok := metrics.Dormant(at[p.ID], now); ok {
+		rh := rhythms[p.ID]
+		if dm, ok := rh.Dormant(now); ok {
 			h.Dormancy = dm
 		} else {
 			// Never referred in the window: quiet if known for more than 60 days.
 			h.Dormancy = metrics.Dormancy{Dormant: now.Sub(p.CreatedAt) > 60*24*time.Hour, ThresholdDays: 60}
 		}
-		if iv, ok := metrics.MedianInterval(at[p.ID]); ok {
-			x := float64(int(iv.Hours()/24*10+0.5)) / 10
-			h.MedianDaysBetweenReferrals = &x
-		}
+		h.MedianDaysBetweenReferrals = rh.MedianDays()
 		out = append(out, h)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Dormant && !out[j].Dormant })
-	return out, nil
+	return out
 }
 
 func parseDay(f *valid.Fields, field, v string, def time.Time) time.Time {
@@ -211,8 +217,9 @@ func parseDay(f *valid.Fields, field, v string, def time.Time) time.Time {
 type Scorecard struct {
 	Partner partner.Partner `json:"partner"`
 	metrics.Summary
-	Health SourceHealth `json:"health"`
-	Months []Group      `json:"months"`
+	Health   SourceHealth `json:"health"`
+	Months   []Group      `json:"months"`
+	Accuracy Accuracy     `json:"accuracy"`
 }
 
 func (d *Deps) scorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
@@ -222,25 +229,38 @@ func (d *Deps) scorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims)
 		return err
 	}
 	now := d.now()
-	months, err := d.Store.Buckets(ctx, c.Tenant, "month", metrics.Month(now.AddDate(0, -11, 0)), metrics.Month(now), false)
+	hw := metrics.HealthWindow(now)
+	health, fresh, err := d.health(ctx, c.Tenant, now)
 	if err != nil {
 		return err
 	}
-	var total metrics.Bucket
-	sc := Scorecard{Partner: p, Months: []Group{}}
-	for _, b := range months {
-		if b.Group != "src#"+p.ID {
-			continue
+	var months metrics.Answer
+	rhythm, referred := health.Sources[p.ID]
+	switch {
+	case fresh && !referred: // nothing from this partner in the window: nothing to read
+		months = metrics.SourceMonths(nil, hw, p.ID)
+	case fresh:
+		a, gen, err := d.Store.StoredScorecard(ctx, c.Tenant, p.ID, hw)
+		if err == nil && gen == health.Gen {
+			months = a
+			break
+		} else if err != nil && !store.IsNotFound(err) {
+			return err
 		}
-		total.Merge(b.Bucket)
-		sc.Months = append(sc.Months, Group{Key: b.Period, Label: b.Period, Summary: metrics.Summarize(b.Bucket)})
+		fresh = false
 	}
-	sc.Summary = metrics.Summarize(total)
-	health, err := d.sourceHealth(ctx, c.Tenant, []partner.Partner{p}, now, nil)
-	if err != nil {
-		return err
+	if !fresh {
+		cells, err := d.Store.Buckets(ctx, c.Tenant, "month", hw.Lo, hw.Hi, false)
+		if err != nil {
+			return err
+		}
+		months, rhythm = metrics.SourceMonths(cells, hw, p.ID), metrics.Rhythms(cells, hw)[p.ID]
 	}
-	sc.Health = health[0]
+	sc := Scorecard{Partner: p, Summary: months.Total, Months: []Group{}, Accuracy: metricsAccuracy}
+	for _, m := range months.Rows {
+		sc.Months = append(sc.Months, Group{Key: m.Key, Label: m.Key, Summary: m.Summary})
+	}
+	sc.Health = sourceHealth([]partner.Partner{p}, map[string]metrics.Rhythm{p.ID: rhythm}, now)[0]
 	writeJSON(w, http.StatusOK, sc)
 	return nil
 }
@@ -251,39 +271,19 @@ type ReferrerScorecard struct {
 	Seen                int      `json:"seen"`
 	Open                int      `json:"open"`
 	MedianDaysToContact *float64 `json:"medianDaysToContact"`
+	Accuracy            Accuracy `json:"accuracy"`
 }
 
-// referrerScorecard counts the referrer's own referrals (their partition, newest 1000), showing
-// only outcomes the patients consented to share.
+// referrerScorecard reads the referrer's own numbers, kept by the stream consumer (one item): every
+// referral they sent, counting only outcomes the patients consented to share.
 func (d *Deps) referrerScorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
-	ctx := r.Context()
-	var sc ReferrerScorecard
-	var toContact []int
-	cursor := ""
-	for pages := 0; pages < 10; pages++ {
-		page, err := d.Store.ReferralsByReferrer(ctx, c.Tenant, c.Partner, c.Referrer, "", 100, cursor)
-		if err != nil {
-			return err
-		}
-		for _, ref := range page.Items {
-			v := ref.ForReferrer()
-			sc.Sent++
-			if v.Status == referral.Seen || v.Status == referral.Closed && ref.Patient.ConsentToShareOutcomes {
-				sc.Seen++
-			}
-			if v.Status.Open() {
-				sc.Open++
-			}
-			if f := metrics.FactOf(ref, ""); f.FirstContact != nil {
-				toContact = append(toContact, int(f.FirstContact.Sub(f.Received).Minutes()))
-			}
-		}
-		if cursor = page.NextCursor; cursor == "" {
-			break
-		}
+	st, err := d.Store.ReferrerStatsOf(r.Context(), c.Tenant, c.Partner, c.Referrer)
+	if err != nil {
+		return err
 	}
-	sort.Ints(toContact)
-	if m, ok := metrics.Median(toContact); ok {
+	sc := ReferrerScorecard{Sent: st.Sent, Seen: st.Seen, Open: st.Open,
+		Accuracy: Accuracy{Counts: "exact", RelativeError: metrics.Accuracy, Estimates: []string{"medianDaysToContact"}}}
+	if m, ok := st.ToContact.Median(); ok {
 		x := float64(int(m/60/24*10+0.5)) / 10
 		sc.MedianDaysToContact = &x
 	}

@@ -118,12 +118,15 @@ func (d *Deps) answer(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	return nil
 }
 
+// queue reads the work queue's counts, kept by the stream consumer: one item, whatever the number
+// of referrals. Overdue counts the referrals whose contact-by time passed before overdueAsOf (the
+// start of the current quarter hour).
 func (d *Deps) queue(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
-	counts, overdue, err := d.Store.QueueCounts(r.Context(), c.Tenant, d.now())
+	q, err := d.Store.QueueCounts(r.Context(), c.Tenant, d.now())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"counts": counts, "overdue": overdue})
+	writeJSON(w, http.StatusOK, map[string]any{"counts": q.Counts, "overdue": q.Overdue, "overdueAsOf": q.AsOf})
 	return nil
 }
 

@@ -93,8 +93,11 @@ func FactOf(r referral.Referral, kind string) Fact {
 	return f
 }
 
-// Bucket holds one group's numbers for one period. Durations are kept as their values (minutes),
-// so buckets merge exactly and percentiles over any range are exact.
+// Bucket holds one group's numbers for one period. Counts are exact; durations are quantile
+// sketches (Sketch, within Accuracy), so a bucket's size depends on the spread of its values, never on
+// how many referrals it counts, and buckets still merge: the merge of a week's day buckets is the
+// week's bucket. The repeat-referral rhythm is kept as the first and last receipt and a sketch of the
+// gaps between consecutive receipts; merging buckets of consecutive periods adds the gap between them.
 type Bucket struct {
 	Received        int            `json:"received"`
 	Accepted        int            `json:"accepted"`
@@ -108,21 +111,28 @@ type Bucket struct {
 	Closed          int            `json:"closed"`
 	Cancelled       int            `json:"cancelled"`
 	Unreachable     int            `json:"unreachable"`
-	ToContact       []int          `json:"toContact,omitempty"`  // minutes, received → first contact
-	ToSchedule      []int          `json:"toSchedule,omitempty"` // minutes, received → first scheduled
-	ToVisit         []int          `json:"toVisit,omitempty"`    // minutes, received → the visit
-	FormSeconds     []int          `json:"formSeconds,omitempty"`
-	ReceivedAt      []int64        `json:"receivedAt,omitempty"` // unix seconds, for repeat frequency
+	ToContact       Sketch         `json:"-"` // minutes, received → first contact
+	ToSchedule      Sketch         `json:"-"` // minutes, received → first scheduled
+	ToVisit         Sketch         `json:"-"` // minutes, received → the visit
+	FormSeconds     Sketch         `json:"-"`
+	// FirstAt and LastAt are the first and last receipt (unix seconds; 0 when Received is 0), Gaps
+	// the seconds between consecutive receipts: the source's repeat frequency.
+	FirstAt int64  `json:"firstAt,omitempty"`
+	LastAt  int64  `json:"lastAt,omitempty"`
+	Gaps    Sketch `json:"-"`
+
+	// received are receipts Add saw and Normalize has not folded into the rhythm yet.
+	received []int64
 }
 
-func minutes(from time.Time, to *time.Time) int {
-	return int(math.Round(to.Sub(from).Minutes()))
+func minutes(from time.Time, to *time.Time) float64 {
+	return math.Round(to.Sub(from).Minutes())
 }
 
-// Add counts one fact into the bucket.
+// Add counts one fact into the bucket. The rhythm of receipts is settled by Normalize.
 func (b *Bucket) Add(f Fact) {
 	b.Received++
-	b.ReceivedAt = append(b.ReceivedAt, f.Received.Unix())
+	b.received = append(b.received, f.Received.Unix())
 	if f.Accepted != nil {
 		b.Accepted++
 	}
@@ -135,18 +145,18 @@ func (b *Bucket) Add(f Fact) {
 	}
 	if f.FirstContact != nil {
 		b.Contacted++
-		b.ToContact = append(b.ToContact, minutes(f.Received, f.FirstContact))
+		b.ToContact.Add(minutes(f.Received, f.FirstContact))
 		if !f.FirstContact.After(f.ContactBy) {
 			b.ContactedOnTime++
 		}
 	}
 	if f.Scheduled != nil {
 		b.Scheduled++
-		b.ToSchedule = append(b.ToSchedule, minutes(f.Received, f.Scheduled))
+		b.ToSchedule.Add(minutes(f.Received, f.Scheduled))
 	}
 	if f.Seen != nil {
 		b.Seen++
-		b.ToVisit = append(b.ToVisit, minutes(f.Received, f.Visit))
+		b.ToVisit.Add(minutes(f.Received, f.Visit))
 	}
 	b.NoShow += f.NoShows
 	if f.Closed != nil {
@@ -159,12 +169,17 @@ func (b *Bucket) Add(f Fact) {
 		b.Unreachable++
 	}
 	if f.FormMillis > 0 {
-		b.FormSeconds = append(b.FormSeconds, int(math.Round(float64(f.FormMillis)/1000)))
+		b.FormSeconds.Add(math.Round(float64(f.FormMillis) / 1000))
 	}
 }
 
-// Merge adds another bucket's numbers.
+// Merge adds another bucket's numbers. Counts and sketches merge in any order; the rhythm needs
+// buckets of consecutive periods merged in time order (each later one after the earlier), as every
+// caller reads them (in sort key order): the gap between the two joins the gaps.
 func (b *Bucket) Merge(o Bucket) {
+	o = o.normalized()
+	b.Normalize()
+	b.mergeRhythm(o)
 	b.Received += o.Received
 	b.Accepted += o.Accepted
 	b.Declined += o.Declined
@@ -182,20 +197,80 @@ func (b *Bucket) Merge(o Bucket) {
 	b.Closed += o.Closed
 	b.Cancelled += o.Cancelled
 	b.Unreachable += o.Unreachable
-	b.ToContact = append(b.ToContact, o.ToContact...)
-	b.ToSchedule = append(b.ToSchedule, o.ToSchedule...)
-	b.ToVisit = append(b.ToVisit, o.ToVisit...)
-	b.FormSeconds = append(b.FormSeconds, o.FormSeconds...)
-	b.ReceivedAt = append(b.ReceivedAt, o.ReceivedAt...)
+	b.ToContact.Merge(o.ToContact)
+	b.ToSchedule.Merge(o.ToSchedule)
+	b.ToVisit.Merge(o.ToVisit)
+	b.FormSeconds.Merge(o.FormSeconds)
 }
 
-// Normalize sorts the bucket's lists so equal buckets are equal item for item.
+// mergeRhythm joins o's receipts to b's (before b.Received changes). When the two overlap in time
+// (never for buckets of different periods) the gap between them is unknown and left out.
+func (b *Bucket) mergeRhythm(o Bucket) {
+	if o.Received == 0 {
+		return
+	}
+	if b.Received == 0 {
+		b.FirstAt, b.LastAt, b.Gaps = o.FirstAt, o.LastAt, o.Gaps.Clone()
+		return
+	}
+	switch {
+	case o.FirstAt >= b.LastAt:
+		b.Gaps.Add(float64(o.FirstAt - b.LastAt))
+		b.LastAt = o.LastAt
+	case o.LastAt <= b.FirstAt:
+		b.Gaps.Add(float64(b.FirstAt - o.LastAt))
+		b.FirstAt = o.FirstAt
+	default:
+		b.FirstAt, b.LastAt = min(b.FirstAt, o.FirstAt), max(b.LastAt, o.LastAt)
+	}
+	b.Gaps.Merge(o.Gaps)
+}
+
+// Normalize settles the receipts Add saw into the rhythm (first, last, gaps), so equal buckets are
+// equal field for field.
 func (b *Bucket) Normalize() {
-	sort.Ints(b.ToContact)
-	sort.Ints(b.ToSchedule)
-	sort.Ints(b.ToVisit)
-	sort.Ints(b.FormSeconds)
-	sort.Slice(b.ReceivedAt, func(i, j int) bool { return b.ReceivedAt[i] < b.ReceivedAt[j] })
+	if len(b.received) == 0 {
+		return
+	}
+	at := b.received
+	b.received = nil
+	sort.Slice(at, func(i, j int) bool { return at[i] < at[j] })
+	r := Bucket{Received: len(at), FirstAt: at[0], LastAt: at[len(at)-1]}
+	for i := 1; i < len(at); i++ {
+		r.Gaps.Add(float64(at[i] - at[i-1]))
+	}
+	n := b.Received
+	b.Received -= len(at)
+	b.mergeRhythm(r)
+	b.Received = n
+}
+
+// normalized is b settled, sharing no sketch that Normalize changes with b.
+func (b Bucket) normalized() Bucket {
+	if len(b.received) > 0 {
+		b.Gaps = b.Gaps.Clone()
+		b.received = append([]int64(nil), b.received...)
+		b.Normalize()
+	}
+	return b
+}
+
+// Equal reports whether two buckets hold the same numbers (sketches bin for bin).
+func (b Bucket) Equal(o Bucket) bool {
+	b, o = b.normalized(), o.normalized()
+	if len(b.DeclinedBy) != len(o.DeclinedBy) {
+		return false
+	}
+	for k, v := range b.DeclinedBy {
+		if o.DeclinedBy[k] != v {
+			return false
+		}
+	}
+	return b.Received == o.Received && b.Accepted == o.Accepted && b.Declined == o.Declined && b.Contacted == o.Contacted &&
+		b.ContactedOnTime == o.ContactedOnTime && b.Scheduled == o.Scheduled && b.Seen == o.Seen && b.NoShow == o.NoShow &&
+		b.Closed == o.Closed && b.Cancelled == o.Cancelled && b.Unreachable == o.Unreachable &&
+		b.ToContact.Equal(o.ToContact) && b.ToSchedule.Equal(o.ToSchedule) && b.ToVisit.Equal(o.ToVisit) &&
+		b.FormSeconds.Equal(o.FormSeconds) && b.FirstAt == o.FirstAt && b.LastAt == o.LastAt && b.Gaps.Equal(o.Gaps)
 }
 
 // Groups a fact counts into within its period: everything, its source, its kind.

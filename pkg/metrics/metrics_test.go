@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -26,24 +27,32 @@ func TestPercentilesAndMedians(t *testing.T) {
 	if _, ok := Median(nil); ok {
 		t.Error("median of nothing")
 	}
-	s := stat([]int{120, 60, 180}, 60) // minutes → hours
-	if *s.Median != 2 || *s.P90 != 3 || s.N != 3 {
+	var sk Sketch
+	for _, v := range []float64{120, 60, 180} {
+		sk.Add(v)
+	}
+	s := stat(sk, 60) // minutes → hours, within 1%
+	if *s.Median != 2 || *s.P90 != 3 || s.N != 3 || !s.Estimate || s.RelativeError != Accuracy {
 		t.Errorf("stat %+v", s)
+	}
+	if e := stat(Sketch{}, 60); e.N != 0 || e.Median != nil || e.Estimate {
+		t.Errorf("empty stat %+v", e)
 	}
 }
 
 func TestDormant(t *testing.T) {
 	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	days := func(ago ...int) []int64 {
-		var out []int64
+	days := func(ago ...int) Bucket {
+		var b Bucket
 		for _, d := range ago {
-			out = append(out, now.AddDate(0, 0, -d).Unix())
+			b.Add(Fact{Received: now.AddDate(0, 0, -d)})
 		}
-		return out
+		b.Normalize()
+		return b
 	}
 	cases := []struct {
 		name      string
-		at        []int64
+		at        Bucket
 		dormant   bool
 		threshold float64
 	}{
@@ -55,17 +64,22 @@ func TestDormant(t *testing.T) {
 		{"one referral, 61 days", days(61), true, 60},
 	}
 	for _, c := range cases {
-		d, ok := Dormant(c.at, now)
-		if !ok || d.Dormant != c.dormant || d.ThresholdDays != c.threshold {
+		// The threshold follows the median gap, an estimate within 1%.
+		d, ok := RhythmOf(c.at).Dormant(now)
+		if !ok || d.Dormant != c.dormant || math.Abs(d.ThresholdDays-c.threshold) > c.threshold*Accuracy+0.05 || d.Referrals != c.at.Received {
 			t.Errorf("%s: %+v, want dormant=%v threshold %v", c.name, d, c.dormant, c.threshold)
 		}
 	}
-	if iv, _ := MedianInterval(days(1, 3, 10)); iv != 4.5*24*float64ToDuration() {
+	if iv, _ := MedianInterval(days(1, 3, 10)); math.Abs(iv.Hours()-4.5*24) > 4.5*24*Accuracy {
 		t.Errorf("median interval %v", iv)
 	}
+	if _, ok := MedianInterval(days(1)); ok {
+		t.Error("a median interval of one referral")
+	}
+	if _, ok := (Rhythm{}).Dormant(now); ok {
+		t.Error("the rhythm of no referral")
+	}
 }
-
-func float64ToDuration() time.Duration { return time.Hour }
 
 func TestPeriods(t *testing.T) {
 	d := time.Date(2026, 1, 1, 15, 0, 0, 0, time.UTC) // a Thursday in ISO week 2026-W01
@@ -78,5 +92,33 @@ func TestPeriods(t *testing.T) {
 	}
 	if Week(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)) != "2026-W53" {
 		t.Fatalf("ISO week year: %s", Week(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)))
+	}
+}
+
+func TestWindowsAndSpans(t *testing.T) {
+	if got := Weeks("2025-W52", "2026-W02"); len(got) != 3 || got[0] != "2025-W52" || got[2] != "2026-W02" {
+		t.Fatalf("weeks %v", got)
+	}
+	if got := Weeks("2026-W53", "2027-W01"); len(got) != 2 { // 2026 has 53 ISO weeks
+		t.Fatalf("weeks %v", got)
+	}
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	// 90 days, Wednesday to Sunday: the days to the first Monday, whole weeks, nothing after.
+	w := WindowOf(day("2026-08-26"), day("2026-11-22"), "source")
+	sp := w.Spans()
+	if w.Gran != "day" || len(sp) != 2 || sp[0] != (Span{"day", "2026-08-26", "2026-08-30"}) || sp[1] != (Span{"week", "2026-W36", "2026-W47"}) {
+		t.Fatalf("%+v: spans %+v", w, sp)
+	}
+	if sp := WindowOf(day("2026-11-18"), day("2026-11-23"), "kind").Spans(); len(sp) != 1 || sp[0].Gran != "day" {
+		t.Fatalf("no whole week: %+v", sp)
+	}
+	if w := WindowOf(day("2025-12-01"), day("2026-11-23"), "source"); w != (Window{"month", "2025-12", "2026-11"}) {
+		t.Fatalf("a year by source: %+v", w)
+	}
+	if hw := HealthWindow(time.Date(2026, 3, 31, 9, 0, 0, 0, time.UTC)); hw != (Window{"month", "2025-04", "2026-03"}) {
+		t.Fatalf("health window %+v", hw)
+	}
+	if n := len(Standards(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))); n != 12 {
+		t.Fatalf("%d standard answers, want 3 presets × 4 groupings", n)
 	}
 }

@@ -2,15 +2,20 @@ package metrics
 
 import (
 	"math"
-	"sort"
 	"time"
 )
 
-// Stat is a median and a 90th percentile, in hours (or seconds for the form).
+// Stat is a median and a 90th percentile, in hours (or seconds for the form). They are read from a
+// quantile sketch: estimates within RelativeError (Accuracy) of the exact values, rounded to one
+// decimal. N is exact.
 type Stat struct {
 	N      int      `json:"n"`
 	Median *float64 `json:"median"`
 	P90    *float64 `json:"p90"`
+	// Estimate says the median and p90 are estimates (false when there are none); RelativeError how
+	// close they are (0.01: within 1% of the exact value, before rounding).
+	Estimate      bool    `json:"estimate"`
+	RelativeError float64 `json:"relativeError"`
 }
 
 // Percentile is the nearest-rank percentile p (0-100) of sorted values; ok is false when empty.
@@ -37,19 +42,20 @@ func Median(sorted []int) (float64, bool) {
 	return float64(sorted[n/2-1]+sorted[n/2]) / 2, true
 }
 
-func stat(values []int, scale float64) Stat {
-	v := append([]int(nil), values...)
-	sort.Ints(v)
-	s := Stat{N: len(v)}
-	if m, ok := Median(v); ok {
+func stat(s Sketch, scale float64) Stat {
+	st := Stat{N: int(s.Count())}
+	if st.N > 0 {
+		st.Estimate, st.RelativeError = true, Accuracy
+	}
+	if m, ok := s.Median(); ok {
 		x := round(m / scale)
-		s.Median = &x
+		st.Median = &x
 	}
-	if p, ok := Percentile(v, 90); ok {
-		x := round(float64(p) / scale)
-		s.P90 = &x
+	if p, ok := s.Percentile(90); ok {
+		x := round(p / scale)
+		st.P90 = &x
 	}
-	return s
+	return st
 }
 
 func round(x float64) float64 { return math.Round(x*10) / 10 }
@@ -73,12 +79,14 @@ type Summary struct {
 	HoursToSchedule   Stat           `json:"hoursToSchedule"`
 	HoursToVisit      Stat           `json:"hoursToVisit"`
 	FormSeconds       Stat           `json:"formSeconds"`
-	// MedianDaysBetweenReferrals is the source's repeat frequency within the range.
+	// MedianDaysBetweenReferrals is the source's repeat frequency within the range (an estimate,
+	// within Accuracy).
 	MedianDaysBetweenReferrals *float64 `json:"medianDaysBetweenReferrals"`
 }
 
 // Summarize derives the shown numbers of a bucket.
 func Summarize(b Bucket) Summary {
+	b = b.normalized()
 	s := Summary{Received: b.Received, Accepted: b.Accepted, Declined: b.Declined, DeclinedBy: b.DeclinedBy,
 		Contacted: b.Contacted, Scheduled: b.Scheduled, Seen: b.Seen, NoShow: b.NoShow, Closed: b.Closed,
 		Cancelled: b.Cancelled, Unreachable: b.Unreachable,
@@ -95,7 +103,7 @@ func Summarize(b Bucket) Summary {
 		x := round3(float64(b.ContactedOnTime) / float64(b.Contacted))
 		s.ContactCompliance = &x
 	}
-	if d, ok := MedianInterval(b.ReceivedAt); ok {
+	if d, ok := MedianInterval(b); ok {
 		x := round(d.Hours() / 24)
 		s.MedianDaysBetweenReferrals = &x
 	}
@@ -104,20 +112,34 @@ func Summarize(b Bucket) Summary {
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
-// MedianInterval is the median time between consecutive referrals (unix seconds, any order).
-func MedianInterval(at []int64) (time.Duration, bool) {
-	if len(at) < 2 {
+// MedianInterval is the median time between consecutive referrals of a bucket (an estimate within
+// Accuracy); ok is false with fewer than two.
+func MedianInterval(b Bucket) (time.Duration, bool) {
+	b = b.normalized()
+	m, ok := b.Gaps.Median()
+	if !ok || b.Received < 2 {
 		return 0, false
 	}
-	s := append([]int64(nil), at...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	gaps := make([]int, 0, len(s)-1)
-	for i := 1; i < len(s); i++ {
-		gaps = append(gaps, int(s[i]-s[i-1]))
-	}
-	sort.Ints(gaps)
-	m, _ := Median(gaps)
 	return time.Duration(m * float64(time.Second)), true
+}
+
+// Rhythm is what judging a source's dormancy needs of its referrals in a window: how many, the last
+// one, and the median gap between consecutive ones (seconds; nil with fewer than two).
+type Rhythm struct {
+	Referrals int      `json:"n"`
+	Last      int64    `json:"last,omitempty"`
+	MedianGap *float64 `json:"medianGap,omitempty"`
+}
+
+// RhythmOf reads a bucket's rhythm.
+func RhythmOf(b Bucket) Rhythm {
+	b = b.normalized()
+	r := Rhythm{Referrals: b.Received, Last: b.LastAt}
+	if d, ok := MedianInterval(b); ok {
+		x := d.Seconds()
+		r.MedianGap = &x
+	}
+	return r
 }
 
 // Dormancy says whether a source has gone quiet by its own rhythm: no referral in more than twice
@@ -130,27 +152,29 @@ type Dormancy struct {
 	Referrals     int        `json:"referrals"`
 }
 
-// Dormant judges a source from the times of its referrals, at now.
-func Dormant(at []int64, now time.Time) (Dormancy, bool) {
-	if len(at) == 0 {
+// Dormant judges a source from its rhythm, at now; ok is false when it sent nothing.
+func (r Rhythm) Dormant(now time.Time) (Dormancy, bool) {
+	if r.Referrals == 0 {
 		return Dormancy{}, false
 	}
-	last := at[0]
-	for _, t := range at {
-		if t > last {
-			last = t
-		}
-	}
-	lastAt := time.Unix(last, 0).UTC()
-	d := Dormancy{Last: &lastAt, Referrals: len(at)}
+	lastAt := time.Unix(r.Last, 0).UTC()
+	d := Dormancy{Last: &lastAt, Referrals: r.Referrals}
 	since := now.Sub(lastAt)
 	d.DaysSinceLast = round(since.Hours() / 24)
 	threshold := 60 * 24 * time.Hour
-	if len(at) >= 3 {
-		m, _ := MedianInterval(at)
-		threshold = max(2*m, 30*24*time.Hour)
+	if r.Referrals >= 3 && r.MedianGap != nil {
+		threshold = max(time.Duration(*r.MedianGap*float64(time.Second)), 15*24*time.Hour) * 2
 	}
 	d.ThresholdDays = round(threshold.Hours() / 24)
 	d.Dormant = since > threshold
 	return d, true
+}
+
+// MedianDays is the median gap in days (one decimal), or nil.
+func (r Rhythm) MedianDays() *float64 {
+	if r.MedianGap == nil {
+		return nil
+	}
+	x := float64(int(*r.MedianGap/86400*10+0.5)) / 10
+	return &x
 }

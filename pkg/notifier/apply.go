@@ -17,7 +17,8 @@ import (
 //     even when one fails, so one bad address delays nobody else;
 //  3. every put in one batch: the write's audit record, the metrics fact and its change marker,
 //     digest entries and, when every message went out, the audit record of the sends. The batch is
-//     written even when a send failed, so the audit and the metrics never wait on a mailbox.
+//     written even when a send failed, so the audit and the metrics never wait on a mailbox;
+//  4. the counters' delta, in one transaction with the marker of the version it counts.
 //
 // A failed send is then reported, and the record's retry sends only what is still unsent.
 func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
@@ -55,5 +56,8 @@ func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
 		}
 		return nil
 	})
+	if fx.counters != nil {
+		err = errors.Join(err, n.Store.ApplyCounters(ctx, *fx.counters, n.now()))
+	}
 	return errors.Join(failed, err)
 }

@@ -22,7 +22,8 @@ var projections = []projection{
 	{"audit", (*Notifier).auditWrite},
 	{"fact", (*Notifier).metricFact},
 	{"code", (*Notifier).patientCode},
-	{"messages", (*Notifier).plan}, // plan.go
+	{"counters", (*Notifier).counters}, // counters.go
+	{"messages", (*Notifier).plan},     // plan.go
 }
 
 // effects is what the projections of one change decided.
@@ -34,6 +35,8 @@ type effects struct {
 	code *codeMarker
 	// messages go out through the outbox, each once.
 	messages []message
+	// counters is the change's delta of the work queue's and the referrer's counts.
+	counters *store.CounterDelta
 }
 
 // put is one idempotent put, made through the store it is given.

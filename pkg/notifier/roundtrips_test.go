@@ -89,7 +89,9 @@ func (c *counting) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteIt
 
 // TestStoreRoundTripsPerRecord holds what one stream record costs in store calls, so it cannot grow
 // unnoticed. Before the notifier was split into projections, a status change cost 8 calls (6 with
-// the practice and partner cached) and a new referral 15.
+// the practice and partner cached) and a new referral 15. The counters (the work queue's counts
+// and the referrer's numbers, so that reading them costs one item) add one transaction per record
+// that moves a count; a redelivered record's transaction finds its version counted.
 func TestStoreRoundTripsPerRecord(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -121,8 +123,8 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 	// messages (acknowledgement, intake alert, code by email and by text); the text's three caps
 	// (the referrer's day, the practice's month, every practice's month); one batch of puts; the
 	// two audit records (the write and the sends), each its own conditional put into the
-	// append-only audit table, where no role may batch-write.
-	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2 + 3, "BatchWriteItem": 1, "PutItem": 2})
+	// append-only audit table, where no role may batch-write; the counters' transaction.
+	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2 + 3, "BatchWriteItem": 1, "PutItem": 2, "TransactWriteItems": 1})
 	handle(created[b.ID], created[c.ID])
 
 	for _, id := range []string{a.ID, b.ID, c.ID} {
@@ -137,13 +139,15 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 	}
 	moved := byReferral(t, f, 3)
 	// The practice and the partner; a claim and a finish of the update email; one batch (the fact
-	// and its change marker); the write's and the send's audit records (one put each).
-	expect("a status change", handle(moved[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 1, "PutItem": 2})
-	// The second change of a batch reads nothing: 7 + 5.
-	expect("two status changes in a batch", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2 * 2, "BatchWriteItem": 2, "PutItem": 4})
+	// and its change marker); the write's and the send's audit records (one put each); the
+	// counters' transaction.
+	expect("a status change", handle(moved[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 1, "PutItem": 2, "TransactWriteItems": 1})
+	// The second change of a batch reads nothing: 8 + 6.
+	expect("two status changes in a batch", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2 * 2, "BatchWriteItem": 2, "PutItem": 4, "TransactWriteItems": 2})
 	// Redelivered: each record's claim finds its email sent; the batch rewrites the same items;
-	// the audit puts find their records there (an audit record is never overwritten).
-	expect("the batch redelivered", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 2, "PutItem": 4})
+	// the audit puts find their records there (an audit record is never overwritten); the
+	// counters' transaction finds the version counted and adds nothing.
+	expect("the batch redelivered", handle(moved[b.ID], moved[c.ID]), map[string]int{"GetItem": 2, "UpdateItem": 2, "BatchWriteItem": 2, "PutItem": 4, "TransactWriteItems": 2})
 	if got := len(f.mail.Sent()); got != 4+2*3+3 {
 		t.Errorf("%d messages sent, want %d", got, 4+2*3+3)
 	}

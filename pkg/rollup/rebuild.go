@@ -11,8 +11,12 @@ import (
 )
 
 // Rebuild recomputes everything from the referrals themselves: it rewrites every fact and every
-// bucket and sets the watermark. It scans the table (parallel segments), so it is a repair tool
-// for an operator, never run on a schedule or a request path. The store must have a Scanner.
+// bucket (buckets written before the sketches come back in the sketch form), repairs each tenant's
+// counters (the work queue's and its referrers': store.RepairCounters, from a consistent read of
+// the tenant's referrals), rewrites its views and sets the watermark. It scans the table (parallel
+// segments), so it is a repair tool for an operator, never run on a schedule or a request path.
+// Run it once after deploying the counters: it sets them for the referrals made before them. The
+// store must have a Scanner.
 func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 	lag, _, _, _ := r.defaults()
 	if r.Store.Scanner == nil {
@@ -21,6 +25,7 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 	start := r.now()
 	var mu sync.Mutex
 	facts := map[string][]metrics.Fact{} // tenant → facts
+	partners := map[string]map[string]bool{}
 	kinds := map[string]map[string]string{}
 	kindOf := func(ctx context.Context, tid, pid string) (string, error) {
 		mu.Lock()
@@ -46,6 +51,10 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 			f := metrics.FactOf(ref, kind)
 			mu.Lock()
 			facts[ref.TenantID] = append(facts[ref.TenantID], f)
+			if partners[ref.TenantID] == nil {
+				partners[ref.TenantID] = map[string]bool{}
+			}
+			partners[ref.TenantID][ref.Partner.ID] = true
 			mu.Unlock()
 			return nil
 		})
@@ -83,7 +92,17 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 			}
 			mu.Unlock()
 		}
-		return nil
+		var pids []string
+		mu.Lock()
+		for pid := range partners[tid] {
+			pids = append(pids, pid)
+		}
+		mu.Unlock()
+		load := func(ctx context.Context) ([]referral.Referral, error) { return r.Store.TenantReferrals(ctx, tid, pids) }
+		if err := r.Store.RepairCounters(ctx, tid, load, r.now()); err != nil {
+			return err
+		}
+		return r.refreshViews(ctx, tid, r.now())
 	}, nil)
 	if err != nil {
 		return res, err

@@ -1,8 +1,10 @@
 // Package rollup computes the metrics buckets on a schedule. Each run reads only the change feed
 // since the last successful run's watermark, recomputes exactly the day buckets that changed (from
-// the facts of those days) and the weeks and months holding them (from their day buckets), then
+// the facts of those days) and the weeks and months holding them (from their day buckets), then,
+// for each tenant it changed, folds the work queue counter's ended slots and rewrites the views
+// (views.go: the standard windows' answers, the partners' scorecards, the sources' health), and
 // moves the watermark. Recomputing from facts makes a run idempotent: running twice, or again after
-// a crash halfway, writes the same items.
+// a crash halfway, writes the same items (the views at a new generation).
 package rollup
 
 import (
@@ -96,6 +98,9 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 	if err := r.recompute(ctx, changed, &res); err != nil {
 		return res, err
 	}
+	if err := r.afterRecompute(ctx, tenantsOf(changed), now); err != nil {
+		return res, err
+	}
 	if err := r.Store.SetWatermark(ctx, wm, upper); err != nil {
 		return res, err
 	}
@@ -107,6 +112,20 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 }
 
 type tenantPeriod struct{ tenant, period string }
+
+// tenantsOf lists the tenants of the changed days, each once.
+func tenantsOf(changed []store.TenantDay) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, td := range changed {
+		if !seen[td.Tenant] {
+			seen[td.Tenant] = true
+			out = append(out, td.Tenant)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // recompute rebuilds the day buckets of the changed days, then their weeks and months.
 func (r *Runner) recompute(ctx context.Context, changed []store.TenantDay, res *Result) error {

@@ -90,6 +90,7 @@ func replay(r referral.Referral, ts []referral.Transition, at []time.Time, n int
 // bruteForce computes the expected buckets straight from the timelines, without facts.
 func bruteForce(refs []referral.Referral, kinds map[string]string, period func(time.Time) string) map[string]map[string]metrics.Bucket {
 	out := map[string]map[string]metrics.Bucket{}
+	times := map[string][]time.Time{} // period|group → receipts
 	add := func(p, g string, fn func(*metrics.Bucket)) {
 		if out[p] == nil {
 			out[p] = map[string]metrics.Bucket{}
@@ -137,12 +138,12 @@ func bruteForce(refs []referral.Referral, kinds map[string]string, period func(t
 				unreachable = true
 			}
 		}
-		mins := func(t *time.Time) int { return int(math.Round(t.Sub(r.CreatedAt).Minutes())) }
+		mins := func(t *time.Time) float64 { return math.Round(t.Sub(r.CreatedAt).Minutes()) }
 		for _, g := range []string{"all", "src#" + r.Partner.ID, "kind#" + partner.SourceKind(kinds[r.Partner.ID])} {
 			add(p, g, func(b *metrics.Bucket) {
 				b.Received++
-				b.ReceivedAt = append(b.ReceivedAt, r.CreatedAt.Unix())
-				b.FormSeconds = append(b.FormSeconds, int(math.Round(float64(r.FormMillis)/1000)))
+				times[p+"|"+g] = append(times[p+"|"+g], r.CreatedAt)
+				b.FormSeconds.Add(math.Round(float64(r.FormMillis) / 1000))
 				if accepted {
 					b.Accepted++
 				}
@@ -155,18 +156,18 @@ func bruteForce(refs []referral.Referral, kinds map[string]string, period func(t
 				}
 				if firstContact != nil {
 					b.Contacted++
-					b.ToContact = append(b.ToContact, mins(firstContact))
+					b.ToContact.Add(mins(firstContact))
 					if !firstContact.After(r.ContactBy) {
 						b.ContactedOnTime++
 					}
 				}
 				if firstSched != nil {
 					b.Scheduled++
-					b.ToSchedule = append(b.ToSchedule, mins(firstSched))
+					b.ToSchedule.Add(mins(firstSched))
 				}
 				if firstSeen != nil {
 					b.Seen++
-					b.ToVisit = append(b.ToVisit, mins(visit))
+					b.ToVisit.Add(mins(visit))
 				}
 				b.NoShow += noShows
 				if closed {
@@ -183,7 +184,13 @@ func bruteForce(refs []referral.Referral, kinds map[string]string, period func(t
 	}
 	for p, groups := range out {
 		for g, b := range groups {
-			b.Normalize()
+			// The rhythm: the first and last receipt and the gaps between consecutive ones.
+			at := times[p+"|"+g]
+			sort.Slice(at, func(i, j int) bool { return at[i].Before(at[j]) })
+			b.FirstAt, b.LastAt = at[0].Unix(), at[len(at)-1].Unix()
+			for i := 1; i < len(at); i++ {
+				b.Gaps.Add(float64(at[i].Unix() - at[i-1].Unix()))
+			}
 			out[p][g] = b
 		}
 	}
@@ -217,7 +224,7 @@ func compare(t *testing.T, label string, got, want map[string]map[string]metrics
 	}
 	for p, groups := range want {
 		for g, w := range groups {
-			if gb := got[p][g]; !reflect.DeepEqual(norm(gb), norm(w)) {
+			if gb := got[p][g]; !gb.Equal(w) {
 				t.Fatalf("%s %s %s:\n got  %+v\n want %+v", label, p, g, gb, w)
 			}
 			if !reflect.DeepEqual(metrics.Summarize(got[p][g]), metrics.Summarize(w)) {
@@ -229,9 +236,6 @@ func compare(t *testing.T, label string, got, want map[string]map[string]metrics
 		}
 	}
 }
-
-// norm makes empty and nil lists equal.
-func norm(b metrics.Bucket) string { return fmt.Sprintf("%v", b) }
 
 func snapshot(t *testing.T, s *store.Store, tenants []string) string {
 	var out []string
@@ -375,3 +379,49 @@ func TestRollupMatchesBruteForceAndIsIdempotent(t *testing.T) {
 }
 
 func partnerOf(s source) partner.Partner { return partner.Partner{ID: s.id, Name: s.id, Kind: s.kind} }
+
+// Counters deployed over existing referrals start from zero: the first run that sees a tenant
+// change repairs its counter from its referrals, after which the queue is read from the counter.
+func TestRunRepairsCountersOnce(t *testing.T) {
+	db, table := dynamotest.NewTable(t)
+	s := store.New(db, table)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	tid := ids.Short("t_")
+	src := source{tid, ids.Short("p_"), "pcp"}
+	if err := s.CreatePartner(ctx, tid, partnerOf(src)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[referral.Status]int{}
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 12; i++ {
+		r, ts, at := history(rng, src)
+		r = replay(r, ts, at, len(ts))
+		if _, _, err := s.CreateReferral(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		want[r.Status]++
+		if err := s.PutFact(ctx, metrics.FactOf(r, "provider"), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, _ := s.CountersRepaired(ctx, tid); ok {
+		t.Fatal("repaired before any run")
+	}
+	runner := &Runner{Store: s, Now: func() time.Time { return now.Add(time.Minute) }, Lag: time.Second, FirstRun: time.Hour}
+	if _, err := runner.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.CountersRepaired(ctx, tid); !ok {
+		t.Fatal("the run did not repair the tenant's counters")
+	}
+	q, err := s.QueueCounts(ctx, tid, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range referral.QueueStatuses() {
+		if q.Counts[st] != want[st] {
+			t.Errorf("%s: %d, want %d", st, q.Counts[st], want[st])
+		}
+	}
+}

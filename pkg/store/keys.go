@@ -49,6 +49,10 @@ const (
 	typeChange       = "change"
 	typeBucket       = "bucket"
 	typeWatermark    = "watermark"
+	typeView         = "view"
+	typeCounter      = "counter"
+	typeCounted      = "counted"
+	typeStats        = "stats"
 )
 
 // Practices, their staff and slugs.
@@ -69,6 +73,7 @@ func referrerItemPrefix() string         { return "REFERRER#" }
 func referralPK(tid, pid string) string  { return "T#" + tid + "#P#" + pid }
 func referralSK(rid, ulid string) string { return "R#" + rid + "#" + ulid }
 func referrerPrefix(rid string) string   { return "R#" + rid + "#" }
+func referralPrefix() string             { return "R#" }
 
 // The work queue (GSI1): a practice's referrals by status, then contact-by deadline.
 func queuePK(tid string) string { return "T#" + tid + "#REF" }
@@ -148,6 +153,23 @@ func bucketSK(period, group string) string    { return period + "#" + group }
 func bucketRange(from, to string) (lo, hi string) { return from + "#", to + "#~" }
 func watermarkPK() string                         { return "ROLLUP" }
 func watermarkSK() string                         { return "WATERMARK" }
+
+// The rollup's precomputed answers, one partition per tenant: a standard window's answer, the
+// sources' health (which carries the generation every answer must match), a partner's scorecard.
+func viewPK(tid string) string                 { return "T#" + tid + "#VIEW" }
+func answerSK(windowKey string) string         { return "ANSWER#" + windowKey }
+func healthSK() string                         { return "HEALTH" }
+func scorecardSK(pid, windowKey string) string { return "SCORECARD#" + pid + "#" + windowKey }
+
+// Counters the stream consumer keeps: a tenant's work queue counts and, beside them, the referral
+// versions already counted (the guard against redelivery); a referrer's own numbers sit in their
+// partner's partition, beside the referrals they count.
+func counterPK(tid string) string { return "T#" + tid + "#QUEUE" }
+func counterSK() string           { return "COUNTS" }
+func countedSK(ulid string, version int) string {
+	return "V#" + ulid + "#v" + fmt.Sprintf("%03d", version)
+}
+func statsSK(referrerID string) string { return "STATS#" + referrerID }
 
 // stamp is a fixed-width UTC time for sort keys: RFC 3339 with all nine fraction digits, so string
 // order is time order (time.RFC3339Nano trims zeros and would not sort).

@@ -24,6 +24,7 @@ func TestKeysAreStable(t *testing.T) {
 		{referralPK("t_1", "p_1"), "T#t_1#P#p_1"},
 		{referralSK("r_1", "01U"), "R#r_1#01U"},
 		{referrerPrefix("r_1"), "R#r_1#"},
+		{referralPrefix(), "R#"},
 		{queuePK("t_1"), "T#t_1#REF"},
 		{queueSK("received", at, "01U"), "received#2026-03-04T04:06:07Z#01U"},
 		{statusPrefix("received"), "received#"},
@@ -55,6 +56,14 @@ func TestKeysAreStable(t *testing.T) {
 		{hi, "2026-05#~"},
 		{watermarkPK(), "ROLLUP"},
 		{watermarkSK(), "WATERMARK"},
+		{viewPK("t_1"), "T#t_1#VIEW"},
+		{answerSK("month#2026-01#2026-12#source"), "ANSWER#month#2026-01#2026-12#source"},
+		{healthSK(), "HEALTH"},
+		{scorecardSK("p_1", "month#2026-01#2026-12"), "SCORECARD#p_1#month#2026-01#2026-12"},
+		{counterPK("t_1"), "T#t_1#QUEUE"},
+		{counterSK(), "COUNTS"},
+		{countedSK("01U", 7), "V#01U#v007"},
+		{statsSK("r_1"), "STATS#r_1"},
 	} {
 		if c.got != c.want {
 			t.Errorf("key %q, want %q", c.got, c.want)

@@ -60,7 +60,9 @@ func queryAll[T any](ctx context.Context, db dynamodb.QueryAPIClient, in *dynamo
 // page reads one page of referrals from the cursor on, and the cursor of the next. With a filter a
 // page can come back short; it keeps reading until the page is full or the list ends, asking each
 // time for only as many items as the page still lacks, so the cursor is the key of the last item
-// evaluated for this page. (The SDK's paginator fixes its Limit when it is made, so it cannot.)
+// evaluated for this page. (The SDK's paginator fixes its Limit when it is made, so it cannot.) It
+// stops after maxPageReads queries, so a page never evaluates more than maxPageReads × limit
+// items, whatever the partition holds: a sparse filter answers a short page and its cursor.
 func (s *Store) page(ctx context.Context, in *dynamodb.QueryInput, partAttr, part, cursor string) (Page, error) {
 	if cursor != "" {
 		start, err := decodeCursor(cursor)
@@ -71,7 +73,7 @@ func (s *Store) page(ctx context.Context, in *dynamodb.QueryInput, partAttr, par
 	}
 	limit := int(aws.ToInt32(in.Limit))
 	var p Page
-	for {
+	for reads := 1; ; reads++ {
 		out, err := s.DB.Query(ctx, in)
 		if err != nil {
 			return Page{}, fmt.Errorf("list referrals: %w", err)
@@ -88,13 +90,16 @@ func (s *Store) page(ctx context.Context, in *dynamodb.QueryInput, partAttr, par
 			return p, nil
 		}
 		p.NextCursor = encodeCursor(out.LastEvaluatedKey)
-		if in.FilterExpression == nil || len(p.Items) >= limit {
+		if in.FilterExpression == nil || len(p.Items) >= limit || reads >= maxPageReads {
 			return p, nil
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 		in.Limit = aws.Int32(int32(limit - len(p.Items)))
 	}
 }
+
+// maxPageReads bounds the queries one filtered page makes.
+const maxPageReads = 4
 
 // A cursor is the last evaluated key, base64url JSON of its string attributes. The API hands it to
 // clients signed for the tenant and the list (auth.SealCursor) and opens it before it gets here, so

@@ -37,10 +37,11 @@ func (s *Store) Overdue(ctx context.Context, tid string, now time.Time, limit in
 	return all, nil
 }
 
-// QueueCounts counts a practice's referrals per open status (the work queue; closed, declined,
-// unreachable and cancelled referrals are history and are not counted, so the cost follows the
-// open work, not the practice's age) and how many are overdue. The COUNT queries run in parallel.
-func (s *Store) QueueCounts(ctx context.Context, tid string, now time.Time) (map[referral.Status]int, int, error) {
+// countQueue counts a practice's referrals per work queue status and how many are overdue with
+// COUNT queries, in parallel: what QueueCounts answers until the tenant's counters have been
+// repaired once (they start from zero when deployed over existing referrals). A COUNT query reads
+// every index entry it counts, so its cost follows the open work.
+func (s *Store) countQueue(ctx context.Context, tid string, now time.Time) (map[referral.Status]int, int, error) {
 	type job struct {
 		status  referral.Status
 		overdue bool

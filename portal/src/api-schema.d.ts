@@ -372,8 +372,9 @@ export interface paths {
         };
         /**
          * The referrer's own numbers (referrers; function `referrals`)
-         * @description Counted from the referrer's own referrals (the newest 1000), as they see them: a visit
-         *     counts only where the patient consented to share outcomes.
+         * @description Counted from every referral the referrer sent, as they see them: a visit counts only where
+         *     the patient consented to share outcomes. Counters the stream consumer keeps (one item read);
+         *     the median is an estimate within 1% (see `accuracy`).
          */
         get: operations["getReferrerScorecard"];
         put?: never;
@@ -460,6 +461,7 @@ export interface paths {
         /**
          * The work queue's counts (staff)
          * @description How many of the practice's referrals are in each open status (received, needs-info, accepted, contacted, scheduled, no-show, seen), and how many are overdue. Finished statuses are history and are not counted.
+         *     The counts are counters the stream consumer keeps (one item read, whatever the practice's volume): a change counts within seconds of its write. `overdue` counts the referrals still awaiting first contact whose contact-by time passed before `overdueAsOf`, the start of the current quarter hour.
          */
         get: operations["getQueue"];
         put?: never;
@@ -575,7 +577,9 @@ export interface paths {
          * The practice's referral numbers (staff)
          * @description Default: the last 90 days by month. At most 3 years. Ranges over 92 days, and
          *     `groupBy=month`, use whole months (the answer's `from`/`to` say which). `asOf` is the
-         *     rollup's watermark: the numbers include changes up to then.
+         *     rollup's watermark: the numbers include changes up to then. Counts are exact; medians,
+         *     90th percentiles and repeat intervals are estimates within 1% (`accuracy`, and each
+         *     `Stat`'s `estimate` and `relativeError`).
          */
         get: operations["getMetrics"];
         put?: never;
@@ -1150,7 +1154,8 @@ export interface components {
          *         "no-show": 1,
          *         "seen": 1
          *       },
-         *       "overdue": 4
+         *       "overdue": 4,
+         *       "overdueAsOf": "2026-11-23T14:45:00Z"
          *     }
          */
         Queue: {
@@ -1158,8 +1163,13 @@ export interface components {
             counts: {
                 [key: string]: number;
             };
-            /** @description How many are overdue (see `Referral.overdue`). */
+            /** @description How many were overdue (see `Referral.overdue`) at `overdueAsOf`. */
             overdue: number;
+            /**
+             * Format: date-time
+             * @description The start of the current quarter hour: `overdue` counts the referrals whose contact-by time passed before it.
+             */
+            overdueAsOf: string;
         };
         RatingRequest: {
             /** @description The `#token=` of the rating link. */
@@ -1244,10 +1254,41 @@ export interface components {
             /** @description Absent on the day's last page. */
             nextCursor?: string;
         };
+        /**
+         * @description A median and a 90th percentile, read from a quantile sketch (DDSketch): estimates within
+         *     `relativeError` of the exact values (the mean of the two middle values for an even count;
+         *     the nearest rank for p90), before rounding to one decimal. `n` is exact.
+         */
         Stat: {
             n: number;
             median: number | null;
             p90: number | null;
+            /** @description True when median and p90 are estimates (whenever n > 0). */
+            estimate: boolean;
+            /** @description How close: 0.01 is within 1% of the exact value; 0 when there is nothing to estimate. */
+            relativeError: number;
+        };
+        /**
+         * @description Which figures of the answer are estimates, and how close. Counts, and the shares made of them, are exact.
+         * @example {
+         *       "counts": "exact",
+         *       "relativeError": 0.01,
+         *       "estimates": [
+         *         "hoursToContact.median",
+         *         "hoursToContact.p90",
+         *         "medianDaysBetweenReferrals",
+         *         "sources.medianDaysBetweenReferrals",
+         *         "sources.thresholdDays"
+         *       ]
+         *     }
+         */
+        Accuracy: {
+            /** @enum {string} */
+            counts: "exact";
+            /** @description Every estimate is within this fraction of the exact value (0.01: 1%). */
+            relativeError: number;
+            /** @description The estimated figures, by their path in the answer. */
+            estimates: string[];
         };
         /** @description A cohort's funnel (received → scheduled → seen) and times, in hours from receipt. */
         Summary: {
@@ -1273,6 +1314,7 @@ export interface components {
             hoursToVisit: components["schemas"]["Stat"];
             /** @description The time referrers took to fill the form. */
             formSeconds: components["schemas"]["Stat"];
+            /** @description The median days between consecutive referrals: an estimate within 1%. */
             medianDaysBetweenReferrals: number | null;
         };
         /** @description One row of a metrics answer. */
@@ -1317,19 +1359,28 @@ export interface components {
             total: components["schemas"]["Summary"];
             groups: components["schemas"]["MetricsGroup"][];
             sources: components["schemas"]["SourceHealth"][];
+            accuracy: components["schemas"]["Accuracy"];
         };
         /** @description A partner's last 12 months. */
         Scorecard: {
             partner: components["schemas"]["Partner"];
             health: components["schemas"]["SourceHealth"];
             months: components["schemas"]["MetricsGroup"][];
+            accuracy: components["schemas"]["Accuracy"];
         } & components["schemas"]["Summary"];
         /**
          * @example {
          *       "sent": 12,
          *       "seen": 3,
          *       "open": 7,
-         *       "medianDaysToContact": 0.8
+         *       "medianDaysToContact": 0.8,
+         *       "accuracy": {
+         *         "counts": "exact",
+         *         "relativeError": 0.01,
+         *         "estimates": [
+         *           "medianDaysToContact"
+         *         ]
+         *       }
          *     }
          */
         ReferrerScorecard: {
@@ -1338,8 +1389,9 @@ export interface components {
             seen: number;
             /** @description Referrals still in the practice's hands. */
             open: number;
-            /** @description Days from receipt to the first contact, or null. */
+            /** @description Days from receipt to the first contact (median, an estimate within 1%), or null. */
             medianDaysToContact: number | null;
+            accuracy: components["schemas"]["Accuracy"];
         };
         ReferralList: {
             items: components["schemas"]["ReferralSummary"][];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  asOfText, checkRange, csvField, daysBetween, declineBars, dormancyText, fmtDays, fmtHours, fmtPercent, fmtSeconds,
+  accuracyNote, approx, asOfText, checkRange, csvField, daysBetween, declineBars, dormancyText, fmtDays, fmtHours, fmtPercent, fmtSeconds,
   funnel, healthText, isoWeek, kindRows, lastMonths, niceTicks, noNumbersYet, percentNumber, periodKeys, periodLabel, rangeFor,
   rangeFromQuery, rangeLabel, referrerScorecardText, SOURCE_COLUMNS, sortRows, sourceRows, sourcesCsv, toCsv,
   trendCsv, trendGroupBy, trendPoints, weekStart,
@@ -8,7 +8,9 @@ import {
 import type { SourceRow } from './metrics';
 import type { MetricsGroup, SourceHealth, Summary } from './types';
 
-const stat = (median: number | null = null, p90: number | null = null, n = median == null ? 0 : 1) => ({ n, median, p90 });
+const stat = (median: number | null = null, p90: number | null = null, n = median == null ? 0 : 1) =>
+  ({ n, median, p90, estimate: n > 0, relativeError: n > 0 ? 0.01 : 0 });
+const accuracy = { counts: 'exact' as const, relativeError: 0.01, estimates: ['medianDaysToContact'] };
 const summary = (over: Partial<Summary> = {}): Summary => ({
   received: 0, accepted: 0, declined: 0, declinedBy: {}, contacted: 0, scheduled: 0, seen: 0, noShow: 0, closed: 0,
   cancelled: 0, unreachable: 0, showRate: null, contactCompliance: null, hoursToContact: stat(), hoursToSchedule: stat(),
@@ -134,10 +136,10 @@ describe('formatting', () => {
     expect(asOfText(null, now)).toBe('no numbers yet');
   });
   it('sums up a referrer’s scorecard in one line', () => {
-    expect(referrerScorecardText({ sent: 12, seen: 5, open: 4, medianDaysToContact: 1.2 })).toBe('You sent 12 referrals · 5 seen · usually contacted within 1.2 days');
-    expect(referrerScorecardText({ sent: 12, seen: 1, open: 9, medianDaysToContact: 0.5 })).toBe('You sent 12 referrals · 1 seen · usually contacted within 12 hours');
-    expect(referrerScorecardText({ sent: 1, seen: 0, open: 1, medianDaysToContact: null })).toBe('You sent 1 referral · 0 seen');
-    expect(referrerScorecardText({ sent: 2, seen: 0, open: 0, medianDaysToContact: 1 })).toContain('within 1 day');
+    expect(referrerScorecardText({ sent: 12, seen: 5, open: 4, medianDaysToContact: 1.2, accuracy })).toBe('You sent 12 referrals · 5 seen · usually contacted within 1.2 days');
+    expect(referrerScorecardText({ sent: 12, seen: 1, open: 9, medianDaysToContact: 0.5, accuracy })).toBe('You sent 12 referrals · 1 seen · usually contacted within 12 hours');
+    expect(referrerScorecardText({ sent: 1, seen: 0, open: 1, medianDaysToContact: null, accuracy })).toBe('You sent 1 referral · 0 seen');
+    expect(referrerScorecardText({ sent: 2, seen: 0, open: 0, medianDaysToContact: 1, accuracy })).toContain('within 1 day');
   });
 });
 
@@ -215,6 +217,15 @@ describe('per-source rows and sorting', () => {
     expect(names(sortRows(rows, 'name', 'desc'))).toEqual(['Harbor', 'Gamma', 'Beta', 'Alpha']);
     expect(names(rows)).toEqual(['Alpha', 'Beta', 'Gamma', 'Harbor']); // not sorted in place
   });
+  it('marks estimates in the table (medians and days between referrals), never counts or missing values', () => {
+    const rows = sourceRows(view);
+    const cell = (key: string, r: SourceRow) => SOURCE_COLUMNS.find((c) => c.key === key)!.show(r);
+    expect(cell('hoursToContact', rows[0])).toBe('≈ 12 h');
+    expect(cell('daysBetween', rows[0])).toBe('≈ 1.6 days');
+    expect(cell('daysBetween', rows[1])).toBe('—');
+    expect(cell('hoursToContact', rows[3])).toBe('—');
+    expect(cell('received', rows[0])).toBe('12');
+  });
   it('exports the table as shown: its columns, its order, numbers in the header’s units', () => {
     const csv = sourcesCsv(sortRows(sourceRows(view), 'showRate', 'desc'));
     const lines = csv.split('\r\n');
@@ -224,6 +235,17 @@ describe('per-source rows and sorting', () => {
     expect(lines[4]).toBe('Harbor,0,0,0,,,,,No referrals in the last 12 months');
     expect(lines).toHaveLength(6); // header, 4 rows, and the final line end
     expect(SOURCE_COLUMNS[0].label).toBe('Source');
+  });
+});
+
+describe('estimates', () => {
+  it('marks an estimate, and says how close estimates are', () => {
+    expect(approx('12 h', true)).toBe('≈ 12 h');
+    expect(approx('12 h', false)).toBe('12 h');
+    expect(approx('—', true)).toBe('—');
+    expect(accuracyNote({ relativeError: 0.01, estimates: ['hoursToContact.median'] })).toContain('within 1% of the exact value; counts are exact');
+    expect(accuracyNote({ relativeError: 0, estimates: [] })).toBe('');
+    expect(accuracyNote(undefined)).toBe('');
   });
 });
 

@@ -1,7 +1,7 @@
 // The metrics pages' pure logic: ranges (UTC days, like the API's buckets), periods, formatting of
 // hours, percentages and dormancy, the per-source rows and their sorting, and CSV.
 // Imported by staff and referrer pages only (never by /refer or /status).
-import type { MetricsGroup, MetricsView, ReferrerScorecard, SourceHealth, Summary } from './types';
+import type { Accuracy, MetricsGroup, MetricsView, ReferrerScorecard, SourceHealth, Summary } from './types';
 
 // ---- ranges -------------------------------------------------------------------------------------
 
@@ -211,6 +211,18 @@ export function fmtSeconds(s: number | null | undefined): string {
   return rest ? `${m} min ${rest} s` : `${m} min`;
 }
 
+/**
+ * An estimate, marked: "≈ 12 h" when the figure is one (the API's medians and 90th percentiles come
+ * from quantile sketches, within 1%); counts and missing values ("—") are shown as they are.
+ */
+export const approx = (text: string, estimate: boolean | null | undefined): string => (estimate && text !== '—' ? `≈ ${text}` : text);
+
+/** "≈ marks estimates, within 1% of the exact value" from an answer's accuracy; "" when nothing is estimated. */
+export function accuracyNote(a: Pick<Accuracy, 'relativeError' | 'estimates'> | null | undefined): string {
+  if (!a || !a.estimates.length || !(a.relativeError > 0)) return '';
+  return `≈ marks estimates (medians, 90th percentiles, days between referrals), within ${+(a.relativeError * 100).toFixed(2)}% of the exact value; counts are exact.`;
+}
+
 /** Days: "1 day", "1.6 days", "14 days"; null → "—". */
 export function fmtDays(d: number | null | undefined): string {
   if (d == null || !isFinite(d)) return '—';
@@ -331,7 +343,10 @@ export interface SourceRow {
   seen: number;
   showRate: number | null;
   hoursToContact: number | null;
+  /** whether hoursToContact is an estimate (a sketch's median) */
+  hoursToContactEstimate: boolean;
   contactCompliance: number | null;
+  /** an estimate whenever there is one */
   daysBetween: number | null;
   dormant: boolean;
   /** "quiet for … (usual rhythm: …)" or "" */
@@ -348,7 +363,8 @@ export function sourceRows(view: Pick<MetricsView, 'groups' | 'sources'>): Sourc
     const h = health.get(g.key);
     return {
       id: g.key, name: g.label || h?.name || g.key, received: g.received, scheduled: g.scheduled, seen: g.seen,
-      showRate: g.showRate, hoursToContact: g.hoursToContact?.median ?? null, contactCompliance: g.contactCompliance,
+      showRate: g.showRate, hoursToContact: g.hoursToContact?.median ?? null, hoursToContactEstimate: !!g.hoursToContact?.estimate,
+      contactCompliance: g.contactCompliance,
       daysBetween: g.medianDaysBetweenReferrals, dormant: !!h?.dormant, dormancy: h ? dormancyText(h) : '',
     };
   });
@@ -356,7 +372,7 @@ export function sourceRows(view: Pick<MetricsView, 'groups' | 'sources'>): Sourc
   for (const h of view.sources) {
     if (listed.has(h.id)) continue;
     rows.push({ id: h.id, name: h.name, received: 0, scheduled: 0, seen: 0, showRate: null, hoursToContact: null,
-      contactCompliance: null, daysBetween: null, dormant: h.dormant, dormancy: dormancyText(h) });
+      hoursToContactEstimate: false, contactCompliance: null, daysBetween: null, dormant: h.dormant, dormancy: dormancyText(h) });
   }
   return rows;
 }
@@ -383,9 +399,9 @@ export const SOURCE_COLUMNS: Column[] = [
   { key: 'scheduled', label: 'Scheduled', first: 'desc', numeric: true, show: (r) => fmtCount(r.scheduled), csv: (r) => r.scheduled },
   { key: 'seen', label: 'Seen', first: 'desc', numeric: true, show: (r) => fmtCount(r.seen), csv: (r) => r.seen },
   { key: 'showRate', label: 'Show rate', unit: '%', first: 'desc', numeric: true, show: (r) => fmtPercent(r.showRate), csv: (r) => percentNumber(r.showRate) },
-  { key: 'hoursToContact', label: 'Median time to contact', unit: 'hours', first: 'asc', numeric: true, show: (r) => fmtHours(r.hoursToContact), csv: (r) => r.hoursToContact },
+  { key: 'hoursToContact', label: 'Median time to contact', unit: 'hours', first: 'asc', numeric: true, show: (r) => approx(fmtHours(r.hoursToContact), r.hoursToContactEstimate), csv: (r) => r.hoursToContact },
   { key: 'contactCompliance', label: 'Contacted on time', unit: '%', first: 'desc', numeric: true, show: (r) => fmtPercent(r.contactCompliance), csv: (r) => percentNumber(r.contactCompliance) },
-  { key: 'daysBetween', label: 'Median days between referrals', first: 'asc', numeric: true, show: (r) => fmtDays(r.daysBetween), csv: (r) => r.daysBetween },
+  { key: 'daysBetween', label: 'Median days between referrals', first: 'asc', numeric: true, show: (r) => approx(fmtDays(r.daysBetween), r.daysBetween != null), csv: (r) => r.daysBetween },
   { key: 'status', label: 'Status', show: (r) => (r.dormant ? cap(r.dormancy || 'quiet') : 'Active'), csv: (r) => (r.dormant ? cap(r.dormancy || 'quiet') : 'Active') },
 ];
 

@@ -81,6 +81,8 @@ export type MetricsGroup = Schemas['MetricsGroup'];
 export type SourceHealth = Schemas['SourceHealth'];
 export type SourceKind = SourceHealth['kind'];
 export type MetricsView = Schemas['MetricsView'];
+/** Which figures of a metrics answer are estimates (medians, p90s, repeat intervals), and how close. */
+export type Accuracy = Schemas['Accuracy'];
 export type MetricsGroupBy = MetricsView['groupBy'];
 /** GET /v1/partners/{id}/scorecard: a partner's last 12 months (schema `Scorecard`). */
 export type PartnerScorecard = Schemas['Scorecard'];

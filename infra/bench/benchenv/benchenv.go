@@ -32,6 +32,7 @@ import (
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/practice"
+	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
 )
 
@@ -109,6 +110,15 @@ func Open(ctx context.Context, part string) (*Env, error) {
 	if e.Demo, _, err = seed.Run(ctx, e.Store, time.Now().UTC()); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("seed: %w", err)
+	}
+	// No stream runs here: the counters (the work queue's counts, the referrer's numbers) are set
+	// from what the seed stored, as the rebuild sets them.
+	load := func(ctx context.Context) ([]referral.Referral, error) {
+		return e.Store.TenantReferrals(ctx, e.Demo.TenantID, e.Demo.PartnerIDs)
+	}
+	if err := e.Store.RepairCounters(ctx, e.Demo.TenantID, load, time.Now().UTC()); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("counters: %w", err)
 	}
 	if e.Referrer, err = e.SignInReferrer(ctx, e.Demo.Referrer); err != nil {
 		e.Close()

@@ -14,9 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/referloop/referloop/infra/bench/benchenv"
 	"github.com/referloop/referloop/infra/bench/meter"
@@ -91,29 +89,6 @@ func (w *World) IndexesHolding(c meter.Call) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// QueueSize is the size of the demo practice's entries in its queue index (GSI1 partition
-// T#<tenant>#REF), and how many there are.
-func (w *World) QueueSize(ctx context.Context) (int, int, error) {
-	in := &dynamodb.QueryInput{TableName: aws.String(w.Table), IndexName: aws.String("GSI1"),
-		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "T#" + w.Demo.TenantID + "#REF"}}}
-	size, n := 0, 0
-	for {
-		out, err := w.DB.Query(ctx, in)
-		if err != nil {
-			return 0, 0, err
-		}
-		for _, it := range out.Items {
-			size += meter.ItemSize(it)
-			n++
-		}
-		if len(out.LastEvaluatedKey) == 0 {
-			return size, n, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
 }
 
 // isSession says whether a call is the session check every authenticated request makes.

@@ -108,6 +108,38 @@ type Part struct {
 	Detail string `json:"detail,omitempty"`
 	// Error is set when the part could not run; Rows may then be partial.
 	Error string `json:"error,omitempty"`
+	// Kept is, for a part not run here (no bin/bench/<name>.json), its section of the document
+	// being rewritten, and KeptGlance its lines of the budgets at a glance: a checkout that runs
+	// one part rewrites only that part's rows (Keep).
+	Kept       string   `json:"-"`
+	KeptGlance []string `json:"-"`
+}
+
+// Keep fills Kept and KeptGlance of the parts not run here from the document they rewrite (each
+// section is found by its "make bench-<name>" line).
+func Keep(parts []Part, doc string) {
+	sections := map[string]string{}
+	chunks := strings.Split(doc, "\n## ")
+	for _, c := range chunks[1:] {
+		for _, p := range parts {
+			if strings.Contains(c, "(`make bench-"+p.Name+"`)") && sections[p.Name] == "" {
+				sections[p.Name] = "## " + strings.TrimRight(c, "\n") + "\n"
+			}
+		}
+	}
+	for i, p := range parts {
+		if !p.Ran.IsZero() || sections[p.Name] == "" {
+			continue
+		}
+		parts[i].Kept = sections[p.Name]
+		_, glance, _ := strings.Cut(doc, "\n## Budgets at a glance\n")
+		glance, _, _ = strings.Cut(glance, "\n## ")
+		for _, line := range strings.Split(glance, "\n") {
+			if strings.HasPrefix(line, "| "+p.Name+" | ") {
+				parts[i].KeptGlance = append(parts[i].KeptGlance, line)
+			}
+		}
+	}
 }
 
 // Machine describes this machine in one line.
@@ -197,6 +229,9 @@ func Markdown(parts []Part, intro string) string {
 	b.WriteString("\n\n## Budgets at a glance\n\n")
 	b.WriteString("| part | figure | value | budget | met |\n|---|---|---|---|---|\n")
 	for _, p := range parts {
+		for _, line := range p.KeptGlance {
+			b.WriteString(line + "\n")
+		}
 		for _, r := range p.Rows {
 			if r.Met == nil {
 				continue
@@ -205,6 +240,10 @@ func Markdown(parts []Part, intro string) string {
 		}
 	}
 	for _, p := range parts {
+		if p.Ran.IsZero() && p.Kept != "" {
+			b.WriteString("\n" + p.Kept)
+			continue
+		}
 		title := p.Title
 		if title == "" {
 			title = p.Name

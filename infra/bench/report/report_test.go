@@ -42,6 +42,27 @@ func TestRowsRoundTripAndRender(t *testing.T) {
 	}
 }
 
+// A part not run here keeps its section and its budget lines from the document being rewritten.
+func TestKeepSectionsOfPartsNotRun(t *testing.T) {
+	ran := Part{Name: "capacity", Title: "2. Capacity", Ran: time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC), Machine: "m",
+		Rows: []Row{NewRow("submit", 2, 2, "WCU", "floor", "metered").WithBudget("≤ 3 WCU", true)}}
+	old := Markdown([]Part{{Name: "coldstart", Title: "1. Cold start", Ran: ran.Ran, Machine: "m",
+		Rows: []Row{NewRow("cold start", 6, 4, "ms", "hello", "launches").WithBudget("≤ 5 ms", false)}, Notes: []string{"a note"},
+		Detail: "| coldstart | a detail row, not a budget |"}, ran}, "intro")
+	parts := []Part{{Name: "coldstart"}, ran, {Name: "growth"}}
+	Keep(parts, old)
+	md := Markdown(parts, "intro")
+	for _, want := range []string{"## 1. Cold start", "- a note", "| coldstart | cold start | 6 ms | ≤ 5 ms | **NOT met** |",
+		"## 2. Capacity", "Not run yet: `make bench-growth`"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Count(md, "## 1. Cold start") != 1 || strings.Count(md, "| coldstart | cold start |") != 1 {
+		t.Errorf("a kept section twice:\n%s", md)
+	}
+}
+
 func TestQuantile(t *testing.T) {
 	xs := []float64{4, 1, 3, 2}
 	if Median(xs) != 2.5 || Quantile(xs, 0) != 1 || Quantile(xs, 1) != 4 || !math.IsNaN(Median(nil)) {

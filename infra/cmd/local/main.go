@@ -23,6 +23,7 @@ import (
 	"github.com/referloop/referloop/infra/seed"
 	"github.com/referloop/referloop/infra/template"
 	"github.com/referloop/referloop/pkg/practice"
+	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
 )
 
@@ -106,6 +107,24 @@ func demo(ctx context.Context, st *localserver.Stack, origin string) error {
 	}
 	if seeded {
 		fmt.Println("Seeded the demo practice Lakeside Physical Therapy (owner, a staff member, two partners, a referrer, 12 referrals).")
+	} else {
+		// Data kept in .data/ may predate the counters the notifier keeps (the work queue's counts):
+		// set the demo's from its referrals, as the rebuild would (make rollup REBUILD=1 does every
+		// tenant, and rewrites old-format metric buckets too).
+		kinds, err := st.Store.PartnerKinds(ctx, d.TenantID)
+		if err != nil {
+			return err
+		}
+		pids := make([]string, 0, len(kinds))
+		for pid := range kinds {
+			pids = append(pids, pid)
+		}
+		load := func(ctx context.Context) ([]referral.Referral, error) {
+			return st.Store.TenantReferrals(ctx, d.TenantID, pids)
+		}
+		if err := st.Store.RepairCounters(ctx, d.TenantID, load, time.Now().UTC()); err != nil {
+			return fmt.Errorf("counters: %w", err)
+		}
 	}
 	owner, err := st.Deps.IssueLink(ctx, origin, store.Link{Purpose: store.LinkSignin, Email: seed.OwnerEmail, TenantID: d.TenantID, Role: practice.RoleOwner})
 	if err != nil {

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import {
-  asOfText, checkRange, csvName, declineBars, fmtCount, fmtHours, fmtPercent, fmtSeconds, funnel, kindRows,
+  accuracyNote, approx, asOfText, checkRange, csvName, declineBars, fmtCount, fmtHours, fmtPercent, fmtSeconds, funnel, kindRows,
   noNumbersYet, RANGE_PRESETS, rangeFromQuery, rangeLabel, SOURCE_COLUMNS, sortLabel, sortRows, sourceRows,
   sourcesCsv, trendCsv, trendGroupBy, trendPoints,
 } from '../metrics';
@@ -188,6 +188,7 @@ function Dashboard({ data, trendBy, onAnnounce }: { data: Loaded; trendBy: 'week
   return (
     <>
       <Kpis total={total} />
+      {accuracyNote(source.accuracy) && <p class="meta estimates-note">{accuracyNote(source.accuracy)}</p>}
       {total.received === 0 && <p class="notice notice-ok">No referrals were received in this period.</p>}
 
       <section class="metrics-section" aria-labelledby="funnel-h">
@@ -236,7 +237,7 @@ function Dashboard({ data, trendBy, onAnnounce }: { data: Loaded; trendBy: 'week
                   <td class="num">{fmtCount(s?.scheduled ?? 0)}</td>
                   <td class="num">{fmtCount(s?.seen ?? 0)}</td>
                   <td class="num">{fmtPercent(s?.showRate)}</td>
-                  <td class="num">{fmtHours(s?.hoursToContact.median)}</td>
+                  <td class="num">{approx(fmtHours(s?.hoursToContact.median), s?.hoursToContact.estimate)}</td>
                   <td class="num">{fmtPercent(s?.contactCompliance)}</td>
                 </tr>
               ))}
@@ -261,11 +262,11 @@ function Kpis({ total: t }: { total: Summary }) {
   const tiles: [string, string, string][] = [
     ['Referrals received', fmtCount(t.received), `${fmtCount(t.accepted)} accepted · ${fmtCount(t.declined)} declined`],
     ['Show rate', fmtPercent(t.showRate), t.seen + t.noShow ? `${fmtCount(t.seen)} seen · ${fmtCount(t.noShow)} missed` : 'no appointments kept or missed yet'],
-    ['Median time to first contact', fmtHours(t.hoursToContact.median),
-      t.hoursToContact.n ? `90% within ${fmtHours(t.hoursToContact.p90)} · ${fmtCount(t.hoursToContact.n)} contacted` : 'no patient contacted yet'],
+    ['Median time to first contact', approx(fmtHours(t.hoursToContact.median), t.hoursToContact.estimate),
+      t.hoursToContact.n ? `90% within ${approx(fmtHours(t.hoursToContact.p90), t.hoursToContact.estimate)} · ${fmtCount(t.hoursToContact.n)} contacted` : 'no patient contacted yet'],
     ['Contacted on time', fmtPercent(t.contactCompliance), t.contacted ? 'first contact by the contact-by time' : 'no patient contacted yet'],
-    ['Median form time', fmtSeconds(t.formSeconds.median),
-      t.formSeconds.n ? `referrers’ time to fill the form · 90% within ${fmtSeconds(t.formSeconds.p90)}` : 'no form timings yet'],
+    ['Median form time', approx(fmtSeconds(t.formSeconds.median), t.formSeconds.estimate),
+      t.formSeconds.n ? `referrers’ time to fill the form · 90% within ${approx(fmtSeconds(t.formSeconds.p90), t.formSeconds.estimate)}` : 'no form timings yet'],
   ];
   return (
     <ul class="kpis" aria-label="Key numbers">

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
 import { formatDate } from '../format';
-import { fmtCount, fmtHours, fmtPercent, hasLastReferral, healthText, lastMonths } from '../metrics';
+import { approx, fmtCount, fmtHours, fmtPercent, hasLastReferral, healthText, lastMonths } from '../metrics';
 import type { Partner, PartnerScorecard } from '../types';
 import { Sparkbars } from './charts';
 
@@ -53,7 +53,7 @@ function ScorecardBody({ card }: { card: PartnerScorecard }) {
     <div class="scorecard-body">
       <p class="scorecard-line">
         <strong>Last 12 months:</strong> {fmtCount(card.received)} received · {fmtCount(card.seen)} seen · show rate {fmtPercent(card.showRate)} ·{' '}
-        {contact == null ? 'no patient contacted yet' : <>median {fmtHours(contact)} to first contact</>}
+        {contact == null ? 'no patient contacted yet' : <>median {approx(fmtHours(contact), card.hoursToContact.estimate)} to first contact</>}
       </p>
       <p class={h.dormant ? 'scorecard-health quiet' : 'scorecard-health'}>
         {capitalize(healthText(h))}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/referloop/referloop/infra/bench/capacity"
 	"github.com/referloop/referloop/infra/bench/coldstart"
+	"github.com/referloop/referloop/infra/bench/growth"
 	"github.com/referloop/referloop/infra/bench/load"
 	"github.com/referloop/referloop/infra/bench/loopbench"
 	"github.com/referloop/referloop/infra/bench/overhead"
@@ -32,7 +33,7 @@ import (
 )
 
 // Parts in report order.
-var Parts = []string{"coldstart", "capacity", "overhead", "load", "portal", "loop", "rollup"}
+var Parts = []string{"coldstart", "capacity", "overhead", "load", "portal", "loop", "rollup", "growth"}
 
 func main() {
 	if len(os.Args) < 2 {
@@ -74,6 +75,9 @@ func main() {
 		},
 		"rollup": func(ctx context.Context) (report.Part, error) {
 			return rollupbench.Run(ctx, rollupbench.Options{Root: root})
+		},
+		"growth": func(ctx context.Context) (report.Part, error) {
+			return growth.Run(ctx, growth.Options{Root: root})
 		},
 	}[part]
 	if run == nil {
@@ -119,6 +123,10 @@ func writeReport(root, dir string) error {
 	if err != nil {
 		return err
 	}
+	out := filepath.Join(root, "docs", "benchmarks.md")
+	if old, err := os.ReadFile(out); err == nil {
+		report.Keep(parts, string(old)) // the parts not run here keep their section
+	}
 	for i, p := range parts {
 		// benchstat's view of a part's samples, when the Makefile made one after the part ran.
 		b, err := os.ReadFile(filepath.Join(dir, p.Name+".benchstat.txt"))
@@ -129,12 +137,12 @@ func writeReport(root, dir string) error {
 		}
 	}
 	md := report.Markdown(parts, intro)
-	return os.WriteFile(filepath.Join(root, "docs", "benchmarks.md"), []byte(md), 0o644)
+	return os.WriteFile(out, []byte(md), 0o644)
 }
 
 const intro = `What Referloop costs in time and money, measured by ` + "`make bench`" + ` (a few minutes; each part
 alone with ` + "`make bench-coldstart`" + `, ` + "`bench-capacity`" + `, ` + "`bench-overhead`" + `, ` + "`bench-load`" + `,
-` + "`bench-portal`" + `, ` + "`bench-loop`" + `, ` + "`bench-rollup`" + `). The machine is small (2 cores), shared and noisy, so every figure stands beside a
+` + "`bench-portal`" + `, ` + "`bench-loop`" + `, ` + "`bench-rollup`" + `, ` + "`bench-growth`" + `). The machine is small (2 cores), shared and noisy, so every figure stands beside a
 **floor measured in the same run** — the same measurement of something that does the least the
 figure could — and the ratio between them is the number to read. Absolute milliseconds move from run
 to run; ratios move much less. Capacity floors are first principles (what the item sizes and key
