@@ -25,6 +25,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/internal/v4a v1.5.10 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/accept-encoding v1.13.24 // indirect
 	github.com/aws/aws-sdk-go-v2/service/internal/endpoint-discovery v1.13.10 // indirect
+	github.com/aws/aws-sdk-go-v2/service/secretsmanager v1.50.10 // indirect
 	github.com/kr/pretty v0.3.1 // indirect
 	github.com/onsi/gomega v1.33.0 // indirect
 	github.com/rogpeppe/go-internal v1.10.0 // indirect

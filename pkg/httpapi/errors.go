@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
@@ -61,6 +62,9 @@ func problemFor(err error) (p *problem.Problem, known bool) {
 		return problem.Invalid("Idempotency-Key", "was already used for a different referral; make a new key for a new referral"), true
 	case errors.Is(err, store.ErrBadCursor):
 		return problem.Invalid("cursor", "is not a cursor this list gave out"), true
+	case errors.Is(err, auth.ErrKeyUnavailable):
+		return problem.New(http.StatusServiceUnavailable, "unavailable", "Try again in a moment",
+			"signing in is unavailable for a moment; nothing was changed"), true
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return problem.New(http.StatusServiceUnavailable, "unavailable", "Try again", "the request took too long"), true
 	}
@@ -68,11 +72,15 @@ func problemFor(err error) (p *problem.Problem, known bool) {
 }
 
 // fail answers with the problem err stands for; unknown errors are logged with the route and
-// become 500.
+// become 500, and the 503s (a signing key that cannot be read, a call that ran out of time) are
+// logged too: someone has to know.
 func (d *Deps) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p, known := problemFor(err)
-	if !known {
-		d.log().Error("internal error", "route", r.Pattern, "error", err.Error())
+	switch {
+	case !known:
+		d.logFor(r).Error("internal error", "route", r.Pattern, "error", err.Error())
+	case p.Status >= 500:
+		d.logFor(r).Error("unavailable", "route", r.Pattern, "status", p.Status, "error", err.Error())
 	}
 	problem.Write(w, p)
 }

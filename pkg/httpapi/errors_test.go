@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
@@ -32,6 +33,7 @@ func TestProblemFor(t *testing.T) {
 		{store.ErrKeyReused, 422, "validation", ""},
 		{store.ErrBadCursor, 422, "validation", ""},
 		{context.DeadlineExceeded, 503, "unavailable", ""},
+		{fmt.Errorf("%w: AccessDeniedException", auth.ErrKeyUnavailable), 503, "unavailable", ""},
 		{errors.New("disk on fire"), 500, "internal", ""},
 	}
 	for _, c := range cases {
