@@ -857,7 +857,7 @@ func samconfig(t *testing.T) map[string]map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]map[string]string{}
+	out := map[string]map[string]string{"": {}}
 	table := ""
 	for _, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
@@ -868,7 +868,7 @@ func samconfig(t *testing.T) map[string]map[string]string {
 			out[table] = map[string]string{}
 		default:
 			k, v, ok := strings.Cut(line, "=")
-			if !ok || table == "" {
+			if !ok {
 				t.Fatalf("samconfig.toml: %q", line)
 			}
 			out[table][strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"`)
