@@ -42,12 +42,12 @@ import (
 	"github.com/referloop/referloop/pkg/notify"
 )
 
+// cloudFrontEdge is the source address API Gateway sees behind CloudFront (an edge's).
+const cloudFrontEdge = "130.176.89.2"
+
 // qemuFunction is the function also run as its linux/arm64 build (the release architecture) under
 // qemu-user-static: it signs and verifies sessions, reads the table and appends to the audit trail.
 const qemuFunction = "referrals"
-
-// viewerAddress is the address CloudFront reports for every emulated request.
-const viewerAddress = "198.51.100.7:51234"
 
 // emulation is what the suite shares: the emulator and the bootstraps, built once.
 type emulation struct {
@@ -281,7 +281,11 @@ func (e *emulator) http(t *testing.T, fn string, ev events.APIGatewayV2HTTPReque
 			h[k] = v
 		}
 		h[strings.ToLower(httpapi.OriginVerifyHeader)] = e.originSecret
-		h[strings.ToLower(httpapi.ViewerAddressHeader)] = viewerAddress
+		// The viewer's address is the client the event names; API Gateway's source IP becomes a
+		// CloudFront edge's, which the functions must not take for the client's (the audit checks
+		// record the viewer's).
+		h[strings.ToLower(httpapi.ViewerAddressHeader)] = ev.RequestContext.HTTP.SourceIP + ":51234"
+		ev.RequestContext.HTTP.SourceIP = cloudFrontEdge
 		h[strings.ToLower(httpapi.ViewerHostHeader)] = ev.RequestContext.DomainName
 		ev.Headers = h
 	}
