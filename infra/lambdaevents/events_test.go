@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/referloop/referloop/infra/dynamotest"
+	"github.com/referloop/referloop/infra/eventfill"
 	"github.com/referloop/referloop/infra/seed"
 	"github.com/referloop/referloop/infra/template"
 	"github.com/referloop/referloop/pkg/auth"
@@ -259,6 +260,32 @@ var cases = map[string]want{
 		}
 	}},
 	"auth.public-profile-unknown": {status: 404, problem: "not-found"},
+
+	// ---- metrics ----
+	"metrics.dashboard": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		// No rollup has run on the fresh table: the view is well formed and says so (asOf null).
+		if str(r.body, "groupBy") != "source" || str(r.body, "from") == "" || str(r.body, "to") == "" || r.body["asOf"] != nil {
+			t.Errorf("MetricsView = %s", r.resp.Body)
+		}
+		if _, ok := r.body["groups"].([]any); !ok {
+			t.Errorf("groups is not a list: %s", r.resp.Body)
+		}
+		for _, phi := range []string{"Ana", "Silva", "1980-04-02"} {
+			if strings.Contains(r.resp.Body, phi) {
+				t.Errorf("the dashboard holds %q", phi)
+			}
+		}
+	}},
+	"metrics.scorecard": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "partner.id") != w.vals["partnerId"] || str(r.body, "partner.name") != "Northside Family Medicine" {
+			t.Errorf("Scorecard = %s", r.resp.Body)
+		}
+		if _, ok := r.body["months"].([]any); !ok {
+			t.Errorf("months is not a list: %s", r.resp.Body)
+		}
+	}},
+	"metrics.as-referrer": {status: 403, as: referrer, problem: "forbidden"},
+	"metrics.bad-group":   {status: 422, as: owner, problem: "validation", fields: []string{"groupBy"}},
 
 	// ---- practice ----
 	"practice.get-profile": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
@@ -2001,4 +2028,13 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// TestEventfillKnowsEachCase: `make events` (infra/eventfill) signs in as each case says.
+func TestEventfillKnowsEachCase(t *testing.T) {
+	for _, name := range sortedKeys(cases) {
+		if got := eventfill.As(name); got != cases[name].as {
+			t.Errorf("eventfill.As(%q) = %q, the case is %q", name, got, cases[name].as)
+		}
+	}
 }
