@@ -446,11 +446,9 @@ func TestAlarmsTellSomeone(t *testing.T) {
 		!isRef(dig(sub, "Properties", "TopicArn"), "AlarmTopic") {
 		t.Errorf("AlarmEmailSubscription %s", js(sub))
 	}
-	var alarms []alarm
 	have := map[string]bool{}
 	for _, id := range x.ofType("AWS::CloudWatch::Alarm") {
 		a := alarm{id, x.props(id)}
-		alarms = append(alarms, a)
 		for _, k := range []string{"AlarmActions", "OKActions"} {
 			if !slices.ContainsFunc(l(a.props[k]), func(v any) bool { return isRef(v, "AlarmTopic") }) {
 				t.Errorf("%s: %s %s does not notify AlarmTopic", id, k, js(a.props[k]))
