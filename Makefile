@@ -45,9 +45,10 @@ portal/node_modules/.installed: portal/package-lock.json
 	@touch $@
 
 .PHONY: system-deps
-system-deps: ## Java 17 for DynamoDB Local, Debian's Chromium for the browser tests
+system-deps: ## Java 17 for DynamoDB Local, Debian's Chromium for the browser tests, qemu-user-static for the arm64 emulator run
 	@missing=""; command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v qemu-aarch64-static >/dev/null || missing="$$missing qemu-user-static"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing from Debian:$$missing"; \
 	    $(SUDO) apt-get update -q || true; \
@@ -208,3 +209,77 @@ bench-growth: node-deps system-deps bin/bench/bench ## one tenant at 10,000, 100
 
 bench-report: bin/bench/bench ## docs/benchmarks.md from the parts already run (bin/bench/*.json)
 	bin/bench/bench report
+
+## ---- the Lambda emulator (make test runs its suite: infra/lambdaevents/rie_test.go, tag e2e) ----
+# AWS's Lambda Runtime Interface Emulator, the one inside SAM's local images, pinned and built from the
+# Go module proxy like bin/staticcheck (the suite installs it itself when missing). Note that its
+# --help starts a server on 0.0.0.0:8080 instead of printing help.
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+bin/aws-lambda-rie: Makefile
+	GOBIN=$(CURDIR)/bin CGO_ENABLED=0 $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	@printf '%s' '$(RIE_VERSION)' > $@.version
+
+.PHONY: rie-test
+rie-test: node-deps system-deps bin/aws-lambda-rie bin/with ## only the emulator suite: every events/*.json through each bootstrap under aws-lambda-rie (one also arm64 under qemu)
+	bin/with -- $(GO) test -count=1 -tags e2e -run TestEmulator -v ./infra/lambdaevents/
+
+bin/events: $(shell find infra/cmd/events -name '*.go' 2>/dev/null)
+	$(GO) build -o $@ ./infra/cmd/events
+
+.PHONY: events
+events: bin/events ## fill events/*.json with live sessions and ids from a running `make dev` into .data/events/ (for sam local invoke -e)
+	bin/events -base http://127.0.0.1:$(PORT) -out .data/events
+
+## ---- deploy to AWS (the aws and sam CLIs, credentials; docs/deploy.md) ----
+# STAGE is an environment of samconfig.toml: default (stack referloop) or staging (referloop-staging).
+# The first deploy of a stack asks for SenderEmail and AlarmEmail (or takes SENDER_EMAIL and
+# ALARM_EMAIL); later deploys keep the stack's own values. PORTAL_DOMAIN, PORTAL_CERTIFICATE_ARN,
+# PORTAL_HOSTED_ZONE_ID, ENABLE_WAF and LOG_RETENTION_DAYS change those parameters when given.
+STAGE ?= default
+STACK  = $(shell awk -v t='[$(STAGE).deploy.parameters]' '$$0==t{f=1;next} /^\[/{f=0} f&&$$1=="stack_name"{gsub(/"/,"",$$3);print $$3}' samconfig.toml)
+OUTPUT = aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text
+OVERRIDES = $(strip $(if $(PORTAL_DOMAIN),PortalDomainName=$(PORTAL_DOMAIN)) \
+  $(if $(PORTAL_CERTIFICATE_ARN),PortalCertificateArn=$(PORTAL_CERTIFICATE_ARN)) \
+  $(if $(PORTAL_HOSTED_ZONE_ID),PortalHostedZoneId=$(PORTAL_HOSTED_ZONE_ID)) \
+  $(if $(ENABLE_WAF),EnableWaf=$(ENABLE_WAF)) $(if $(LOG_RETENTION_DAYS),LogRetentionDays=$(LOG_RETENTION_DAYS)))
+
+.PHONY: deploy deploy-check deploy-portal undeploy rotate-signing-key
+deploy-check:
+	@command -v sam >/dev/null || { echo "make deploy needs the AWS SAM CLI (sam): see docs/deploy.md"; exit 1; }
+	@command -v aws >/dev/null || { echo "make deploy needs the AWS CLI v2 (aws): see docs/deploy.md"; exit 1; }
+	@test -n "$(STACK)" || { echo "samconfig.toml has no [$(STAGE).deploy.parameters] stack_name"; exit 1; }
+	@aws sts get-caller-identity --query Account --output text >/dev/null || { echo "no AWS credentials (aws configure, or AWS_PROFILE)"; exit 1; }
+
+deploy: deploy-check portal ## build and deploy STAGE's stack (default, staging), upload the portal, invalidate CloudFront
+	sam build --config-env $(STAGE)
+	@params="$(OVERRIDES)"; \
+	if ! aws cloudformation describe-stacks --stack-name $(STACK) >/dev/null 2>&1; then \
+	  sender="$(SENDER_EMAIL)"; alarm="$(ALARM_EMAIL)"; \
+	  echo "First deploy of $(STACK): two questions (later deploys keep the answers)."; \
+	  [ -n "$$sender" ] || read -r -p "  SenderEmail, an address SES has verified (or of a verified domain): " sender; \
+	  [ -n "$$alarm" ] || read -r -p "  AlarmEmail, who is told when something breaks (empty: nobody yet): " alarm; \
+	  params="SenderEmail=$$sender $${alarm:+AlarmEmail=$$alarm} $$params"; \
+	fi; \
+	set -x; sam deploy --config-env $(STAGE) $${params:+--parameter-overrides "$$params"}
+	@$(MAKE) --no-print-directory deploy-portal STAGE=$(STAGE)
+
+deploy-portal: deploy-check portal ## upload portal/dist to STAGE's bucket (hashed assets cached a year, index.html no-cache) and invalidate the distribution
+	@bucket=$$($(call OUTPUT,PortalBucketName)); dist=$$($(call OUTPUT,PortalDistributionId)); url=$$($(call OUTPUT,PortalUrl)); \
+	  if [ -z "$$bucket" ] || [ "$$bucket" = None ]; then echo "stack $(STACK) has no PortalBucketName output: make deploy first"; exit 1; fi; \
+	  set -x; \
+	  aws s3 sync portal/dist/assets "s3://$$bucket/assets" --only-show-errors --cache-control "public, max-age=31536000, immutable"; \
+	  aws s3 sync portal/dist "s3://$$bucket" --only-show-errors --delete --exclude "assets/*" --exclude ".vite/*" --cache-control "no-cache"; \
+	  aws cloudfront create-invalidation --distribution-id "$$dist" --paths "/*" --query Invalidation.Id --output text; \
+	  set +x; echo "Referloop ($(STACK)) is at $$url"
+
+undeploy: deploy-check ## delete STAGE's stack: its portal bucket is emptied first; tables, their key and the audit vault stay (docs/deploy.md)
+	@bucket=$$($(call OUTPUT,PortalBucketName) 2>/dev/null || true); \
+	  if [ -n "$$bucket" ] && [ "$$bucket" != None ]; then aws s3 rm "s3://$$bucket" --recursive --only-show-errors; fi
+	sam delete --config-env $(STAGE) --stack-name $(STACK) --no-prompts
+
+rotate-signing-key: deploy-check ## a new session signing key for STAGE; sessions and rating links signed with the previous one keep working
+	@arn=$$($(call OUTPUT,SigningKeySecretArn)); \
+	  aws secretsmanager get-random-password --password-length 64 --exclude-punctuation --require-each-included-type \
+	    --query RandomPassword --output text | tr -d '\n' | \
+	  aws secretsmanager put-secret-value --secret-id "$$arn" --secret-string file:///dev/stdin --query VersionId --output text >/dev/null; \
+	  echo "rotated $$arn: the new key signs within 10 minutes; the previous one still verifies (rotate at most every 30 days)"

@@ -11,10 +11,10 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Mail, awsenv.Links)
+	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing, awsenv.Mail, awsenv.Links)
 	if err != nil {
 		log.Fatalf("auth: %v", err)
 	}
 	lambdahttp.Start(httpapi.Auth(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(),
-		Mailer: sesmail.New(cfg.AWS, cfg.Sender), Origin: cfg.PortalOrigin, Log: awsenv.Logger()}).Handler())
+		Mailer: sesmail.New(cfg.AWS, cfg.Sender), Origin: cfg.PortalOrigin, OriginVerify: cfg.OriginVerify, Log: awsenv.Logger()}).Handler())
 }

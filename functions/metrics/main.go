@@ -10,9 +10,9 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.Signing)
+	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing)
 	if err != nil {
 		log.Fatalf("metrics: %v", err)
 	}
-	lambdahttp.Start(httpapi.Metrics(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(), Log: awsenv.Logger()}).Handler())
+	lambdahttp.Start(httpapi.Metrics(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(), OriginVerify: cfg.OriginVerify, Log: awsenv.Logger()}).Handler())
 }

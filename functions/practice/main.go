@@ -11,10 +11,10 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Mail, awsenv.Links, awsenv.Audit)
+	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing, awsenv.Mail, awsenv.Links, awsenv.Audit)
 	if err != nil {
 		log.Fatalf("practice: %v", err)
 	}
 	lambdahttp.Start(httpapi.Practice(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(),
-		Mailer: sesmail.New(cfg.AWS, cfg.Sender), Origin: cfg.PortalOrigin, Log: awsenv.Logger()}).Handler())
+		Mailer: sesmail.New(cfg.AWS, cfg.Sender), Origin: cfg.PortalOrigin, OriginVerify: cfg.OriginVerify, Log: awsenv.Logger()}).Handler())
 }

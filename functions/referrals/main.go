@@ -10,9 +10,9 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.Signing, awsenv.Audit)
+	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing, awsenv.Audit)
 	if err != nil {
 		log.Fatalf("referrals: %v", err)
 	}
-	lambdahttp.Start(httpapi.Referrals(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(), Log: awsenv.Logger()}).Handler())
+	lambdahttp.Start(httpapi.Referrals(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(), OriginVerify: cfg.OriginVerify, Log: awsenv.Logger()}).Handler())
 }

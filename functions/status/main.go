@@ -10,9 +10,9 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.Audit) // signs nothing, sends nothing: the table and the audit trail
+	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Audit) // signs nothing, sends nothing: the table and the audit trail
 	if err != nil {
 		log.Fatalf("status: %v", err)
 	}
-	lambdahttp.Start(httpapi.Status(&httpapi.Deps{Store: cfg.Store(), Log: awsenv.Logger()}).Handler())
+	lambdahttp.Start(httpapi.Status(&httpapi.Deps{Store: cfg.Store(), OriginVerify: cfg.OriginVerify, Log: awsenv.Logger()}).Handler())
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/referloop/referloop/infra/dynamotest"
+	"github.com/referloop/referloop/infra/eventfill"
 	"github.com/referloop/referloop/infra/seed"
 	"github.com/referloop/referloop/infra/template"
 	"github.com/referloop/referloop/pkg/auth"
@@ -259,6 +260,32 @@ var cases = map[string]want{
 		}
 	}},
 	"auth.public-profile-unknown": {status: 404, problem: "not-found"},
+
+	// ---- metrics ----
+	"metrics.dashboard": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		// No rollup has run on the fresh table: the view is well formed and says so (asOf null).
+		if str(r.body, "groupBy") != "source" || str(r.body, "from") == "" || str(r.body, "to") == "" || r.body["asOf"] != nil {
+			t.Errorf("MetricsView = %s", r.resp.Body)
+		}
+		if _, ok := r.body["groups"].([]any); !ok {
+			t.Errorf("groups is not a list: %s", r.resp.Body)
+		}
+		for _, phi := range []string{"Ana", "Silva", "1980-04-02"} {
+			if strings.Contains(r.resp.Body, phi) {
+				t.Errorf("the dashboard holds %q", phi)
+			}
+		}
+	}},
+	"metrics.scorecard": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "partner.id") != w.vals["partnerId"] || str(r.body, "partner.name") != "Northside Family Medicine" {
+			t.Errorf("Scorecard = %s", r.resp.Body)
+		}
+		if _, ok := r.body["months"].([]any); !ok {
+			t.Errorf("months is not a list: %s", r.resp.Body)
+		}
+	}},
+	"metrics.as-referrer": {status: 403, as: referrer, problem: "forbidden"},
+	"metrics.bad-group":   {status: 422, as: owner, problem: "validation", fields: []string{"groupBy"}},
 
 	// ---- practice ----
 	"practice.get-profile": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
@@ -771,28 +798,44 @@ func TestEvents(t *testing.T) {
 		wnt := cases[name]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, dir, wnt)
-			var before []result
-			for _, b := range wnt.before {
-				r := w.invoke(t, b)
-				if r.resp.StatusCode/100 != 2 {
-					t.Fatalf("%s (before): %d %s", b, r.resp.StatusCode, r.resp.Body)
-				}
-				before = append(before, r)
-			}
-			if wnt.setup != nil {
-				wnt.setup(t, w)
-			}
-			w.mail = &notify.Recorder{}
-			w.deps.Mailer = w.mail
-			r := w.invoke(t, name)
-			r.before = before
-			checkCommon(t, wnt, r)
-			if wnt.check != nil && !t.Failed() {
-				wnt.check(t, w, r)
-			}
+			runCase(t, newWorld(t, dir, wnt), name)
 		})
 	}
+}
+
+// runCase sends the API event name through w (its befores and setup first) and checks the answer
+// as its case says.
+func runCase(t *testing.T, w *world, name string) {
+	t.Helper()
+	wnt := w.want
+	var before []result
+	for _, b := range wnt.before {
+		r := w.invoke(t, b)
+		if r.resp.StatusCode/100 != 2 {
+			t.Fatalf("%s (before): %d %s", b, r.resp.StatusCode, r.resp.Body)
+		}
+		before = append(before, r)
+	}
+	if wnt.setup != nil {
+		wnt.setup(t, w)
+	}
+	w.mail = &notify.Recorder{}
+	w.deps.Mailer = w.mail
+	r := w.invoke(t, name)
+	r.before = before
+	checkCommon(t, wnt, r)
+	if wnt.check != nil && !t.Failed() {
+		wnt.check(t, w, r)
+	}
+}
+
+// runner runs events through something other than the functions' entry points in this process: the
+// emulator suite (rie_test.go) sends them to each function's bootstrap under aws-lambda-rie.
+type runner interface {
+	// http answers an API Gateway event of functions/<fn>.
+	http(t *testing.T, fn string, ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTTPResponse
+	// invoke hands any other event to functions/<fn> and returns its answer as JSON.
+	invoke(t *testing.T, fn string, event []byte) []byte
 }
 
 // TestEventShapes checks that each event is what the event's function receives in AWS: an API
@@ -1073,15 +1116,19 @@ func (w *world) invokeStream(t *testing.T, name string) events.DynamoDBEventResp
 	t.Helper()
 	raw := w.fill(t, name)
 	decodeStream(t, raw)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	out, err := w.notifier(t).Invoke(ctx, json.RawMessage(raw))
-	if err != nil {
-		t.Fatalf("%s: the handler returned an error (Lambda would retry the whole batch): %v", name, err)
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		t.Fatal(err)
+	var b []byte
+	if w.via != nil {
+		b = w.via.invoke(t, "notifier", raw)
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, err := w.notifier(t).Invoke(ctx, json.RawMessage(raw))
+		if err != nil {
+			t.Fatalf("%s: the handler returned an error (Lambda would retry the whole batch): %v", name, err)
+		}
+		if b, err = json.Marshal(out); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var resp events.DynamoDBEventResponse
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -1295,6 +1342,13 @@ func TestScheduleEvents(t *testing.T) {
 // a minute from now, past the rollup's lag behind the latest writes.
 func (w *world) invokeSchedule(t *testing.T, name string) rollup.Result {
 	t.Helper()
+	if w.via != nil {
+		var res rollup.Result
+		if err := json.Unmarshal(w.via.invoke(t, "rollup", w.fill(t, name)), &res); err != nil {
+			t.Fatalf("%s: the rollup's answer: %v", name, err)
+		}
+		return res
+	}
 	r := &rollup.Runner{Store: w.storeFor(t, "rollup"), Now: func() time.Time { return time.Now().Add(time.Minute) }, Log: w.deps.Log}
 	handler := func(ctx context.Context, _ json.RawMessage) (rollup.Result, error) { return r.Run(ctx) }
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
@@ -1357,6 +1411,8 @@ type world struct {
 	claims map[string]auth.Claims
 	// orig is the case's referral ({{referralId}}) as it was before the case changed it.
 	orig referral.Referral
+	// via runs the events instead of the in-process entry points (nil: in process).
+	via runner
 }
 
 // newWorld is a fresh table with the demo seed and the Deps a Lambda would build, with a static key.
@@ -1558,11 +1614,16 @@ func (w *world) invokeWith(t *testing.T, name string, edit func(*events.APIGatew
 		t.Fatalf("%s: httpapi.Builders has no %q", name, fn)
 	}
 	w.ageSessions(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // the template's Timeout
-	defer cancel()
-	resp, err := lambdahttp.Handler(build(w.depsFor(t, fn)).Handler())(ctx, ev)
-	if err != nil {
-		t.Fatalf("%s: the Lambda handler returned an error: %v", name, err)
+	var resp events.APIGatewayV2HTTPResponse
+	if w.via != nil {
+		resp = w.via.http(t, fn, ev)
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // the template's Timeout
+		defer cancel()
+		var err error
+		if resp, err = lambdahttp.Handler(build(w.depsFor(t, fn)).Handler())(ctx, ev); err != nil {
+			t.Fatalf("%s: the Lambda handler returned an error: %v", name, err)
+		}
 	}
 	r := result{resp: resp}
 	if resp.Body != "" {
@@ -1987,6 +2048,15 @@ func (w *world) ageSessions(t *testing.T) {
 	for _, c := range w.claims {
 		if err := w.deps.Store.TouchSession(context.Background(), c.Tenant, c.Subject, c.ID, then, time.Now().Add(time.Hour)); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestEventfillKnowsEachCase: `make events` (infra/eventfill) signs in as each case says.
+func TestEventfillKnowsEachCase(t *testing.T) {
+	for _, name := range sortedKeys(cases) {
+		if got := eventfill.As(name); got != cases[name].as {
+			t.Errorf("eventfill.As(%q) = %q, the case is %q", name, got, cases[name].as)
 		}
 	}
 }

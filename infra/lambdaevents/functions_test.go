@@ -361,7 +361,7 @@ func dig(m map[string]any, path ...string) map[string]any {
 
 // TestFunctionsLoadTheirConfiguration: every main.go calls awsenv.Load once at init, and what it
 // asks Load to check matches what template.yaml lets the function do: a function that signs
-// (awsenv.Signing) may read the signing key's SSM parameter, one that mails (awsenv.Mail) may send
+// (awsenv.Signing) may read the signing key's secret, one that mails (awsenv.Mail) may send
 // through SES, one with the audit trail (awsenv.Audit) may reach the audit table; and a function
 // granted any of them asks Load for it, so a missing setting stops it at init instead of failing
 // its first request.
@@ -416,7 +416,7 @@ func TestFunctionsLoadTheirConfiguration(t *testing.T) {
 				}
 			}
 		}
-		for need, action := range map[string]string{"Signing": "ssm:GetParameter", "Mail": "ses:SendEmail"} {
+		for need, action := range map[string]string{"Signing": "secretsmanager:GetSecretValue", "Mail": "ses:SendEmail"} {
 			if needs[need] != actions[action] {
 				t.Errorf("%s: awsenv.Load(…awsenv.%s…) is %v, but its template policy grants %s: %v", f.LogicalID, need, needs[need], action, actions[action])
 			}

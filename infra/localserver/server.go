@@ -63,6 +63,11 @@ func SameRoutes(api *httpapi.API, f template.Function) error {
 	return nil
 }
 
+// PortalCSP is the portal's Content-Security-Policy, here and in AWS (template.yaml's
+// PortalHeadersPolicy, held to it by infra/stack): its own scripts, styles (and inline style
+// attributes), data: icons and API; no plugins, no <base>, forms post only to it, no framing.
+const PortalCSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
 // Portal serves the built single-page portal from dir: files as they are (hashed assets cached
 // for a year), and index.html for any other path so client-side routes load.
 func Portal(dir string) http.Handler {
@@ -86,7 +91,7 @@ func Portal(dir string) http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		w.Header().Set("Content-Security-Policy", PortalCSP)
 		http.ServeFile(w, r, index)
 	})
 }

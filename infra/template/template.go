@@ -147,6 +147,21 @@ func Parse(b []byte) (*Template, error) {
 	return t, nil
 }
 
+// ParseRaw reads a whole template as plain values, CloudFormation's short-form tags as their long
+// form ({"Ref": …}, {"Fn::GetAtt": "A.B"}, {"Fn::If": […]}…), for tests of what the template
+// declares beyond the functions and tables.
+func ParseRaw(b []byte) (map[string]any, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, fmt.Errorf("template.yaml: %w", err)
+	}
+	doc, ok := toValue(&root).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("template.yaml: not a mapping")
+	}
+	return doc, nil
+}
+
 // LocalName is the name the local stack and the tests give table id beside a main table named
 // base: base itself for the main table, base-<id without "Table", lower case> for the others
 // (AuditTable → base-audit, what store.New expects its audit table to be called).

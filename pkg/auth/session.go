@@ -6,9 +6,7 @@ import (
 	"crypto/hmac"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -95,15 +93,16 @@ type StaticKey []byte
 
 func (k StaticKey) SigningKey(context.Context) ([]byte, error) { return k, nil }
 
-// Signer issues and verifies session JWTs: HS256 only, issuer, audience and expiry required.
+// Signer issues and verifies session JWTs: HS256 only, issuer, audience and expiry required. It signs
+// with the current key and verifies with the current and the previous one (see Keys), so a rotation
+// logs nobody out.
 type Signer struct {
 	Issuer   string
 	Audience string
 	Source   KeySource
 	Now      func() time.Time
 
-	once sync.Mutex
-	key  []byte
+	keys keyCache
 }
 
 func (s *Signer) now() time.Time {
@@ -113,21 +112,19 @@ func (s *Signer) now() time.Time {
 	return time.Now()
 }
 
+// Ready fetches the signing keys if they are not held yet: ErrKeyUnavailable when they cannot be
+// read. A handler that spends something (a magic link) before it signs asks first.
+func (s *Signer) Ready(ctx context.Context) error {
+	_, err := s.keys.get(ctx, s.Source, s.now())
+	return err
+}
+
 func (s *Signer) signingKey(ctx context.Context) ([]byte, error) {
-	s.once.Lock()
-	defer s.once.Unlock()
-	if s.key != nil {
-		return s.key, nil
-	}
-	k, err := s.Source.SigningKey(ctx)
+	ks, err := s.keys.get(ctx, s.Source, s.now())
 	if err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
+		return nil, err
 	}
-	if len(k) < 32 {
-		return nil, errors.New("signing key: shorter than 32 bytes")
-	}
-	s.key = k
-	return k, nil
+	return ks.Current, nil
 }
 
 // Issue signs a new session for the given identity; it fills the id, CSRF token and times.
@@ -146,6 +143,7 @@ func (s *Signer) Issue(ctx context.Context, c Claims) (string, Claims, error) {
 	c.CSRF = ids.Token(18)
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, &c)
 	t.Header["typ"] = SessionType
+	t.Header["kid"] = KeyID(key)
 	tok, err := t.SignedString(key)
 	return tok, c, err
 }
@@ -153,32 +151,68 @@ func (s *Signer) Issue(ctx context.Context, c Claims) (string, Claims, error) {
 var errSessionType = errors.New("not a session token")
 
 // Verify parses a session token, accepting only HS256 with typ SessionType, our issuer and audience,
-// an issue time not in the future and a future expiry (both required), and decoding strictly.
+// an issue time not in the future and a future expiry (both required), and decoding strictly. The
+// token's key id picks the key (the current or the previous one); a token without one is tried with
+// each. ErrKeyUnavailable when the keys cannot be read (not the caller's fault: answered 503).
 func (s *Signer) Verify(ctx context.Context, token string) (*Claims, error) {
-	key, err := s.signingKey(ctx)
-	if err != nil {
+	var c Claims
+	err := s.parse(ctx, token, &c, s.Audience, true, jwt.WithLeeway(30*time.Second))
+	if errors.Is(err, ErrKeyUnavailable) {
 		return nil, err
 	}
-	var c Claims
-	_, err = jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithIssuer(s.Issuer),
-		jwt.WithAudience(s.Audience),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithStrictDecoding(),
-		jwt.WithLeeway(30*time.Second),
-		jwt.WithTimeFunc(s.now),
-	).ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
-		if typ, _ := t.Header["typ"].(string); typ != SessionType {
-			return nil, errSessionType
-		}
-		return key, nil
-	})
 	if err != nil || c.IssuedAt == nil || c.Tenant == "" || c.Role == "" || c.Subject == "" || c.ID == "" || c.CSRF == "" {
 		return nil, ErrInvalidSession
 	}
 	return &c, nil
+}
+
+// parse verifies token into claims with the signer's keys: HS256, issuer, audience, expiry and issue
+// time required, strict decoding; session tokens must be typed SessionType.
+func (s *Signer) parse(ctx context.Context, token string, claims jwt.Claims, audience string, session bool, opts ...jwt.ParserOption) error {
+	ks, err := s.keys.get(ctx, s.Source, s.now())
+	if err != nil {
+		return err
+	}
+	var keyErr error
+	_, err = jwt.NewParser(append([]jwt.ParserOption{
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(s.Issuer),
+		jwt.WithAudience(audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithStrictDecoding(),
+		jwt.WithTimeFunc(s.now),
+	}, opts...)...).ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); session && typ != SessionType {
+			return nil, errSessionType
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			set := jwt.VerificationKeySet{}
+			for _, k := range ks.All() {
+				set.Keys = append(set.Keys, k)
+			}
+			return set, nil
+		}
+		if k := ks.ByID(kid); k != nil {
+			return k, nil
+		}
+		// A key this container has not seen: the secret was rotated since it read it (another
+		// container signed with the new key). Read the keys again, at most every KeyRefetchEvery.
+		fresh, err := s.keys.refetch(ctx, s.Source, s.now())
+		if err != nil {
+			keyErr = err
+			return nil, err
+		}
+		if k := fresh.ByID(kid); k != nil {
+			return k, nil
+		}
+		return nil, errUnknownKey
+	})
+	if keyErr != nil && errors.Is(keyErr, ErrKeyUnavailable) {
+		return keyErr
+	}
+	return err
 }
 
 // SetCookies writes the session and CSRF cookies. secure is false only on the plain-HTTP local stack.

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"strings"
 	"time"
 
@@ -35,26 +36,19 @@ func (s *Signer) IssueRating(ctx context.Context, tenant, referralID string) (st
 	c := RatingClaims{Tenant: tenant, RegisteredClaims: jwt.RegisteredClaims{Issuer: s.Issuer, Subject: referralID,
 		Audience: jwt.ClaimStrings{ratingAudience}, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(RatingTTL)),
 		ID: ids.Short("g_")}}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, &c).SignedString(key)
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, &c)
+	t.Header["kid"] = KeyID(key)
+	return t.SignedString(key)
 }
 
 // VerifyRating checks a rating token (HS256, issuer, rating audience, expiry) and returns its tenant
 // and referral.
 func (s *Signer) VerifyRating(ctx context.Context, token string) (tenant, referralID string, err error) {
-	key, err := s.signingKey(ctx)
-	if err != nil {
+	var c RatingClaims
+	err = s.parse(ctx, token, &c, ratingAudience, false)
+	if errors.Is(err, ErrKeyUnavailable) {
 		return "", "", err
 	}
-	var c RatingClaims
-	_, err = jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithIssuer(s.Issuer),
-		jwt.WithAudience(ratingAudience),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithStrictDecoding(),
-		jwt.WithTimeFunc(s.now),
-	).ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil })
 	if err != nil || c.Tenant == "" || c.Subject == "" {
 		return "", "", ErrInvalidSession
 	}

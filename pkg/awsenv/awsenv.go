@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/referloop/referloop/pkg/auth"
@@ -40,12 +42,15 @@ type Need uint8
 
 const (
 	// Signing: the function issues or verifies tokens. SIGNING_KEY (a key of at least 32 bytes,
-	// base64 or raw; local runs and tests) or else SIGNING_KEY_PARAMETER (the SSM SecureString
-	// read on first use).
+	// base64 or raw; local runs and tests), or else SIGNING_KEY_SECRET (the stack's Secrets Manager
+	// secret, its current and previous versions read on first use), or else SIGNING_KEY_PARAMETER
+	// (an SSM SecureString: stacks deployed before the secret).
 	Signing Need = 1 << iota
 	// Mail: the function sends email. SENDER_EMAIL, the SES-verified sender.
 	Mail
-	// Links: the function writes links to the portal. PORTAL_ORIGIN, e.g. https://app.example.com.
+	// Links: the function writes links to the portal. PORTAL_ORIGIN, e.g. https://app.example.com;
+	// an HTTP function behind CloudFront (ORIGIN_VERIFY set) may go without: it takes the origin
+	// from the request, as CloudFront forwards the viewer's host.
 	Links
 	// Audit: the function appends to the audit trail or reads it. AUDIT_TABLE_NAME, the audit
 	// table (template.yaml's AuditTable); without this need the store has no audit table.
@@ -54,6 +59,10 @@ const (
 	// separated: where texts may go), SMS_PER_PRACTICE_MONTH and SMS_PER_MONTH (the monthly caps of
 	// one practice and of all together; 0 sends none).
 	Texts
+	// HTTP: the function answers API Gateway requests. ORIGIN_VERIFY, the secret CloudFront adds to
+	// every request it forwards to the API (optional: when set, requests without it are refused,
+	// and CloudFront's viewer headers are believed).
+	HTTP
 )
 
 // Config is a function's checked configuration.
@@ -63,9 +72,12 @@ type Config struct {
 	AuditTable          string     // AUDIT_TABLE_NAME
 	DynamoDBEndpoint    string     // DYNAMODB_ENDPOINT: another DynamoDB (Local); "" in AWS
 	SigningKey          []byte     // SIGNING_KEY, decoded; nil to use SigningKeyParameter
+	SigningKeySecret    string     // SIGNING_KEY_SECRET: the secret's ARN or name
 	SigningKeyParameter string     // SIGNING_KEY_PARAMETER
 	Sender              string     // SENDER_EMAIL
-	PortalOrigin        string     // PORTAL_ORIGIN, without a trailing slash
+	PortalOrigin        string     // PORTAL_ORIGIN, without a trailing slash; "" to take it from the request
+	OriginVerify        string     // ORIGIN_VERIFY: CloudFront's origin header value; "" when not behind CloudFront
+	ServicesEndpoint    string     // SERVICES_ENDPOINT: SES, SNS, Secrets Manager and SSM elsewhere (a local stand-in); "" in AWS
 	SMSCountries        []string   // SMS_COUNTRIES, e.g. [US CA]
 	SMSPerPracticeMonth int        // SMS_PER_PRACTICE_MONTH
 	SMSPerMonth         int        // SMS_PER_MONTH
@@ -78,9 +90,11 @@ func Load(needs ...Need) (Config, error) { return load(os.Getenv, needs...) }
 
 var (
 	tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
-	email     = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)            // template.yaml's SenderEmail pattern
-	ssmName   = regexp.MustCompile(`^(arn:\S+|[A-Za-z0-9/_.-]+)$`) // a parameter name or ARN
-	region    = regexp.MustCompile(`^[A-Z]{2}$`)                   // an ISO 3166-1 alpha-2 code
+	email     = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)               // template.yaml's SenderEmail pattern
+	ssmName   = regexp.MustCompile(`^(arn:\S+|[A-Za-z0-9/_.-]+)$`)    // a parameter name or ARN
+	secretID  = regexp.MustCompile(`^(arn:\S+|[A-Za-z0-9/_+=.@-]+)$`) // a secret's name or ARN
+	originTok = regexp.MustCompile(`^[A-Za-z0-9_-]{32,}$`)            // the origin header's value
+	region    = regexp.MustCompile(`^[A-Z]{2}$`)                      // an ISO 3166-1 alpha-2 code
 )
 
 func load(getenv func(string) string, needs ...Need) (Config, error) {
@@ -101,6 +115,7 @@ func load(getenv func(string) string, needs ...Need) (Config, error) {
 		},
 		Table:            env("TABLE_NAME"),
 		DynamoDBEndpoint: env("DYNAMODB_ENDPOINT"),
+		ServicesEndpoint: env("SERVICES_ENDPOINT"),
 	}
 	if c.AWS.Region == "" {
 		bad("AWS_REGION is not set")
@@ -126,18 +141,34 @@ func load(getenv func(string) string, needs ...Need) (Config, error) {
 			bad("DYNAMODB_ENDPOINT %q is not an http(s) URL", c.DynamoDBEndpoint)
 		}
 	}
+	if c.ServicesEndpoint != "" {
+		if u, err := url.Parse(c.ServicesEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("SERVICES_ENDPOINT %q is not an http(s) URL", c.ServicesEndpoint)
+		} else {
+			c.AWS.BaseEndpoint = aws.String(c.ServicesEndpoint)
+		}
+	}
 	if need&Signing != 0 {
 		if v := env("SIGNING_KEY"); v != "" {
 			if c.SigningKey = decodeKey(v); len(c.SigningKey) < 32 {
 				bad("SIGNING_KEY is shorter than 32 bytes")
 			}
+		} else if c.SigningKeySecret = env("SIGNING_KEY_SECRET"); c.SigningKeySecret != "" {
+			if !secretID.MatchString(c.SigningKeySecret) {
+				bad("SIGNING_KEY_SECRET %q is not a secret's name or ARN", c.SigningKeySecret)
+			}
 		} else {
 			switch c.SigningKeyParameter = env("SIGNING_KEY_PARAMETER"); {
 			case c.SigningKeyParameter == "":
-				bad("neither SIGNING_KEY nor SIGNING_KEY_PARAMETER is set")
+				bad("none of SIGNING_KEY, SIGNING_KEY_SECRET and SIGNING_KEY_PARAMETER is set")
 			case !ssmName.MatchString(c.SigningKeyParameter):
 				bad("SIGNING_KEY_PARAMETER %q is not an SSM parameter name", c.SigningKeyParameter)
 			}
+		}
+	}
+	if need&HTTP != 0 {
+		if c.OriginVerify = env("ORIGIN_VERIFY"); c.OriginVerify != "" && !originTok.MatchString(c.OriginVerify) {
+			bad("ORIGIN_VERIFY is not 32 or more letters, digits, - or _")
 		}
 	}
 	if need&Mail != 0 {
@@ -150,9 +181,13 @@ func load(getenv func(string) string, needs ...Need) (Config, error) {
 	}
 	if need&Links != 0 {
 		c.PortalOrigin = strings.TrimSuffix(env("PORTAL_ORIGIN"), "/")
-		if c.PortalOrigin == "" {
+		// Behind CloudFront without a custom domain, an HTTP function goes without: the origin is the
+		// distribution's, which the request tells (the API's functions are made before the
+		// distribution, which routes to their API, so its address cannot be given to them).
+		fromRequest := c.OriginVerify != ""
+		if c.PortalOrigin == "" && !fromRequest {
 			bad("PORTAL_ORIGIN is not set")
-		} else if err := checkOrigin(c.PortalOrigin); err != nil {
+		} else if err := checkOrigin(c.PortalOrigin); c.PortalOrigin != "" && err != nil {
 			bad("PORTAL_ORIGIN %q %v", c.PortalOrigin, err)
 		}
 	}
@@ -219,10 +254,14 @@ func (c Config) Store() *store.Store {
 	return s
 }
 
-// KeySource is SIGNING_KEY when set, or else the SSM parameter, fetched on first use.
+// KeySource is SIGNING_KEY when set, or else the secret (its current and previous keys), or else
+// the SSM parameter, fetched on first use.
 func (c Config) KeySource() auth.KeySource {
-	if len(c.SigningKey) > 0 {
+	switch {
+	case len(c.SigningKey) > 0:
 		return auth.StaticKey(c.SigningKey)
+	case c.SigningKeySecret != "":
+		return SecretKeys{Client: secretsmanager.NewFromConfig(c.AWS), ID: c.SigningKeySecret}
 	}
 	return SSMKey{Client: ssm.NewFromConfig(c.AWS), Name: c.SigningKeyParameter}
 }
@@ -248,6 +287,58 @@ func (k SSMKey) SigningKey(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("ssm %s: %w", k.Name, err)
 	}
 	return decodeKey(aws.ToString(out.Parameter.Value)), nil
+}
+
+// SecretsAPI is the part of the Secrets Manager client SecretKeys uses.
+type SecretsAPI interface {
+	GetSecretValue(context.Context, *secretsmanager.GetSecretValueInput, ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+// SecretKeys reads the signing keys from the stack's Secrets Manager secret: the AWSCURRENT version
+// signs, and the AWSPREVIOUS one, which a rotation (put-secret-value) leaves behind, still verifies.
+type SecretKeys struct {
+	Client SecretsAPI
+	ID     string
+}
+
+var _ auth.KeyringSource = SecretKeys{}
+
+// SigningKey is the current key.
+func (k SecretKeys) SigningKey(ctx context.Context) ([]byte, error) {
+	ks, err := k.SigningKeys(ctx)
+	return ks.Current, err
+}
+
+// SigningKeys reads both versions side by side; a secret never rotated has no previous version.
+func (k SecretKeys) SigningKeys(ctx context.Context) (auth.Keys, error) {
+	var (
+		ks      auth.Keys
+		prevErr error
+		done    = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		ks.Previous, prevErr = k.read(ctx, "AWSPREVIOUS")
+	}()
+	cur, err := k.read(ctx, "AWSCURRENT")
+	<-done
+	if err != nil {
+		return auth.Keys{}, err
+	}
+	var missing *smtypes.ResourceNotFoundException
+	if prevErr != nil && !errors.As(prevErr, &missing) {
+		return auth.Keys{}, prevErr
+	}
+	ks.Current = cur
+	return ks, nil
+}
+
+func (k SecretKeys) read(ctx context.Context, stage string) ([]byte, error) {
+	out, err := k.Client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(k.ID), VersionStage: aws.String(stage)})
+	if err != nil {
+		return nil, fmt.Errorf("secretsmanager %s %s: %w", k.ID, stage, err)
+	}
+	return decodeKey(aws.ToString(out.SecretString)), nil
 }
 
 func decodeKey(v string) []byte {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"gopkg.in/yaml.v3"
 
 	"github.com/referloop/referloop/pkg/auth"
@@ -22,8 +23,10 @@ func lambdaEnv() map[string]string {
 		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token",
 		"TABLE_NAME": "referloop-Table-1ABC", "AUDIT_TABLE_NAME": "referloop-AuditTable-2DEF", "SIGNING_KEY_PARAMETER": "/referloop/session-signing-key",
 		"SENDER_EMAIL": "no-reply@referloop.example", "PORTAL_ORIGIN": "https://app.referloop.example",
-		"DYNAMODB_ENDPOINT": "", "SIGNING_KEY": "",
-		"SMS_COUNTRIES": "US,CA", "SMS_PER_PRACTICE_MONTH": "1000", "SMS_PER_MONTH": "20000",
+		"DYNAMODB_ENDPOINT": "", "SIGNING_KEY": "", "SERVICES_ENDPOINT": "",
+		"SIGNING_KEY_SECRET": "arn:aws:secretsmanager:us-east-1:123456789012:secret:SigningKeySecret-AbCdEf",
+		"ORIGIN_VERIFY":      "Zk3q9XbV0pLmN2rT7yWc4hGd8sJf1eKa6uQo5iBx",
+		"SMS_COUNTRIES":      "US,CA", "SMS_PER_PRACTICE_MONTH": "1000", "SMS_PER_MONTH": "20000",
 	}
 }
 
@@ -41,7 +44,7 @@ func with(env map[string]string, kv ...string) map[string]string {
 func TestLoad(t *testing.T) {
 	t.Parallel()
 	key32 := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
-	all := []Need{Signing, Mail, Links, Audit, Texts}
+	all := []Need{Signing, Mail, Links, Audit, Texts, HTTP}
 	for _, c := range []struct {
 		name  string
 		env   map[string]string
@@ -51,20 +54,48 @@ func TestLoad(t *testing.T) {
 	}{
 		{name: "AWS, every need", env: lambdaEnv(), needs: all, check: func(t *testing.T, c Config) {
 			if c.Table != "referloop-Table-1ABC" || c.AWS.Region != "us-east-1" || c.SigningKey != nil ||
-				c.SigningKeyParameter != "/referloop/session-signing-key" || c.Sender != "no-reply@referloop.example" ||
+				c.SigningKeySecret != lambdaEnv()["SIGNING_KEY_SECRET"] || c.OriginVerify != lambdaEnv()["ORIGIN_VERIFY"] ||
+				c.AWS.BaseEndpoint != nil || c.Sender != "no-reply@referloop.example" ||
 				c.PortalOrigin != "https://app.referloop.example" || c.DynamoDBEndpoint != "" || c.AuditTable != "referloop-AuditTable-2DEF" {
 				t.Errorf("config %+v", c)
 			}
 			if s := c.Store(); s.Table != c.Table || s.AuditTable != c.AuditTable {
 				t.Errorf("store over %q and %q", s.Table, s.AuditTable)
 			}
-			if _, ok := c.KeySource().(SSMKey); !ok {
-				t.Errorf("key source %T, want the SSM parameter", c.KeySource())
+			if k, ok := c.KeySource().(SecretKeys); !ok || k.ID != c.SigningKeySecret {
+				t.Errorf("key source %T, want the secret", c.KeySource())
 			}
 			if !slices.Equal(c.SMSCountries, []string{"US", "CA"}) || c.SMSPerPracticeMonth != 1000 || c.SMSPerMonth != 20000 {
 				t.Errorf("texts %v %d %d", c.SMSCountries, c.SMSPerPracticeMonth, c.SMSPerMonth)
 			}
 		}},
+		{name: "signing: the SSM parameter of a stack without the secret", env: with(lambdaEnv(), "SIGNING_KEY_SECRET", ""), needs: all,
+			check: func(t *testing.T, c Config) {
+				if _, ok := c.KeySource().(SSMKey); !ok || c.SigningKeyParameter != "/referloop/session-signing-key" {
+					t.Errorf("key source %T, want the SSM parameter", c.KeySource())
+				}
+			}},
+		{name: "signing: a secret name with a space", env: with(lambdaEnv(), "SIGNING_KEY_SECRET", "my key"), needs: []Need{Signing},
+			bad: []string{"SIGNING_KEY_SECRET"}},
+		{name: "http: behind CloudFront without a custom domain, no PORTAL_ORIGIN", env: with(lambdaEnv(), "PORTAL_ORIGIN", ""),
+			needs: []Need{HTTP, Links}, check: func(t *testing.T, c Config) {
+				if c.PortalOrigin != "" || c.OriginVerify == "" {
+					t.Errorf("origin %q, origin header %q", c.PortalOrigin, c.OriginVerify)
+				}
+			}},
+		{name: "links: no PORTAL_ORIGIN off CloudFront", env: with(lambdaEnv(), "PORTAL_ORIGIN", "", "ORIGIN_VERIFY", ""),
+			needs: []Need{HTTP, Links}, bad: []string{"PORTAL_ORIGIN"}},
+		{name: "links: no PORTAL_ORIGIN for a function that answers no request (notifier)", env: with(lambdaEnv(), "PORTAL_ORIGIN", ""),
+			needs: []Need{Links}, bad: []string{"PORTAL_ORIGIN"}},
+		{name: "http: a short origin header", env: with(lambdaEnv(), "ORIGIN_VERIFY", "abc"), needs: []Need{HTTP}, bad: []string{"ORIGIN_VERIFY"}},
+		{name: "http: off CloudFront", env: with(lambdaEnv(), "ORIGIN_VERIFY", ""), needs: []Need{HTTP}},
+		{name: "services endpoint (a local stand-in)", env: with(lambdaEnv(), "SERVICES_ENDPOINT", "http://127.0.0.1:4566"), needs: all,
+			check: func(t *testing.T, c Config) {
+				if aws.ToString(c.AWS.BaseEndpoint) != "http://127.0.0.1:4566" {
+					t.Errorf("BaseEndpoint %v", c.AWS.BaseEndpoint)
+				}
+			}},
+		{name: "services endpoint without a scheme", env: with(lambdaEnv(), "SERVICES_ENDPOINT", "127.0.0.1:4566"), bad: []string{"SERVICES_ENDPOINT"}},
 		{name: "the table alone (rollup)", env: map[string]string{"AWS_REGION": "eu-west-1", "TABLE_NAME": "referloop"},
 			check: func(t *testing.T, c Config) {
 				// No audit need: the store has no audit table, so an audit call fails instead of
@@ -82,10 +113,10 @@ func TestLoad(t *testing.T) {
 		{name: "audit: not a table name", env: with(lambdaEnv(), "AUDIT_TABLE_NAME", "a/b"), needs: []Need{Audit}, bad: []string{"AUDIT_TABLE_NAME"}},
 		{name: "no table", env: with(lambdaEnv(), "TABLE_NAME", ""), needs: []Need{Signing}, bad: []string{"TABLE_NAME"}},
 		{name: "table name with a space", env: with(lambdaEnv(), "TABLE_NAME", "my table"), bad: []string{"TABLE_NAME"}},
-		{name: "signing: no key, no parameter", env: with(lambdaEnv(), "SIGNING_KEY_PARAMETER", ""), needs: []Need{Signing},
-			bad: []string{"SIGNING_KEY", "SIGNING_KEY_PARAMETER"}},
+		{name: "signing: no key, no secret, no parameter", env: with(lambdaEnv(), "SIGNING_KEY_PARAMETER", "", "SIGNING_KEY_SECRET", ""),
+			needs: []Need{Signing}, bad: []string{"SIGNING_KEY", "SIGNING_KEY_SECRET", "SIGNING_KEY_PARAMETER"}},
 		{name: "signing: no parameter, but no need", env: with(lambdaEnv(), "SIGNING_KEY_PARAMETER", "")},
-		{name: "signing: parameter with a space", env: with(lambdaEnv(), "SIGNING_KEY_PARAMETER", "/a b"), needs: []Need{Signing},
+		{name: "signing: parameter with a space", env: with(lambdaEnv(), "SIGNING_KEY_PARAMETER", "/a b", "SIGNING_KEY_SECRET", ""), needs: []Need{Signing},
 			bad: []string{"SIGNING_KEY_PARAMETER"}},
 		{name: "signing: a local key wins", env: with(lambdaEnv(), "SIGNING_KEY", key32), needs: []Need{Signing},
 			check: func(t *testing.T, c Config) {
@@ -178,8 +209,9 @@ func TestLoadReadsTheEnvironment(t *testing.T) {
 func TestTemplateDeclaresEveryVariable(t *testing.T) {
 	t.Parallel()
 	read := map[string]bool{}
-	_, _ = load(func(k string) string { read[k] = true; return "" }, Signing, Mail, Links, Audit, Texts)
+	_, _ = load(func(k string) string { read[k] = true; return "" }, Signing, Mail, Links, Audit, Texts, HTTP)
 	_, _ = load(func(k string) string { read[k] = true; return map[string]string{"SIGNING_KEY": "x"}[k] }, Signing)
+	_, _ = load(func(k string) string { read[k] = true; return map[string]string{"SIGNING_KEY_SECRET": "x"}[k] }, Signing)
 	var tpl struct {
 		Globals struct {
 			Function struct {

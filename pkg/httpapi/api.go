@@ -4,13 +4,13 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -30,8 +30,16 @@ type Deps struct {
 	Store  *store.Store
 	Signer *auth.Signer
 	Mailer notify.Mailer
-	// Origin is the portal's origin for links in emails; "" uses the origin the request came to.
+	// Origin is the portal's origin for links in emails; "" uses the origin the request came to
+	// (behind CloudFront, the host the viewer asked for).
 	Origin string
+	// OriginVerify is the value CloudFront sends in X-Origin-Verify (template.yaml's
+	// OriginVerifySecret): when set, a request without it came to the execute-api URL directly and is
+	// refused, and CloudFront's viewer address and host are believed. "" off CloudFront.
+	OriginVerify string
+	// RequestTimeout bounds a request without a deadline of its own (DefaultRequestTimeout when 0);
+	// in Lambda the invocation's deadline, less AnswerReserve, bounds it.
+	RequestTimeout time.Duration
 	// InsecureCookies drops the Secure flag (plain-HTTP local stack only).
 	InsecureCookies bool
 	Log             *slog.Logger
@@ -98,8 +106,8 @@ var Builders = map[string]func(*Deps) *API{
 	"metrics":   Metrics,
 }
 
-// Handler serves the API's routes, with body limit, panic recovery, security headers and a
-// PHI-free access log.
+// Handler serves the API's routes, with body limit, panic recovery, security headers, a deadline
+// short of the function's, the origin check and a PHI-free access log.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.Routes {
@@ -138,20 +146,31 @@ func (a *API) wrap(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
+		rq, viaOrigin := a.deps.begin(r)
+		fallback := a.deps.RequestTimeout
+		if fallback <= 0 {
+			fallback = DefaultRequestTimeout
+		}
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), requestKey{}, rq), requestTimeout(r.Context(), fallback))
+		defer cancel()
+		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
-		crossSite := a.deps.crossSite(r)
 		defer func() {
 			if v := recover(); v != nil {
-				a.deps.log().Error("panic", "api", a.Name, "route", r.Pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				rq.log.Error("panic", "api", a.Name, "route", r.Pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					problem.Write(sw, problem.Internal())
 				}
 			}
 			// The route pattern, never the query or the body: no PHI in logs.
-			a.deps.log().Info("request", "api", a.Name, "method", r.Method, "route", r.Pattern, "status", sw.status,
+			rq.log.Info("request", "api", a.Name, "method", r.Method, "route", r.Pattern, "status", sw.status,
 				"ms", time.Since(start).Milliseconds())
 		}()
-		if crossSite {
+		if !viaOrigin {
+			problem.Write(sw, directAccess)
+			return
+		}
+		if a.deps.crossSite(r) {
 			problem.Write(sw, crossSiteRequest)
 			return
 		}
@@ -189,6 +208,9 @@ func (d *Deps) crossSite(r *http.Request) bool {
 func (d *Deps) ownOrigin(r *http.Request) string {
 	if d.Origin != "" {
 		return strings.TrimSuffix(d.Origin, "/")
+	}
+	if h := viewerHost(r); h != "" {
+		return "https://" + h
 	}
 	if d.InsecureCookies {
 		return "http://" + r.Host
@@ -259,18 +281,13 @@ func jsonKind(k string) string {
 	return "of another type"
 }
 
-// clientIP is the caller's address: API Gateway's source IP in Lambda, the peer locally.
-func clientIP(r *http.Request) string {
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
-}
-
 // origin is where links in emails point.
 func (d *Deps) origin(r *http.Request) string {
 	if d.Origin != "" {
 		return strings.TrimSuffix(d.Origin, "/")
+	}
+	if h := viewerHost(r); h != "" {
+		return "https://" + h
 	}
 	return "https://" + r.Host
 }

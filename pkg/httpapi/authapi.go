@@ -50,7 +50,7 @@ func Auth(d *Deps) *API {
 
 // limitIP counts a request from the caller's address; a 429 problem when over.
 func (d *Deps) limitIP(ctx context.Context, r *http.Request, scope string, limit int) error {
-	ok, retry, err := d.Store.Hit(ctx, scope, ids.Hash(clientIP(r))[:32], limit, rateLimitWindow)
+	ok, retry, err := d.Store.Hit(ctx, scope, ids.Hash(clientGroup(r))[:32], limit, rateLimitWindow)
 	if err != nil {
 		return err
 	}
@@ -305,6 +305,11 @@ func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err := d.limitIP(ctx, r, "session-ip", sessionsPerIP); err != nil {
 		return err
 	}
+	// The session is signed after the link is spent: a key that cannot be read must stop the request
+	// before, or the link would be used up for nothing.
+	if err := d.Signer.Ready(ctx); err != nil {
+		return err
+	}
 	hash, link, err := d.peekLink(ctx, in.Token)
 	if err != nil {
 		return err
@@ -408,8 +413,10 @@ func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, err
 func (d *Deps) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	c, err := d.session(r)
 	var p *problem.Problem
-	if errors.As(err, &p) && p.Status == http.StatusForbidden {
-		return err // a cross-site request must not sign anyone out either
+	if err != nil && !(errors.As(err, &p) && p.Status == http.StatusUnauthorized) {
+		// A cross-site request must not sign anyone out either; and when the key or the table cannot
+		// be read, the session is not ended, so the answer says so (503) instead of clearing cookies.
+		return err
 	}
 	if err == nil {
 		if err := d.Store.DeleteSession(r.Context(), c.Tenant, c.Subject, c.ID); err != nil {

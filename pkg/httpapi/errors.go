@@ -65,6 +65,9 @@ func problemFor(err error) (p *problem.Problem, known bool) {
 			"5 wrong dates of birth were tried with it; call the practice to hear where your referral stands"), true
 	case errors.Is(err, store.ErrBadCursor), errors.Is(err, auth.ErrBadCursor):
 		return problem.Invalid("cursor", "is not a cursor this list gave out"), true
+	case errors.Is(err, auth.ErrKeyUnavailable):
+		return problem.New(http.StatusServiceUnavailable, "unavailable", "Try again in a moment",
+			"signing in is unavailable for a moment; nothing was changed"), true
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return problem.New(http.StatusServiceUnavailable, "unavailable", "Try again", "the request took too long"), true
 	}
@@ -72,11 +75,15 @@ func problemFor(err error) (p *problem.Problem, known bool) {
 }
 
 // fail answers with the problem err stands for; unknown errors are logged with the route and
-// become 500.
+// become 500, and the 503s (a signing key that cannot be read, a call that ran out of time) are
+// logged too: someone has to know.
 func (d *Deps) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p, known := problemFor(err)
-	if !known {
-		d.log().Error("internal error", "route", r.Pattern, "error", err.Error())
+	switch {
+	case !known:
+		d.logFor(r).Error("internal error", "route", r.Pattern, "error", err.Error())
+	case p.Status >= 500:
+		d.logFor(r).Error("unavailable", "route", r.Pattern, "status", p.Status, "error", err.Error())
 	}
 	problem.Write(w, p)
 }

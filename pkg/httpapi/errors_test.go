@@ -35,6 +35,7 @@ func TestProblemFor(t *testing.T) {
 		{auth.ErrBadCursor, 422, "validation", ""},
 		{store.ErrCodeLocked, 423, "code-locked", ""},
 		{context.DeadlineExceeded, 503, "unavailable", ""},
+		{fmt.Errorf("%w: AccessDeniedException", auth.ErrKeyUnavailable), 503, "unavailable", ""},
 		{errors.New("disk on fire"), 500, "internal", ""},
 	}
 	for _, c := range cases {

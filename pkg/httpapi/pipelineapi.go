@@ -148,7 +148,9 @@ func (d *Deps) rate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tid, id, err := d.Signer.VerifyRating(ctx, strings.TrimSpace(in.Token))
-	if err != nil {
+	if errors.Is(err, auth.ErrKeyUnavailable) {
+		return err
+	} else if err != nil {
 		return problem.New(http.StatusUnauthorized, "invalid-link", "This rating link does not work",
 			"it has expired or was changed; rate from the referral's page instead")
 	}

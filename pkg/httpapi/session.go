@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/referloop/referloop/pkg/auth"
@@ -35,7 +36,9 @@ func (d *Deps) session(r *http.Request) (*auth.Claims, error) {
 		return nil, problem.Unauthorized("sign in with a magic link first")
 	}
 	c, err := d.Signer.Verify(r.Context(), ck.Value)
-	if err != nil {
+	if errors.Is(err, auth.ErrKeyUnavailable) {
+		return nil, err // not the caller's fault: 503, logged, and they stay signed in
+	} else if err != nil {
 		return nil, problem.Unauthorized("your session is not valid; sign in again")
 	}
 	if unsafeMethod(r.Method) && !auth.CheckCSRF(r, c) {
@@ -57,7 +60,7 @@ func (d *Deps) session(r *http.Request) (*auth.Claims, error) {
 		// A failed write only leaves the session to end sooner (it fails safe), so the request goes
 		// on; the failure is logged (a function whose role may not update session items, say).
 		if err := d.Store.TouchSession(r.Context(), c.Tenant, c.Subject, c.ID, now, now.Add(-auth.TouchEvery)); err != nil {
-			d.log().Warn("session last use not recorded", "route", r.Pattern, "error", err.Error())
+			d.logFor(r).Warn("session last use not recorded", "route", r.Pattern, "error", err.Error())
 		}
 	}
 	return c, nil
