@@ -121,6 +121,9 @@ func TestCountersMatchBruteForce(t *testing.T) {
 			}
 			to := next[rng.Intn(len(next))]
 			at = at.Add(time.Duration(1+rng.Intn(300)) * time.Minute)
+			if to == referral.Seen && r.Appointment != nil && at.Before(r.Appointment.At) {
+				at = r.Appointment.At.Add(time.Duration(rng.Intn(120)) * time.Minute) // seen at the appointment, never before
+			}
 			tr := referral.Transition{To: to}
 			switch to {
 			case referral.Declined:
