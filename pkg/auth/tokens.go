@@ -80,25 +80,10 @@ func (s *Signer) PatientCode(ctx context.Context, tenant, referralID string) (st
 // NormalizeCode reads a code as a patient may type it (any case, with or without dashes or
 // spaces, O for 0, I/L for 1); ok is false when it cannot be a code.
 func NormalizeCode(s string) (string, bool) {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		switch {
-		case r == '-' || r == ' ':
-			continue
-		case r == 'O':
-			r = '0'
-		case r == 'I' || r == 'L':
-			r = '1'
-		}
-		if !strings.ContainsRune("0123456789ABCDEFGHJKMNPQRSTVWXYZ", r) {
-			return "", false
-		}
-		b.WriteRune(r)
-	}
-	if b.Len() != 12 {
+	c, ok := normalizeCrockford(s, 12)
+	if !ok {
 		return "", false
 	}
-	c := b.String()
 	return c[0:4] + "-" + c[4:8] + "-" + c[8:12], true
 }
 
