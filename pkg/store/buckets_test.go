@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand"
+	"reflect"
 	"sort"
 	"testing"
 	"time"
@@ -162,5 +163,51 @@ func TestLegacyBucketsAreRead(t *testing.T) {
 	again, _ := s.Buckets(ctx, "t_1", "month", "2026-10", "2026-10", true)
 	if len(again) != 1 || !again[0].Bucket.Equal(got[0].Bucket) {
 		t.Fatal("rewritten, the bucket reads differently")
+	}
+}
+
+// A view stores an answer as columns and reads it back as it was.
+func TestAnswerColumnsRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var facts []metrics.Fact
+	for i := 0; i < 2000; i++ {
+		rec := start.Add(time.Duration(rng.Int63n(int64(300 * 24 * time.Hour))))
+		f := metrics.Fact{Source: []string{"p_a", "p_b", "p_c"}[rng.Intn(3)], Kind: "provider", Received: rec, ContactBy: rec.Add(48 * time.Hour)}
+		if rng.Intn(3) > 0 {
+			c := rec.Add(time.Duration(rng.Intn(5000)) * time.Minute)
+			f.FirstContact = &c
+		}
+		if rng.Intn(5) == 0 {
+			f.Declined, f.DeclineWhy = &rec, "no-capacity"
+		}
+		facts = append(facts, f)
+	}
+	for _, gb := range []string{"week", "source"} {
+		period := metrics.Week
+		if gb == "source" {
+			period = metrics.Month
+		}
+		var cells []metrics.Cell
+		for p, groups := range metrics.Rollup(facts, period) {
+			for g, b := range groups {
+				cells = append(cells, metrics.Cell{Period: p, Group: g, Bucket: *b})
+			}
+		}
+		sort.Slice(cells, func(i, j int) bool { return cells[i].Period < cells[j].Period })
+		a := metrics.AnswerOf(cells, gb)
+		a.Rows = append(a.Rows, metrics.Row{Key: "empty", Summary: metrics.Summarize(metrics.Bucket{})})
+		data, err := packJSON(packAnswer(a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c answerColumns
+		if err := unpackJSON(data, &c); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.answer(); !reflect.DeepEqual(got, a) {
+			t.Fatalf("%s: read back\n%+v\nwant\n%+v", gb, got, a)
+		}
+		t.Logf("%s: %d rows in %d B", gb, len(a.Rows), len(data))
 	}
 }

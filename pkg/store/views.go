@@ -20,8 +20,9 @@ import (
 // windows read one small item whatever the tenant's volume, instead of every bucket of the window.
 // Each view holds the tenant's view generation it was computed at; the health item holds the
 // current one and is written last, so a reader uses a view only when the two generations agree
-// (else it computes the answer from the buckets, as before). A view is gzipped JSON: its size
-// follows the number of rows (sources, periods), never the number of referrals.
+// (else it computes the answer from the buckets, as before). A view is gzipped JSON (an answer as
+// columns: answers.go): its size follows the number of rows (sources, periods), and only the
+// digits of its counts grow with the number of referrals.
 
 // ViewTTL is how long a view is kept after it was last written (a window nobody recomputes is dead).
 const ViewTTL = 40 * 24 * time.Hour
@@ -36,7 +37,7 @@ type Health struct {
 
 func packJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
-	z := gzip.NewWriter(&b)
+	z, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 	if err := json.NewEncoder(z).Encode(v); err != nil {
 		return nil, err
 	}
@@ -87,14 +88,14 @@ func (s *Store) PutViews(ctx context.Context, tid string, v Views) error {
 	expires := s.now().Add(ViewTTL)
 	var reqs []types.WriteRequest
 	for k, a := range v.Answers {
-		item, err := viewItem(tid, answerSK(k), v.Gen, a, expires)
+		item, err := viewItem(tid, answerSK(k), v.Gen, packAnswer(a), expires)
 		if err != nil {
 			return err
 		}
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
 	}
 	for pid, a := range v.Scorecards {
-		item, err := viewItem(tid, scorecardSK(pid, v.Health.Window.Key("")), v.Gen, a, expires)
+		item, err := viewItem(tid, scorecardSK(pid, v.Health.Window.Key("")), v.Gen, packAnswer(a), expires)
 		if err != nil {
 			return err
 		}
@@ -141,14 +142,14 @@ func (s *Store) HealthOf(ctx context.Context, tid string, consistent bool) (Heal
 
 // StoredAnswer reads a window's answer and the generation it was computed at (ErrNotFound: none).
 func (s *Store) StoredAnswer(ctx context.Context, tid, windowKey string) (metrics.Answer, int64, error) {
-	var a metrics.Answer
-	gen, err := s.view(ctx, tid, answerSK(windowKey), false, &a)
-	return a, gen, err
+	var c answerColumns
+	gen, err := s.view(ctx, tid, answerSK(windowKey), false, &c)
+	return c.answer(), gen, err
 }
 
 // StoredScorecard reads a partner's months of window w and the generation they were computed at.
 func (s *Store) StoredScorecard(ctx context.Context, tid, pid string, w metrics.Window) (metrics.Answer, int64, error) {
-	var a metrics.Answer
-	gen, err := s.view(ctx, tid, scorecardSK(pid, w.Key("")), false, &a)
-	return a, gen, err
+	var c answerColumns
+	gen, err := s.view(ctx, tid, scorecardSK(pid, w.Key("")), false, &c)
+	return c.answer(), gen, err
 }

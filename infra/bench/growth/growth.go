@@ -17,6 +17,7 @@ import (
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -52,7 +53,11 @@ type Options struct {
 
 // factWindow is how far back the seed writes facts: every changed referral's cohort day is
 // inside it (checked), and an incremental run reads only the facts of changed days.
-const factWindow = 35 * 24 * time.Hour
+const factWindow = 8 * 24 * time.Hour
+
+// dayWindow is how far back the seed writes day buckets: a run reads those of the changed days'
+// weeks and months, and the views those around the whole weeks of the last 90 days.
+const dayWindow = 100 * 24 * time.Hour
 
 // Size is what one tenant size measured.
 type Size struct {
@@ -92,26 +97,47 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 	if err != nil {
 		return part, err
 	}
-	srv, err := dynamodblocal.Start(ctx, dynamodblocal.Options{Root: o.Root})
-	if err != nil {
-		return part, err
-	}
-	defer srv.Stop()
 	var sizes []Size
+	var failed error
 	for _, n := range o.Sizes {
-		s, err := measure(ctx, srv.Endpoint, tpl, n, o.Partners)
+		// A DynamoDB Local of its own per size: one that held the smaller sizes' tables slows down.
+		logf, _ := os.CreateTemp("", "dynamodb-local-growth-*.log")
+		srv, err := dynamodblocal.Start(ctx, dynamodblocal.Options{Root: o.Root, Log: logf})
 		if err != nil {
-			return part, fmt.Errorf("%d referrals: %w", n, err)
+			return part, err
+		}
+		s, err := measure(ctx, srv.Endpoint, tpl, n, o.Partners)
+		srv.Stop()
+		if err == nil && logf != nil {
+			_ = os.Remove(logf.Name())
+		}
+		if err != nil {
+			if logf != nil {
+				err = fmt.Errorf("%w (DynamoDB Local's log: %s)", err, logf.Name())
+			}
+			failed = fmt.Errorf("%d referrals: %w", n, err)
+			break
 		}
 		sizes = append(sizes, s)
 	}
+	if len(sizes) == 0 {
+		return part, failed
+	}
 	part.Rows, part.Detail = rows(sizes), table(sizes)+arithmetic(sizes[len(sizes)-1])
 	part.Notes = []string{
-		fmt.Sprintf("One tenant with %d referring partners, histories over the past year (most referrals accepted, contacted, scheduled, seen and closed within days; a few declined, cancelled, unreachable or left open), DynamoDB Local in memory, every request metered with ReturnConsumedCapacity. The seed writes in bulk what a year of the notifier and the rollup would have: the buckets of every day, week and month (computed in memory from every referral's fact), the facts of the last 35 days (all an incremental run reads: it reads the facts of changed days only, and every changed referral was received within them), the referrals still in the work queue, and the counters.", o.Partners),
+		fmt.Sprintf("One tenant with %d referring partners, histories over the past year (most referrals accepted, contacted, scheduled, seen and closed within days; a few declined, cancelled, unreachable or left open), DynamoDB Local in memory, every request metered with ReturnConsumedCapacity. The seed writes in bulk what a year of the notifier and the rollup would have, as much of it as the measured paths read: the buckets of every week and month and of the last 100 days (computed in memory from every referral's fact), the facts of the last 8 days (an incremental run reads the facts of the changed days only, and every changed referral was received within them), the referrals still in the work queue, and the counters.", o.Partners),
 		"The 1% that change are the open referrals, most recently received first, each moving one step as staff would move it, through the store calls the notifier makes for it (the referral, its fact and change marker, the counters' transaction); then one incremental rollup run reads the change feed, recomputes the changed days, their weeks and months, and rewrites the tenant's views.",
 		"The metrics API runs in process (its handler over the store), session check included: figures are per request. Its latency is the median of 20 warm requests.",
 	}
-	return part, nil
+	if failed != nil {
+		part.Notes = append(part.Notes, fmt.Sprintf("Measured up to %s referrals; the next size did not finish: %v", thousands(sizes[len(sizes)-1].Referrals), failed))
+	}
+	return part, failed
+}
+
+// progress says on stderr what a size is doing (a long part on a shared machine).
+func progress(n int, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "  growth %s: %s\n", thousands(n), fmt.Sprintf(format, args...))
 }
 
 func measure(ctx context.Context, endpoint string, tpl *template.Template, n, npartners int) (Size, error) {
@@ -163,6 +189,7 @@ func measure(ctx context.Context, endpoint string, tpl *template.Template, n, np
 			recent = append(recent, f)
 		}
 	}
+	progress(n, "%d histories generated; seeding", n)
 	var queued []referral.Referral
 	for _, r := range refs {
 		for _, st := range referral.QueueStatuses() {
@@ -178,7 +205,11 @@ func measure(ctx context.Context, endpoint string, tpl *template.Template, n, np
 		"month": func(f metrics.Fact) string { return metrics.Month(f.Received) },
 	} {
 		var list []store.StoredBucket
+		oldest := metrics.DayOf(now.Add(-dayWindow))
 		for p, groups := range metrics.RollupBy(facts, period) {
+			if gran == "day" && p < oldest {
+				continue
+			}
 			for g, b := range groups {
 				list = append(list, store.StoredBucket{Period: p, Group: g, Bucket: *b})
 			}
@@ -188,15 +219,18 @@ func measure(ctx context.Context, endpoint string, tpl *template.Template, n, np
 		}
 		out.Seeded += len(list)
 		largest.drain(m)
+		progress(n, "%d %s buckets written", len(list), gran)
 	}
 	if err := inChunks(ctx, len(recent), 500, func(i, j int) error { return s.PutFacts(ctx, recent[i:j]) }); err != nil {
 		return out, err
 	}
 	largest.drain(m)
+	progress(n, "%d facts written", len(recent))
 	if err := inChunks(ctx, len(queued), 500, func(i, j int) error { return s.ImportReferrals(ctx, queued[i:j]) }); err != nil {
 		return out, err
 	}
 	largest.drain(m)
+	progress(n, "%d referrals in the work queue written", len(queued))
 	load := func(context.Context) ([]referral.Referral, error) { return refs, nil }
 	if err := s.RepairCounters(ctx, tid, load, now); err != nil {
 		return out, err
@@ -253,6 +287,7 @@ func measure(ctx context.Context, endpoint string, tpl *template.Template, n, np
 	}
 	out.CounterWCU = counterUnits.Write / float64(out.Changed)
 	largest.drain(m)
+	progress(n, "%d referrals changed", out.Changed)
 
 	// The incremental rollup run.
 	now = now.Add(time.Minute)
@@ -267,6 +302,7 @@ func measure(ctx context.Context, endpoint string, tpl *template.Template, n, np
 	out.RollupDays = res.Days
 	out.Rollup = meter.Sum(m.Calls())
 	largest.drain(m)
+	progress(n, "incremental run: %s in %.1f s", out.Rollup, out.RollupSecs)
 
 	// The metrics API and the work queue, in process.
 	key := []byte("0123456789abcdef0123456789abcdef")
@@ -473,11 +509,11 @@ func history(rng *rand.Rand, tid string, p partner.Partner, now time.Time) refer
 	case x < 12:
 		path = []referral.Status{referral.Cancelled}
 	case x < 20:
-		path = []referral.Status{referral.Accepted, referral.Contacted, referral.Unreachable}
+		path = []referral.Status{referral.Accepted, referral.Contacted, referral.Contacted, referral.Contacted, referral.Unreachable}
 	case x < 30:
 		path = []referral.Status{referral.Accepted, referral.Contacted, referral.Scheduled, referral.NoShow, referral.Scheduled, referral.Seen, referral.Closed}
-	case x < 32:
-		path = full[:2] // left open
+	case x == 30:
+		path = full[:2] // left open (1 in 100)
 	}
 	at := created
 	for _, to := range path {
