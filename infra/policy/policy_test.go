@@ -118,9 +118,12 @@ var reach = map[string][]string{
 	},
 	"RollupFunction": {
 		g("GetItem", table, rollup, buckets, queueCounters, views),
-		g("PutItem", table, rollup, views),
+		g("PutItem", table, rollup, views, queueCounters),
 		g("Query", table, change, facts, buckets),
 		g("BatchWriteItem", table, buckets, views),
+		g("UpdateItem", table, queueCounters),               // a fold of the counter's ended slots
+		g("Query", table, tenant, referral),                 // a first repair: partners, their referrals
+		g("BatchWriteItem", table, queueCounters, referral), // its counted markers, referrers' numbers
 	},
 }
 
