@@ -452,7 +452,7 @@ func TestFunctionsStopAtInitWithoutTheirConfiguration(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		cmd := exec.CommandContext(ctx, filepath.Join(bin, name))
 		// A Lambda environment without TABLE_NAME; the Runtime API address leads nowhere.
-		cmd.Env = []string{"AWS_REGION=us-east-1", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9", "SIGNING_KEY_PARAMETER=/referloop/key",
+		cmd.Env = []string{"AWS_REGION=us-east-1", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9", "SIGNING_KEY_SECRET=referloop/session-signing-key",
 			"SENDER_EMAIL=no-reply@referloop.example", "PORTAL_ORIGIN=https://app.referloop.example"}
 		out, err := cmd.CombinedOutput()
 		timedOut := ctx.Err() != nil

@@ -24,7 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/store"
@@ -43,8 +42,7 @@ type Need uint8
 const (
 	// Signing: the function issues or verifies tokens. SIGNING_KEY (a key of at least 32 bytes,
 	// base64 or raw; local runs and tests), or else SIGNING_KEY_SECRET (the stack's Secrets Manager
-	// secret, its current and previous versions read on first use), or else SIGNING_KEY_PARAMETER
-	// (an SSM SecureString: stacks deployed before the secret).
+	// secret, its current and previous versions read on first use).
 	Signing Need = 1 << iota
 	// Mail: the function sends email. SENDER_EMAIL, the SES-verified sender.
 	Mail
@@ -71,13 +69,12 @@ type Config struct {
 	Table               string     // TABLE_NAME
 	AuditTable          string     // AUDIT_TABLE_NAME
 	DynamoDBEndpoint    string     // DYNAMODB_ENDPOINT: another DynamoDB (Local); "" in AWS
-	SigningKey          []byte     // SIGNING_KEY, decoded; nil to use SigningKeyParameter
+	SigningKey          []byte     // SIGNING_KEY, decoded; nil to use SigningKeySecret
 	SigningKeySecret    string     // SIGNING_KEY_SECRET: the secret's ARN or name
-	SigningKeyParameter string     // SIGNING_KEY_PARAMETER
 	Sender              string     // SENDER_EMAIL
 	PortalOrigin        string     // PORTAL_ORIGIN, without a trailing slash; "" to take it from the request
 	OriginVerify        string     // ORIGIN_VERIFY: CloudFront's origin header value; "" when not behind CloudFront
-	ServicesEndpoint    string     // SERVICES_ENDPOINT: SES, SNS, Secrets Manager and SSM elsewhere (a local stand-in); "" in AWS
+	ServicesEndpoint    string     // SERVICES_ENDPOINT: SES, SNS and Secrets Manager elsewhere (a local stand-in); "" in AWS
 	SMSCountries        []string   // SMS_COUNTRIES, e.g. [US CA]
 	SMSPerPracticeMonth int        // SMS_PER_PRACTICE_MONTH
 	SMSPerMonth         int        // SMS_PER_MONTH
@@ -91,7 +88,6 @@ func Load(needs ...Need) (Config, error) { return load(os.Getenv, needs...) }
 var (
 	tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
 	email     = regexp.MustCompile(`^[^@\s]+@[^@\s]+$`)               // template.yaml's SenderEmail pattern
-	ssmName   = regexp.MustCompile(`^(arn:\S+|[A-Za-z0-9/_.-]+)$`)    // a parameter name or ARN
 	secretID  = regexp.MustCompile(`^(arn:\S+|[A-Za-z0-9/_+=.@-]+)$`) // a secret's name or ARN
 	originTok = regexp.MustCompile(`^[A-Za-z0-9_-]{32,}$`)            // the origin header's value
 	region    = regexp.MustCompile(`^[A-Z]{2}$`)                      // an ISO 3166-1 alpha-2 code
@@ -153,16 +149,12 @@ func load(getenv func(string) string, needs ...Need) (Config, error) {
 			if c.SigningKey = decodeKey(v); len(c.SigningKey) < 32 {
 				bad("SIGNING_KEY is shorter than 32 bytes")
 			}
-		} else if c.SigningKeySecret = env("SIGNING_KEY_SECRET"); c.SigningKeySecret != "" {
-			if !secretID.MatchString(c.SigningKeySecret) {
-				bad("SIGNING_KEY_SECRET %q is not a secret's name or ARN", c.SigningKeySecret)
-			}
 		} else {
-			switch c.SigningKeyParameter = env("SIGNING_KEY_PARAMETER"); {
-			case c.SigningKeyParameter == "":
-				bad("none of SIGNING_KEY, SIGNING_KEY_SECRET and SIGNING_KEY_PARAMETER is set")
-			case !ssmName.MatchString(c.SigningKeyParameter):
-				bad("SIGNING_KEY_PARAMETER %q is not an SSM parameter name", c.SigningKeyParameter)
+			switch c.SigningKeySecret = env("SIGNING_KEY_SECRET"); {
+			case c.SigningKeySecret == "":
+				bad("neither SIGNING_KEY nor SIGNING_KEY_SECRET is set")
+			case !secretID.MatchString(c.SigningKeySecret):
+				bad("SIGNING_KEY_SECRET %q is not a secret's name or ARN", c.SigningKeySecret)
 			}
 		}
 	}
@@ -254,16 +246,13 @@ func (c Config) Store() *store.Store {
 	return s
 }
 
-// KeySource is SIGNING_KEY when set, or else the secret (its current and previous keys), or else
-// the SSM parameter, fetched on first use.
+// KeySource is SIGNING_KEY when set, or else the secret (its current and previous keys), fetched
+// on first use.
 func (c Config) KeySource() auth.KeySource {
-	switch {
-	case len(c.SigningKey) > 0:
+	if len(c.SigningKey) > 0 {
 		return auth.StaticKey(c.SigningKey)
-	case c.SigningKeySecret != "":
-		return SecretKeys{Client: secretsmanager.NewFromConfig(c.AWS), ID: c.SigningKeySecret}
 	}
-	return SSMKey{Client: ssm.NewFromConfig(c.AWS), Name: c.SigningKeyParameter}
+	return SecretKeys{Client: secretsmanager.NewFromConfig(c.AWS), ID: c.SigningKeySecret}
 }
 
 // Signer signs and verifies Referloop's tokens with the function's key.
@@ -273,21 +262,6 @@ func (c Config) Signer() *auth.Signer {
 
 // Logger is a function's log: JSON lines on standard output, which Lambda sends to CloudWatch.
 func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stdout, nil)) }
-
-// SSMKey reads the session signing key from an SSM SecureString on first use.
-type SSMKey struct {
-	Client *ssm.Client
-	Name   string
-}
-
-// SigningKey fetches and decodes the key (base64, or raw text of at least 32 bytes).
-func (k SSMKey) SigningKey(ctx context.Context) ([]byte, error) {
-	out, err := k.Client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(k.Name), WithDecryption: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("ssm %s: %w", k.Name, err)
-	}
-	return decodeKey(aws.ToString(out.Parameter.Value)), nil
-}
 
 // SecretsAPI is the part of the Secrets Manager client SecretKeys uses.
 type SecretsAPI interface {

@@ -21,7 +21,7 @@ import (
 func lambdaEnv() map[string]string {
 	return map[string]string{
 		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token",
-		"TABLE_NAME": "referloop-Table-1ABC", "AUDIT_TABLE_NAME": "referloop-AuditTable-2DEF", "SIGNING_KEY_PARAMETER": "/referloop/session-signing-key",
+		"TABLE_NAME": "referloop-Table-1ABC", "AUDIT_TABLE_NAME": "referloop-AuditTable-2DEF",
 		"SENDER_EMAIL": "no-reply@referloop.example", "PORTAL_ORIGIN": "https://app.referloop.example",
 		"DYNAMODB_ENDPOINT": "", "SIGNING_KEY": "", "SERVICES_ENDPOINT": "",
 		"SIGNING_KEY_SECRET": "arn:aws:secretsmanager:us-east-1:123456789012:secret:SigningKeySecret-AbCdEf",
@@ -69,12 +69,6 @@ func TestLoad(t *testing.T) {
 				t.Errorf("texts %v %d %d", c.SMSCountries, c.SMSPerPracticeMonth, c.SMSPerMonth)
 			}
 		}},
-		{name: "signing: the SSM parameter of a stack without the secret", env: with(lambdaEnv(), "SIGNING_KEY_SECRET", ""), needs: all,
-			check: func(t *testing.T, c Config) {
-				if _, ok := c.KeySource().(SSMKey); !ok || c.SigningKeyParameter != "/referloop/session-signing-key" {
-					t.Errorf("key source %T, want the SSM parameter", c.KeySource())
-				}
-			}},
 		{name: "signing: a secret name with a space", env: with(lambdaEnv(), "SIGNING_KEY_SECRET", "my key"), needs: []Need{Signing},
 			bad: []string{"SIGNING_KEY_SECRET"}},
 		{name: "http: behind CloudFront without a custom domain, no PORTAL_ORIGIN", env: with(lambdaEnv(), "PORTAL_ORIGIN", ""),
@@ -105,7 +99,7 @@ func TestLoad(t *testing.T) {
 				}
 			}},
 		{name: "nothing set", env: map[string]string{}, needs: all,
-			bad: []string{"AWS_REGION", "TABLE_NAME", "SIGNING_KEY_PARAMETER", "SENDER_EMAIL", "PORTAL_ORIGIN", "AUDIT_TABLE_NAME", "SMS_COUNTRIES",
+			bad: []string{"AWS_REGION", "TABLE_NAME", "SIGNING_KEY_SECRET", "SENDER_EMAIL", "PORTAL_ORIGIN", "AUDIT_TABLE_NAME", "SMS_COUNTRIES",
 				"SMS_PER_PRACTICE_MONTH", "SMS_PER_MONTH"}},
 		{name: "audit: no audit table", env: with(lambdaEnv(), "AUDIT_TABLE_NAME", ""), needs: []Need{Audit}, bad: []string{"AUDIT_TABLE_NAME"}},
 		{name: "audit: the main table", env: with(lambdaEnv(), "AUDIT_TABLE_NAME", "referloop-Table-1ABC"), needs: []Need{Audit},
@@ -113,11 +107,9 @@ func TestLoad(t *testing.T) {
 		{name: "audit: not a table name", env: with(lambdaEnv(), "AUDIT_TABLE_NAME", "a/b"), needs: []Need{Audit}, bad: []string{"AUDIT_TABLE_NAME"}},
 		{name: "no table", env: with(lambdaEnv(), "TABLE_NAME", ""), needs: []Need{Signing}, bad: []string{"TABLE_NAME"}},
 		{name: "table name with a space", env: with(lambdaEnv(), "TABLE_NAME", "my table"), bad: []string{"TABLE_NAME"}},
-		{name: "signing: no key, no secret, no parameter", env: with(lambdaEnv(), "SIGNING_KEY_PARAMETER", "", "SIGNING_KEY_SECRET", ""),
-			needs: []Need{Signing}, bad: []string{"SIGNING_KEY", "SIGNING_KEY_SECRET", "SIGNING_KEY_PARAMETER"}},
-		{name: "signing: no parameter, but no need", env: with(lambdaEnv(), "SIGNING_KEY_PARAMETER", "")},
-		{name: "signing: parameter with a space", env: with(lambdaEnv(), "SIGNING_KEY_PARAMETER", "/a b", "SIGNING_KEY_SECRET", ""), needs: []Need{Signing},
-			bad: []string{"SIGNING_KEY_PARAMETER"}},
+		{name: "signing: no key, no secret", env: with(lambdaEnv(), "SIGNING_KEY_SECRET", ""),
+			needs: []Need{Signing}, bad: []string{"SIGNING_KEY", "SIGNING_KEY_SECRET"}},
+		{name: "signing: no secret, but no need", env: with(lambdaEnv(), "SIGNING_KEY_SECRET", "")},
 		{name: "signing: a local key wins", env: with(lambdaEnv(), "SIGNING_KEY", key32), needs: []Need{Signing},
 			check: func(t *testing.T, c Config) {
 				if string(c.SigningKey) != strings.Repeat("k", 32) {

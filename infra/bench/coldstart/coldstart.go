@@ -97,7 +97,7 @@ func FunctionPkgs(root string, t *template.Template) map[string]string {
 
 // LambdaEnv is the environment Lambda gives a function of template.yaml (provided.al2023, arm64,
 // 128 MB), with the table, signing key and DynamoDB endpoint given. An empty key leaves the key
-// to SSM (SIGNING_KEY_PARAMETER), as in AWS.
+// to the stack's Secrets Manager secret (SIGNING_KEY_SECRET), as in AWS.
 func LambdaEnv(name, table, endpoint string, key []byte) []string {
 	env := []string{
 		"AWS_LAMBDA_FUNCTION_NAME=referloop-" + name, "AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
@@ -109,7 +109,7 @@ func LambdaEnv(name, table, endpoint string, key []byte) []string {
 		"AWS_ACCESS_KEY_ID=ASIABENCHBENCHBENCH0", "AWS_SECRET_ACCESS_KEY=bench/bench/bench/bench/bench/bench/bench0",
 		"AWS_SESSION_TOKEN=bench", "AWS_XRAY_CONTEXT_MISSING=LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS=169.254.79.129:2000",
 		// template.yaml's Globals.Environment
-		"TABLE_NAME=" + table, "AUDIT_TABLE_NAME=" + store.AuditTableFor(table), "SIGNING_KEY_PARAMETER=/referloop/session-signing-key",
+		"TABLE_NAME=" + table, "AUDIT_TABLE_NAME=" + store.AuditTableFor(table), "SIGNING_KEY_SECRET=arn:aws:secretsmanager:us-east-1:123456789012:secret:SigningKeySecret-AbCdEf",
 		"SENDER_EMAIL=no-reply@referloop.example", "PORTAL_ORIGIN=https://app.referloop.example",
 		"SMS_COUNTRIES=US,CA", "SMS_PER_PRACTICE_MONTH=1000", "SMS_PER_MONTH=20000",
 	}
@@ -314,7 +314,7 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 			inits[n].total, inits[n].top(3))
 	}
 	d.WriteString(fmt.Sprintf("\nPackage init from `GODEBUG=inittrace=1`, the median of %d launches each. In AWS", initTraces) + ", the first request of a function that " +
-		"verifies sessions also fetches the signing key from SSM Parameter Store (not measured here: the bench sets SIGNING_KEY).\n</details>\n")
+		"verifies sessions also fetches the signing keys from Secrets Manager (not measured here: the bench sets SIGNING_KEY).\n</details>\n")
 	p.Detail = d.String()
 	p.Notes = append(p.Notes,
 		fmt.Sprintf("Each function's real bootstrap, built like the release build but for this machine (linux/%s, CGO_ENABLED=0, `-trimpath -ldflags \"-s -w\" -tags lambda.norpc`), "+
@@ -322,7 +322,7 @@ func Run(ctx context.Context, o Options) (report.Part, error) {
 			"once in a new random order, so the machine's noise falls on all alike. Exec → first GET /next is the whole init; the first invocation is then timed from the event handed out to its response.",
 			runtime.GOARCH, o.Rounds),
 		"The functions' DynamoDB endpoint is DynamoDB Local for the invocations. `TestInitMakesNoNetworkCall` (infra/bench/coldstart, part of `make test`) starts every bootstrap "+
-			"with DynamoDB, SSM and SES unreachable (a listener that accepts and never answers) and checks each reaches /next with no connection attempted.")
+			"with DynamoDB, Secrets Manager and SES unreachable (a listener that accepts and never answers) and checks each reaches /next with no connection attempted.")
 	if err := writeBenchstat(filepath.Join(report.Dir(env.Root), "coldstart.bench.txt"), all, samples); err != nil {
 		return p, err
 	}

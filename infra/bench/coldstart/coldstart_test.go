@@ -46,7 +46,7 @@ func TestReleaseFlagsMatchTheMakefile(t *testing.T) {
 }
 
 // Every function must reach the Runtime API's /next without any network call: with DynamoDB,
-// SSM and SES all pointing at a listener that accepts and never answers (so a call made during
+// Secrets Manager and SES all pointing at a listener that accepts and never answers (so a call made during
 // init would hang it), each bootstrap must ask for its first event, and nothing may have connected.
 func TestInitMakesNoNetworkCall(t *testing.T) {
 	dir, tpl := root(t)
@@ -81,7 +81,7 @@ func TestInitMakesNoNetworkCall(t *testing.T) {
 			}
 			defer hole.Close()
 			url := "http://" + hole.Addr
-			// No SIGNING_KEY: the key is left to SSM, as in AWS. Every AWS endpoint, and any
+			// No SIGNING_KEY: the key is left to Secrets Manager, as in AWS. Every AWS endpoint, and any
 			// proxy-able call, leads to the black hole.
 			env := append(LambdaEnv(n, "referloop", url, nil),
 				"HTTP_PROXY="+url, "HTTPS_PROXY="+url, "http_proxy="+url, "https_proxy="+url,
