@@ -284,7 +284,7 @@ func (e *emulator) http(t *testing.T, fn string, ev events.APIGatewayV2HTTPReque
 		// The viewer's address is the client the event names; API Gateway's source IP becomes a
 		// CloudFront edge's, which the functions must not take for the client's (the audit checks
 		// record the viewer's).
-		h[strings.ToLower(httpapi.ViewerAddressHeader)] = ev.RequestContext.HTTP.SourceIP + ":51234"
+		h[strings.ToLower(httpapi.ViewerAddressHeader)] = ev.RequestContext.HTTP.SourceIP
 		ev.RequestContext.HTTP.SourceIP = cloudFrontEdge
 		h[strings.ToLower(httpapi.ViewerHostHeader)] = ev.RequestContext.DomainName
 		ev.Headers = h

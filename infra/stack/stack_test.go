@@ -242,8 +242,9 @@ func TestPortalOriginWithoutASecondDeploy(t *testing.T) {
 		host, _, _ = strings.Cut(s(dig(f, "FunctionARN", "Fn::GetAtt")), ".")
 	}
 	code := s(x.props(host)["FunctionCode"])
-	if !strings.Contains(code, "x-viewer-host") || !strings.Contains(code, "request.headers.host") {
-		t.Errorf("the /v1/* function %s does not forward the viewer's host:\n%s", host, code)
+	if !strings.Contains(code, "x-viewer-host") || !strings.Contains(code, "request.headers.host") ||
+		!strings.Contains(code, "x-viewer-address") || !strings.Contains(code, "event.viewer.ip") {
+		t.Errorf("the /v1/* function %s does not forward the viewer's host and address:\n%s", host, code)
 	}
 }
 
@@ -281,10 +282,13 @@ func TestCloudFrontFunctions(t *testing.T) {
 			t.Errorf("SPA fallback: %s → %s, want %s", uri, got, want)
 		}
 	}
-	r := run("ApiViewerHostFunction", map[string]any{"request": map[string]any{"uri": "/v1/me", "method": "GET",
-		"headers": map[string]any{"host": map[string]any{"value": "d111.cloudfront.net"}, "x-viewer-host": map[string]any{"value": "evil.example"}}}})
-	if got := dig(r, "headers", "x-viewer-host", "value"); got != "d111.cloudfront.net" || r["uri"] != "/v1/me" {
-		t.Errorf("API host function: %s", js(r))
+	r := run("ApiViewerHostFunction", map[string]any{"viewer": map[string]any{"ip": "2001:db8::7"},
+		"request": map[string]any{"uri": "/v1/me", "method": "GET",
+			"headers": map[string]any{"host": map[string]any{"value": "d111.cloudfront.net"}, "x-viewer-host": map[string]any{"value": "evil.example"},
+				"x-viewer-address": map[string]any{"value": "192.0.2.1"}}}})
+	if got, addr := dig(r, "headers", "x-viewer-host", "value"), dig(r, "headers", "x-viewer-address", "value"); got != "d111.cloudfront.net" ||
+		addr != "2001:db8::7" || r["uri"] != "/v1/me" {
+		t.Errorf("API host function (a forged host and address must be overwritten): %s", js(r))
 	}
 }
 

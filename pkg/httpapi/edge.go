@@ -22,9 +22,12 @@ const (
 	// OriginVerifyHeader carries Deps.OriginVerify. CloudFront sets it on the way to the API and
 	// replaces any value a viewer sent under the same name.
 	OriginVerifyHeader = "X-Origin-Verify"
-	// ViewerAddressHeader is CloudFront's viewer address: "198.51.100.7:46532" or, for IPv6,
-	// "2001:db8::7:46532" (the address and port, without brackets).
-	ViewerAddressHeader = "CloudFront-Viewer-Address"
+	// ViewerAddressHeader is the viewer's address, as template.yaml's ApiViewerHostFunction sets it
+	// from CloudFront's event.viewer.ip on every /v1/* request (a viewer's own value is
+	// overwritten): "198.51.100.7" or "2001:db8::7". ParseViewerAddress also reads the form of
+	// CloudFront's own CloudFront-Viewer-Address header (the address and port), which an origin
+	// request policy would have to name to get; the function's header needs no such policy.
+	ViewerAddressHeader = "X-Viewer-Address"
 	// ViewerHostHeader is the host the viewer asked for (template.yaml's ApiViewerHostFunction).
 	ViewerHostHeader = "X-Viewer-Host"
 	// RequestIDHeader is the API Gateway request id (pkg/lambdahttp sets it from the event).
@@ -114,7 +117,7 @@ var directAccess = problem.New(http.StatusForbidden, "direct-access", "Use Refer
 
 // ClientAddr is the address a request came from: behind CloudFront (viaCloudFront: the request
 // carried the origin secret, so CloudFront set the header and no viewer could) the viewer's address
-// from CloudFront-Viewer-Address, else the peer (API Gateway's source IP in Lambda, the TCP peer
+// from X-Viewer-Address, else the peer (API Gateway's source IP in Lambda, the TCP peer
 // locally). An IPv4-mapped IPv6 address is its IPv4 address; a zone is dropped. It is the zero Addr
 // when neither can be read.
 func ClientAddr(r *http.Request, viaCloudFront bool) netip.Addr {
@@ -133,13 +136,17 @@ func ClientAddr(r *http.Request, viaCloudFront bool) netip.Addr {
 	return netip.Addr{}
 }
 
-// ParseViewerAddress reads CloudFront-Viewer-Address: an IPv4 or IPv6 address and, after its last
-// colon, the viewer's port ("203.0.113.9:51234", "2001:db8::1:51234"); also "[v6]:port" and an
-// address without a port. ok is false for anything else.
+// ParseViewerAddress reads X-Viewer-Address: an IPv4 or IPv6 address; also the form of
+// CloudFront-Viewer-Address, the address and, after its last colon, the viewer's port
+// ("203.0.113.9:51234", "2001:db8::1:51234"), and "[v6]:port". ok is false for anything else.
 func ParseViewerAddress(v string) (netip.Addr, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" || len(v) > 64 {
 		return netip.Addr{}, false
+	}
+	// An address first: "2001:db8::1:80" is an IPv6 address, not 2001:db8::1 and a port.
+	if a, err := netip.ParseAddr(v); err == nil {
+		return a.Unmap().WithZone(""), true
 	}
 	if ap, err := netip.ParseAddrPort(v); err == nil {
 		return ap.Addr().Unmap().WithZone(""), true
@@ -150,9 +157,6 @@ func ParseViewerAddress(v string) (netip.Addr, bool) {
 				return a.Unmap().WithZone(""), true
 			}
 		}
-	}
-	if a, err := netip.ParseAddr(v); err == nil {
-		return a.Unmap().WithZone(""), true
 	}
 	return netip.Addr{}, false
 }

@@ -15,8 +15,9 @@ import (
 	"github.com/referloop/referloop/pkg/problem"
 )
 
-// TestParseViewerAddress: CloudFront-Viewer-Address is the address and port, IPv6 without
-// brackets; anything else is refused rather than guessed.
+// TestParseViewerAddress: X-Viewer-Address is an address (an IPv6 one whose last group looks like
+// a port included); CloudFront-Viewer-Address's form, the address and port (IPv6 without
+// brackets), is read too; anything else is refused rather than guessed.
 func TestParseViewerAddress(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -29,6 +30,8 @@ func TestParseViewerAddress(t *testing.T) {
 		{"2001:0db8:85a3:0000:0000:8a2e:0370:7334:46532", "2001:db8:85a3::8a2e:370:7334"},
 		{"[2001:db8::7]:46532", "2001:db8::7"},
 		{"2001:db8::", "2001:db8::"},
+		{"2001:db8::1:80", "2001:db8::1:80"}, // the function's plain address: the last group is no port
+		{"::ffff:198.51.100.7", "198.51.100.7"},
 		{"::ffff:198.51.100.7:1234", "198.51.100.7"}, // an IPv4 viewer on a dual-stack edge
 		{"fe80::1%eth0:80", "fe80::1"},
 		{"", ""},
@@ -72,7 +75,7 @@ const secret = "Zk3q9XbV0pLmN2rT7yWc4hGd8sJf1eKa6uQo5iBx"
 
 // TestClientAddress: behind CloudFront (the request carries the origin secret) the viewer's address
 // is CloudFront's header; otherwise, and when the header cannot be read, the peer's. A request
-// without the secret never gets its CloudFront-Viewer-Address believed: it is refused before.
+// without the secret never gets its X-Viewer-Address believed: it is refused before.
 func TestClientAddress(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
