@@ -147,56 +147,94 @@ func (d *Deps) requestLink(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// signInTarget is one way an address can sign in: a practice (by name) and the link's identity.
+// signInTarget is one way an address can sign in: a practice (by name), as what, and the link's
+// identity.
 type signInTarget struct {
 	practice string
+	as       string
 	link     store.Link
 }
 
-// signInTargets lists the ways an address can sign in: as a referrer of the named practice, or as
-// staff of each practice it belongs to. Deactivated people have none. With a practice, its referrer
-// and the practice are read side by side, so an unknown address costs the same reads as a known one
-// (whether a practice exists is public: its page is).
+// signInTargets lists the ways an address can sign in: one Query on the address's markers finds
+// every practice it is staff of or refers to (deactivated ones give nothing). With a practice (the
+// practice's public page), that practice's referrer and the practice are also read side by side
+// (a referrer made before markers has none), so an unknown address costs the same reads as a known
+// one (whether a practice exists is public: its page is); an address that is nobody at that
+// practice gets a join link to refer as a new source, within the page's daily limits.
 func (d *Deps) signInTargets(ctx context.Context, in linkRequest) ([]signInTarget, error) {
-	if in.Practice == "" {
-		ms, err := d.Store.Memberships(ctx, in.Email)
-		if err != nil {
-			return nil, err
-		}
-		var out []signInTarget
-		for _, m := range ms {
-			if m.DeactivatedAt == nil {
-				out = append(out, signInTarget{m.PracticeName, store.Link{Purpose: store.LinkSignin, Email: in.Email,
-					TenantID: m.TenantID, Role: m.Role}})
-			}
-		}
-		return out, nil
-	}
-	tid, err := d.Store.TenantBySlug(ctx, in.Practice)
-	if store.IsNotFound(err) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
 	var (
+		ms     []store.Membership
+		msErr  error
+		tid    string
 		ref    partner.Referrer
 		p      practice.Practice
-		refErr error
+		refErr = store.ErrNotFound
 		pErr   error
 		wg     sync.WaitGroup
 	)
-	wg.Add(2)
-	go func() { defer wg.Done(); ref, refErr = d.Store.Referrer(ctx, tid, in.Email) }()
-	go func() { defer wg.Done(); p, pErr = d.Store.Practice(ctx, tid) }()
-	wg.Wait()
-	if store.IsNotFound(refErr) || refErr == nil && ref.DeactivatedAt != nil {
-		return nil, pErr
+	wg.Add(1)
+	go func() { defer wg.Done(); ms, msErr = d.Store.Memberships(ctx, in.Email) }()
+	if in.Practice != "" {
+		var err error
+		tid, err = d.Store.TenantBySlug(ctx, in.Practice)
+		if store.IsNotFound(err) {
+			tid = ""
+		} else if err != nil {
+			wg.Wait()
+			return nil, err
+		}
+		if tid != "" {
+			wg.Add(2)
+			go func() { defer wg.Done(); ref, refErr = d.Store.Referrer(ctx, tid, in.Email) }()
+			go func() { defer wg.Done(); p, pErr = d.Store.Practice(ctx, tid) }()
+		}
 	}
-	if err := errors.Join(refErr, pErr); err != nil {
+	wg.Wait()
+	if store.IsNotFound(refErr) {
+		refErr = nil
+	} else if refErr == nil && ref.DeactivatedAt != nil {
+		ref.ID = "" // deactivated: nothing for this practice
+	}
+	if err := errors.Join(msErr, refErr, pErr); err != nil {
 		return nil, err
 	}
-	return []signInTarget{{p.Name, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: tid,
-		Role: practice.RoleReferrer, PartnerID: ref.PartnerID}}}, nil
+	var out []signInTarget
+	seen := map[string]bool{}
+	for _, m := range ms {
+		seen[m.TenantID] = true // a deactivated membership blocks a join link too
+		if m.DeactivatedAt != nil || m.TenantID == "" {
+			continue
+		}
+		l := store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: m.TenantID, Role: m.Role, PartnerID: m.PartnerID}
+		out = append(out, signInTarget{m.PracticeName, roleWords(m.Role), l})
+	}
+	if tid == "" || seen[tid] {
+		return out, nil
+	}
+	if ref.ID != "" { // a referrer made before address markers
+		return append(out, signInTarget{p.Name, roleWords(practice.RoleReferrer), store.Link{Purpose: store.LinkSignin,
+			Email: in.Email, TenantID: tid, Role: practice.RoleReferrer, PartnerID: ref.PartnerID}}), nil
+	}
+	if refErr == nil && ref.Email != "" { // deactivated by this practice
+		return out, nil
+	}
+	ok, err := d.joinAllowed(ctx, tid, in.Email)
+	if err != nil || !ok {
+		return out, err
+	}
+	return append(out, signInTarget{p.Name, "to refer patients as a new referring provider",
+		store.Link{Purpose: store.LinkJoin, Email: in.Email, TenantID: tid, Role: practice.RoleReferrer, PracticeName: p.Name}}), nil
+}
+
+// roleWords is what a sign-in email says a link signs in as.
+func roleWords(role string) string {
+	switch role {
+	case practice.RoleReferrer:
+		return "to refer patients"
+	case practice.RoleOwner:
+		return "as the practice's owner"
+	}
+	return "as practice staff"
 }
 
 // sendSignInLinks emails a link for each way the address can sign in, bound to the asking browser,
@@ -225,7 +263,7 @@ func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequ
 	}
 	entries := make([]messages.PracticeLink, len(targets))
 	for i, t := range targets {
-		entries[i] = messages.PracticeLink{Practice: t.practice, Link: urls[i]}
+		entries[i] = messages.PracticeLink{Practice: t.practice, As: t.as, Link: urls[i]}
 	}
 	m, err := messages.Render(messages.SigninLink{Links: entries, Code: code})
 	if err != nil {
