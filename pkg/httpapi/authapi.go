@@ -276,6 +276,8 @@ func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequ
 type sessionRequest struct {
 	Token string `json:"token"`
 	Code  string `json:"code,omitempty"`
+	// Join is what a join link's person says of themselves (required with a join link).
+	Join *JoinDetails `json:"join,omitempty"`
 }
 
 // LinkPreview is what a link signs in to, shown before it is confirmed.
@@ -312,7 +314,7 @@ func (d *Deps) previewLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := LinkPreview{Purpose: l.Purpose, Email: l.Email, Role: l.Role, CodeRequired: d.needsCode(r, l)}
 	v.Practice.Name = l.PracticeName
-	if l.Purpose == store.LinkSignin {
+	if l.Purpose != store.LinkSignup {
 		p, err := d.Store.Practice(ctx, l.TenantID)
 		if store.IsNotFound(err) {
 			return linkGone
@@ -320,7 +322,7 @@ func (d *Deps) previewLink(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Practice.Name = p.Name
-		if l.Role == practice.RoleReferrer {
+		if l.Role == practice.RoleReferrer && l.PartnerID != "" {
 			pt, err := d.Store.Partner(ctx, l.TenantID, l.PartnerID)
 			if err != nil && !store.IsNotFound(err) {
 				return err
@@ -352,13 +354,24 @@ func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if link.Purpose == store.LinkJoin {
+		if in.Join == nil {
+			return problem.Invalid("join.organization", "say who you are and which practice or organization you refer from")
+		}
+		if err := in.Join.validate(); err != nil {
+			return err
+		}
+	}
 	if err := d.checkCode(ctx, r, hash, link, in.Code); err != nil {
 		return err
 	}
 	var claims auth.Claims
-	if link.Purpose == store.LinkSignup {
+	switch link.Purpose {
+	case store.LinkSignup:
 		claims, err = d.confirmSignup(ctx, hash, link)
-	} else {
+	case store.LinkJoin:
+		claims, err = d.confirmJoin(ctx, hash, *in.Join)
+	default:
 		claims, err = d.confirmSignin(ctx, hash)
 	}
 	if store.IsNotFound(err) {
@@ -413,8 +426,9 @@ func (d *Deps) confirmSignup(ctx context.Context, hash string, l store.Link) (au
 		Tenant: p.ID, Role: practice.RoleOwner, Email: l.Email}, nil
 }
 
-// confirmSignin spends a sign-in link and says who it signs in; ErrDeactivated for a person the
-// practice deactivated since the link was sent.
+// confirmSignin spends a sign-in or invitation link and says who it signs in (their first sign-in
+// accepts a pending invitation); ErrDeactivated for a person the practice deactivated since the
+// link was sent; ErrNotFound for one whose invitation was revoked.
 func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, error) {
 	l, err := d.Store.ConsumeLink(ctx, hash)
 	if err != nil {
@@ -435,7 +449,10 @@ func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, err
 			return c, err
 		}
 		c.Partner, c.Referrer, c.Name, c.PartnerName = ref.PartnerID, ref.ID, ref.Name, p.Name
-		return c, nil
+		if ref.Invitation != nil { // their first sign-in: the invitation is accepted
+			err = d.Store.Joined(ctx, l.TenantID, practice.RoleReferrer, c.Subject)
+		}
+		return c, err
 	}
 	u, err := d.Store.User(ctx, l.TenantID, l.Email)
 	if err != nil {
@@ -445,7 +462,10 @@ func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, err
 		return c, store.ErrDeactivated
 	}
 	c.Role, c.Name = u.Role, u.Name
-	return c, nil
+	if u.Invitation != nil {
+		err = d.Store.Joined(ctx, l.TenantID, u.Role, c.Subject)
+	}
+	return c, err
 }
 
 func (d *Deps) deleteSession(w http.ResponseWriter, r *http.Request) error {
