@@ -160,17 +160,20 @@ type signInTarget struct {
 // practice's public page), that practice's referrer and the practice are also read side by side
 // (a referrer made before markers has none), so an unknown address costs the same reads as a known
 // one (whether a practice exists is public: its page is); an address that is nobody at that
-// practice gets a join link to refer as a new source, within the page's daily limits.
+// practice gets a join link to refer as a new source, within the page's daily limits (counted for
+// every request of the page).
 func (d *Deps) signInTargets(ctx context.Context, in linkRequest) ([]signInTarget, error) {
 	var (
-		ms     []store.Membership
-		msErr  error
-		tid    string
-		ref    partner.Referrer
-		p      practice.Practice
-		refErr = store.ErrNotFound
-		pErr   error
-		wg     sync.WaitGroup
+		ms      []store.Membership
+		msErr   error
+		tid     string
+		ref     partner.Referrer
+		p       practice.Practice
+		refErr  = store.ErrNotFound
+		pErr    error
+		joinOK  bool
+		joinErr error
+		wg      sync.WaitGroup
 	)
 	wg.Add(1)
 	go func() { defer wg.Done(); ms, msErr = d.Store.Memberships(ctx, in.Email) }()
@@ -184,9 +187,12 @@ func (d *Deps) signInTargets(ctx context.Context, in linkRequest) ([]signInTarge
 			return nil, err
 		}
 		if tid != "" {
-			wg.Add(2)
+			// The page's daily limits are counted for every address, known or not, so that both do
+			// the same writes; only a join link is held back by them.
+			wg.Add(3)
 			go func() { defer wg.Done(); ref, refErr = d.Store.Referrer(ctx, tid, in.Email) }()
 			go func() { defer wg.Done(); p, pErr = d.Store.Practice(ctx, tid) }()
+			go func() { defer wg.Done(); joinOK, joinErr = d.joinAllowed(ctx, tid, in.Email) }()
 		}
 	}
 	wg.Wait()
@@ -195,7 +201,7 @@ func (d *Deps) signInTargets(ctx context.Context, in linkRequest) ([]signInTarge
 	} else if refErr == nil && ref.DeactivatedAt != nil {
 		ref.ID = "" // deactivated: nothing for this practice
 	}
-	if err := errors.Join(msErr, refErr, pErr); err != nil {
+	if err := errors.Join(msErr, refErr, pErr, joinErr); err != nil {
 		return nil, err
 	}
 	var out []signInTarget
@@ -218,9 +224,8 @@ func (d *Deps) signInTargets(ctx context.Context, in linkRequest) ([]signInTarge
 	if refErr == nil && ref.Email != "" { // deactivated by this practice
 		return out, nil
 	}
-	ok, err := d.joinAllowed(ctx, tid, in.Email)
-	if err != nil || !ok {
-		return out, err
+	if !joinOK {
+		return out, nil
 	}
 	return append(out, signInTarget{p.Name, "to refer patients as a new referring provider",
 		store.Link{Purpose: store.LinkJoin, Email: in.Email, TenantID: tid, Role: practice.RoleReferrer, PracticeName: p.Name}}), nil

@@ -35,10 +35,11 @@ const (
 	stateDeactivated = "deactivated" // deactivated by the practice
 )
 
-// Daily limits of the join links the practice's public page sends to addresses it does not know.
+// Daily limits of the links the practice's public page sends (every request counts; past them an
+// address it does not know gets no join link).
 const (
-	joinsPerPractice   = 100
-	joinsPerAddress    = 3
+	joinsPerPractice   = 300
+	joinsPerAddress    = 5
 	scopeJoinPractice  = "join-practice"
 	scopeJoinAddress   = "join-address"
 	scopeMemberInvite  = "member-invite" // per practice: the owner's team invitations
