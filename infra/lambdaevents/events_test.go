@@ -118,7 +118,7 @@ var cases = map[string]want{
 	}},
 	"auth.link-referrer": {status: 202, check: func(t *testing.T, w *world, r result) {
 		m := w.onlyMail(t, seed.ReferrerEmail)
-		if m.Subject != "Your Referloop sign-in link" || !strings.Contains(m.Text, "Lakeside Physical Therapy:") {
+		if m.Subject != "Your Referloop sign-in link" || !strings.Contains(m.Text, "Lakeside Physical Therapy (to refer patients):") {
 			t.Errorf("sign-in email: %q\n%s", m.Subject, m.Text)
 		}
 		// The answer binds the link to the asking browser with the link cookie.

@@ -38,7 +38,7 @@ func TestRender(t *testing.T) {
 				"another browser? Enter this code when asked: K7Q2-M9XD\n"}, nil},
 		{SigninLink{Links: []PracticeLink{{practiceName, "as practice staff", "https://app.example/auth#token=A"}, {"Harbor PT", "", "https://app.example/auth#token=B"}}, Code: "K7Q2-M9XD"},
 			"Your Referloop sign-in link",
-			[]string{"one for each practice you can sign in to. Each works once, for 15 minutes.\n\n" + practiceName + " (as practice staff):\nhttps://app.example/auth#token=A\n\nHarbor PT:\nhttps://app.example/auth#token=B\n\nOpening it on another device",
+			[]string{"Here are your Referloop sign-in links, one for each practice you can sign in to. Each works once, for 15 minutes.\n\n" + practiceName + " (as practice staff):\nhttps://app.example/auth#token=A\n\nHarbor PT:\nhttps://app.example/auth#token=B\n\nOpening it on another device",
 				"Enter this code when asked: K7Q2-M9XD\n\nIf you did not ask"}, nil},
 		{Invitation{Name: referrerName, Practice: practiceName, Link: "https://app.example/auth#token=T", NewLinkURL: "https://app.example/p/lakeside"},
 			"You are invited to send referrals on Referloop",
