@@ -162,3 +162,21 @@ func (s *Store) setMarkerDeactivated(ctx context.Context, tid, emailKey string, 
 	}
 	return nil
 }
+
+// ExpireLink moves a link's expiry to at (the local stack's dev tool ages an invitation with it;
+// no function's role may call it). ErrNotFound when there is no such link.
+func (s *Store) ExpireLink(ctx context.Context, hash string, at time.Time) error {
+	v, err := marshalValue(struct {
+		At time.Time `json:"at"`
+	}{at})
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(linkPK(hash), linkSK()),
+		UpdateExpression: cond("SET validUntil = :at"), ConditionExpression: cond("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": v.(*types.AttributeValueMemberM).Value["at"]}})
+	if isConditionFailed(err) {
+		return ErrNotFound
+	}
+	return err
+}
