@@ -160,7 +160,7 @@ function ConfirmSource({ partner, onSaved }: { partner: Partner; onSaved: (p: Pa
     <div class="stack">
       <p>This source signed itself up from your public page; the name, kind and NPI are as the person gave them. Edit them if needed, then confirm.</p>
       <Status tone="bad">{failure}</Status>
-      <button type="button" class="small-button" disabled={busy} onClick={confirmIt} aria-label={`Confirm ${partner.name} as a source`}>
+      <button type="button" class="small-button" disabled={busy} onClick={confirmIt} aria-label={`Confirm source ${partner.name}`}>
         {busy ? 'Confirming…' : 'Confirm source'}
       </button>
     </div>
