@@ -181,6 +181,8 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 		return problem.New(http.StatusConflict, "already-active", "Already signed up",
 			in.Email+" already refers for this partner; they sign in at /signin with their email")
 	}
+	// A referrer deactivated before comes back: revoking this invitation deactivates them again.
+	rejoin := ref.ID != rid && (ref.DeactivatedAt != nil || ref.Invitation != nil && ref.Invitation.Rejoin)
 	if ref.DeactivatedAt != nil { // inviting a deactivated referrer again is how staff let them back in
 		if err := d.Store.SetReferrerActive(ctx, c.Tenant, ref.Email, time.Time{}); err != nil {
 			return err
@@ -194,7 +196,7 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	if ref.Invitation != nil {
 		sends = ref.Invitation.Sends + 1
 	}
-	if err := d.sendReferrerInvitation(ctx, r, c, p, ref, sends, send); err != nil {
+	if err := d.sendReferrerInvitation(ctx, r, c, p, ref, sends, rejoin, send); err != nil {
 		return err
 	}
 	if err := d.audit(ctx, r, c, "invited referrer "+ref.ID+" of partner "+pt.ID); err != nil {

@@ -154,7 +154,9 @@ func TestInvitationLinks(t *testing.T) {
 				rid := r.body["items"].([]any)[0].(map[string]any)["id"].(string)
 				return email, list, list + "/" + rid + "/invitation"
 			}
-			use := func(tok string) resp { return e.client().do("POST", "/v1/auth/sessions", map[string]string{"token": tok}) }
+			use := func(tok string) resp {
+				return e.client().do("POST", "/v1/auth/sessions", map[string]string{"token": tok})
+			}
 
 			// Single use; once used the person is active.
 			email, list, _ := invite()
@@ -442,5 +444,45 @@ func TestDeactivatedReferrerGetsNoJoinLink(t *testing.T) {
 	}
 	if e.mailsTo(who) != before {
 		t.Fatalf("a deactivated referrer got mail:\n%s", e.lastMailTo(who))
+	}
+}
+
+// TestRevokingAReinvitationDeactivatesAgain: a referrer the practice deactivated and invited back
+// keeps their history when that invitation is revoked: they are deactivated again, not removed.
+func TestRevokingAReinvitationDeactivatesAgain(t *testing.T) {
+	e := newEnv(t)
+	owner := e.practice("Back Again PT", "owner@backagain.example")
+	const who = "dr.back@back.example"
+	ref, pid := e.referrer(owner, "Back FM", who)
+	if r, _ := ref.submit("Neck pain"); r.status != 201 {
+		t.Fatalf("submit: %d %s", r.status, r.raw)
+	}
+	list := "/v1/partners/" + pid + "/referrers"
+	rid := owner.do("GET", list, nil).body["items"].([]any)[0].(map[string]any)["id"].(string)
+	if r := owner.do("DELETE", list+"/"+rid, nil); r.status != 200 {
+		t.Fatalf("deactivate: %d %s", r.status, r.raw)
+	}
+	if r := owner.do("POST", "/v1/partners/"+pid+"/invitations", map[string]string{"email": who}); r.status != 202 {
+		t.Fatalf("invite again: %d %s", r.status, r.raw)
+	}
+	if s := owner.state(list, who); s != "pending" {
+		t.Fatalf("state %s, want pending", s)
+	}
+	tok := e.lastToken(who)
+	if r := owner.do("DELETE", list+"/"+rid+"/invitation", nil); r.status != 204 {
+		t.Fatalf("revoke: %d %s", r.status, r.raw)
+	}
+	if s := owner.state(list, who); s != "deactivated" {
+		t.Fatalf("state %s after revoking a re-invitation, want deactivated", s)
+	}
+	if r := e.client().do("POST", "/v1/auth/sessions", map[string]string{"token": tok}); r.status != 401 {
+		t.Fatalf("revoked link: %d %s", r.status, r.raw)
+	}
+	// Their active referral-sending identity is intact: inviting them again works.
+	if r := owner.do("POST", "/v1/partners/"+pid+"/invitations", map[string]string{"email": who}); r.status != 202 {
+		t.Fatalf("invite a third time: %d %s", r.status, r.raw)
+	}
+	if r := e.client().do("POST", "/v1/auth/sessions", map[string]string{"token": e.lastToken(who)}); r.status != 200 || r.body["user"].(map[string]any)["role"] != "referrer" {
+		t.Fatalf("back in: %d %s", r.status, r.raw)
 	}
 }

@@ -96,7 +96,7 @@ func referrerView(r partner.Referrer, now time.Time) ReferrerView {
 // issueInvitation stores a new invitation link for l (single use, unbound, valid
 // practice.InvitationTTL), the newest of its address, practice and role, and returns its URL and
 // the invitation to keep on the person.
-func (d *Deps) issueInvitation(ctx context.Context, r *http.Request, c *auth.Claims, l store.Link, sends int) (string, practice.Invitation, error) {
+func (d *Deps) issueInvitation(ctx context.Context, r *http.Request, c *auth.Claims, l store.Link, sends int, rejoin bool) (string, practice.Invitation, error) {
 	now := d.now()
 	token := ids.Token(auth.TokenBytes)
 	hash := ids.Hash(token)
@@ -106,7 +106,7 @@ func (d *Deps) issueInvitation(ctx context.Context, r *http.Request, c *auth.Cla
 	if err := d.Store.PutLinkBatch(ctx, b); err != nil {
 		return "", practice.Invitation{}, err
 	}
-	inv := practice.Invitation{SentAt: now, ExpiresAt: l.ExpiresAt, By: c.Email, Sends: sends, LinkHash: hash}
+	inv := practice.Invitation{SentAt: now, ExpiresAt: l.ExpiresAt, By: c.Email, Sends: sends, LinkHash: hash, Rejoin: rejoin}
 	return d.origin(r) + "/auth#token=" + token, inv, nil
 }
 
@@ -128,9 +128,9 @@ func (d *Deps) inviteLimits(ctx context.Context, c *auth.Claims, created time.Ti
 
 // sendReferrerInvitation issues a referrer's invitation link, keeps it on the referrer and emails
 // it when send (the caller took inviteLimits).
-func (d *Deps) sendReferrerInvitation(ctx context.Context, r *http.Request, c *auth.Claims, p practice.Practice, ref partner.Referrer, sends int, send bool) error {
+func (d *Deps) sendReferrerInvitation(ctx context.Context, r *http.Request, c *auth.Claims, p practice.Practice, ref partner.Referrer, sends int, rejoin, send bool) error {
 	link, inv, err := d.issueInvitation(ctx, r, c, store.Link{Email: ref.Email, TenantID: c.Tenant, Role: practice.RoleReferrer,
-		PartnerID: ref.PartnerID, PracticeName: p.Name}, sends)
+		PartnerID: ref.PartnerID, PracticeName: p.Name}, sends, rejoin)
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func (d *Deps) resendReferrerInvitation(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	if err := d.sendReferrerInvitation(ctx, r, c, p, ref, ref.Invitation.Sends+1, send); err != nil {
+	if err := d.sendReferrerInvitation(ctx, r, c, p, ref, ref.Invitation.Sends+1, ref.Invitation.Rejoin, send); err != nil {
 		return err
 	}
 	if err := d.audit(ctx, r, c, "resent the invitation of referrer "+ref.ID); err != nil {
@@ -204,7 +204,8 @@ func (d *Deps) resendReferrerInvitation(w http.ResponseWriter, r *http.Request, 
 }
 
 // revokeReferrerInvitation withdraws a pending referrer invitation: its link stops working and the
-// referrer, who never signed in, is removed.
+// referrer, who never signed in, is removed (one invited back after a deactivation is deactivated
+// again instead).
 func (d *Deps) revokeReferrerInvitation(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	ctx := r.Context()
 	ref, err := d.referrerOf(ctx, c, r.PathValue("id"), r.PathValue("referrerId"))
@@ -214,7 +215,15 @@ func (d *Deps) revokeReferrerInvitation(w http.ResponseWriter, r *http.Request, 
 	if ref.Invitation == nil {
 		return notPending
 	}
-	if err := d.Store.RevokeReferrer(ctx, c.Tenant, ids.EmailKey(ref.Email)); store.IsNotFound(err) {
+	ek := ids.EmailKey(ref.Email)
+	if ref.Invitation.Rejoin {
+		if err := d.Store.SetReferrerActive(ctx, c.Tenant, ref.Email, d.now()); err != nil {
+			return err
+		}
+		if err := d.Store.Joined(ctx, c.Tenant, practice.RoleReferrer, ek); err != nil {
+			return err
+		}
+	} else if err := d.Store.RevokeReferrer(ctx, c.Tenant, ek); store.IsNotFound(err) {
 		return notPending
 	} else if err != nil {
 		return err
@@ -274,16 +283,19 @@ func (d *Deps) addMember(w http.ResponseWriter, r *http.Request, c *auth.Claims)
 		return err
 	}
 	ek := ids.EmailKey(in.Email)
-	if old, err := d.Store.UserByKey(ctx, c.Tenant, ek); err == nil && old.DeactivatedAt == nil && old.Invitation == nil {
+	old, err := d.Store.UserByKey(ctx, c.Tenant, ek)
+	if err == nil && old.DeactivatedAt == nil && old.Invitation == nil {
 		return problem.New(http.StatusConflict, "already-member", "Already on the team", in.Email+" is already a member of this practice")
 	} else if err != nil && !store.IsNotFound(err) {
 		return err
 	}
+	// A member deactivated before comes back: revoking this invitation deactivates them again.
+	rejoin := err == nil && (old.DeactivatedAt != nil || old.Invitation != nil && old.Invitation.Rejoin)
 	if err := d.take(ctx, daily(scopeMemberInvite, memberInvitesADay, fmt.Sprintf("a practice can invite %d team members a day", memberInvitesADay), c.Tenant)); err != nil {
 		return err
 	}
 	u := store.User{Email: in.Email, Name: in.Name, Role: in.Role}
-	if err := d.sendMemberInvitation(ctx, r, c, p, &u, 1, func(u store.User) error {
+	if err := d.sendMemberInvitation(ctx, r, c, p, &u, 1, rejoin, func(u store.User) error {
 		if err := d.Store.InviteMember(ctx, c.Tenant, p.Name, u); errors.Is(err, store.ErrExists) {
 			return problem.New(http.StatusConflict, "already-member", "Already on the team", in.Email+" is already a member of this practice")
 		} else if err != nil {
@@ -303,12 +315,12 @@ func (d *Deps) addMember(w http.ResponseWriter, r *http.Request, c *auth.Claims)
 
 // sendMemberInvitation issues a member's invitation link, keeps it on the member (save) and emails
 // it within the limits.
-func (d *Deps) sendMemberInvitation(ctx context.Context, r *http.Request, c *auth.Claims, p practice.Practice, u *store.User, sends int, save func(store.User) error) error {
+func (d *Deps) sendMemberInvitation(ctx context.Context, r *http.Request, c *auth.Claims, p practice.Practice, u *store.User, sends int, rejoin bool, save func(store.User) error) error {
 	send, err := d.inviteLimits(ctx, c, p.CreatedAt, ids.EmailKey(u.Email))
 	if err != nil {
 		return err
 	}
-	link, inv, err := d.issueInvitation(ctx, r, c, store.Link{Email: u.Email, TenantID: c.Tenant, Role: u.Role, PracticeName: p.Name}, sends)
+	link, inv, err := d.issueInvitation(ctx, r, c, store.Link{Email: u.Email, TenantID: c.Tenant, Role: u.Role, PracticeName: p.Name}, sends, rejoin)
 	if err != nil {
 		return err
 	}
@@ -365,7 +377,7 @@ func (d *Deps) resendMemberInvitation(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return err
 	}
-	if err := d.sendMemberInvitation(ctx, r, c, p, &u, u.Invitation.Sends+1, func(u store.User) error {
+	if err := d.sendMemberInvitation(ctx, r, c, p, &u, u.Invitation.Sends+1, u.Invitation.Rejoin, func(u store.User) error {
 		return d.Store.SetMemberInvitation(ctx, c.Tenant, id, *u.Invitation)
 	}); err != nil {
 		return err
@@ -384,7 +396,14 @@ func (d *Deps) revokeMemberInvitation(w http.ResponseWriter, r *http.Request, c 
 	if err != nil {
 		return err
 	}
-	if err := d.Store.RevokeMember(ctx, c.Tenant, id); store.IsNotFound(err) {
+	if u.Invitation.Rejoin {
+		if err := d.Store.DeactivateMember(ctx, c.Tenant, id, d.now()); err != nil {
+			return err
+		}
+		if err := d.Store.Joined(ctx, c.Tenant, u.Role, id); err != nil {
+			return err
+		}
+	} else if err := d.Store.RevokeMember(ctx, c.Tenant, id); store.IsNotFound(err) {
 		return notPending
 	} else if err != nil {
 		return err

@@ -15,4 +15,7 @@ type Invitation struct {
 	By       string `json:"by"`
 	Sends    int    `json:"sends"`
 	LinkHash string `json:"linkHash"`
+	// Rejoin marks the invitation of a person the practice had deactivated: revoking it deactivates
+	// them again instead of removing them (they may have referrals and a history).
+	Rejoin bool `json:"rejoin,omitempty"`
 }
