@@ -2,11 +2,15 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/practice"
 )
 
@@ -484,5 +488,55 @@ func TestRevokingAReinvitationDeactivatesAgain(t *testing.T) {
 	}
 	if r := e.client().do("POST", "/v1/auth/sessions", map[string]string{"token": e.lastToken(who)}); r.status != 200 || r.body["user"].(map[string]any)["role"] != "referrer" {
 		t.Fatalf("back in: %d %s", r.status, r.raw)
+	}
+}
+
+// noScan is the store's DB refusing Scan: no request path may scan.
+type noScan struct{ *capacity }
+
+func (n noScan) Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	panic("a request scanned the table")
+}
+
+// TestSigninCostIsFlat: finding every practice and role of an address is one Query on the address's
+// markers: a sign-in request costs the same read capacity for a referrer of a practice with one
+// referrer as for one of a practice with 200 (and of 3 practices at once, the same Query), and no
+// request scans.
+func TestSigninCostIsFlat(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	small := e.practice("Flat Small", "owner@flatsmall.example")
+	big := e.practice("Flat Big", "owner@flatbig.example")
+	third := e.practice("Flat Third", "owner@flatthird.example")
+	small.invite("Small FM", "dr.small@flat.example")
+	big.invite("Big FM", "dr.big@flat.example")
+	third.invite("Third FM", "dr.big@flat.example")
+	tid := tenantOf(big)
+	for i := 0; i < 200; i++ {
+		ref, err := e.store.EnsureReferrer(ctx, tid, partner.Referrer{ID: ids.Short("r_"), PartnerID: "p_bulk", Email: fmt.Sprintf("bulk%03d@flat.example", i), Name: "Bulk"})
+		if err == nil {
+			err = e.store.PutReferrerMarker(ctx, tid, "Flat Big", ref)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	meter := &capacity{DB: e.store.DB}
+	e.store.DB = noScan{meter}
+	cost := func(email string) float64 {
+		meter.take()
+		if r := e.client().do("POST", "/v1/auth/links", map[string]string{"email": email}); r.status != 202 {
+			t.Fatalf("link: %d %s", r.status, r.raw)
+		}
+		read, _ := meter.take()
+		return read
+	}
+	a, b := cost("dr.small@flat.example"), cost("dr.big@flat.example")
+	t.Logf("read units of a sign-in request: referrer of a 1-referrer practice %.1f, of a 201-referrer practice and another %.1f", a, b)
+	if a != b {
+		t.Errorf("read units differ: %.1f vs %.1f", a, b)
+	}
+	if n := len(tokensIn(e.lastMailTo("dr.big@flat.example"))); n != 2 {
+		t.Errorf("%d links for a referrer of two practices, want 2", n)
 	}
 }
