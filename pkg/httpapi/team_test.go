@@ -540,3 +540,22 @@ func TestSigninCostIsFlat(t *testing.T) {
 		t.Errorf("%d links for a referrer of two practices, want 2", n)
 	}
 }
+
+// TestResendsAreLimited: resending counts against the invitation limits of the address (3 a day
+// from one practice); past them the answer is 429 with Retry-After and no email goes.
+func TestResendsAreLimited(t *testing.T) {
+	e := newEnv(t)
+	owner := e.practice("Resend Limits PT", "owner@resendlimits.example")
+	const who = "pat@resendlimits.example"
+	id := owner.addMember(who, "Pat", practice.RoleStaff)
+	codes := []int{}
+	for i := 0; i < 4; i++ {
+		codes = append(codes, owner.do("POST", "/v1/members/"+id+"/invitation", nil).status)
+	}
+	if fmt.Sprint(codes) != "[202 202 429 429]" {
+		t.Fatalf("resend answers %v, want [202 202 429 429] (the invitation and 2 resends make the address's 3 a day)", codes)
+	}
+	if n := e.mailsTo(who); n != 3 {
+		t.Fatalf("%d invitation emails, want 3", n)
+	}
+}
