@@ -118,7 +118,7 @@ var cases = map[string]want{
 	}},
 	"auth.link-referrer": {status: 202, check: func(t *testing.T, w *world, r result) {
 		m := w.onlyMail(t, seed.ReferrerEmail)
-		if m.Subject != "Your Referloop sign-in link" || !strings.Contains(m.Text, "Lakeside Physical Therapy:") {
+		if m.Subject != "Your Referloop sign-in link" || !strings.Contains(m.Text, "Lakeside Physical Therapy (to refer patients):") {
 			t.Errorf("sign-in email: %q\n%s", m.Subject, m.Text)
 		}
 		// The answer binds the link to the asking browser with the link cookie.
@@ -343,7 +343,8 @@ var cases = map[string]want{
 	"practice.invite": {status: 202, as: owner, check: func(t *testing.T, w *world, r result) {
 		m := w.onlyMail(t, "dr.patel@northside.example")
 		if m.Subject != "You are invited to send referrals on Referloop" || !strings.Contains(m.Text, "Hello Dr. Priya Patel,") ||
-			!strings.Contains(m.Text, "Lakeside Physical Therapy invites you") || !strings.Contains(m.Text, origin+"/p/"+seed.Slug) {
+			!strings.Contains(m.Text, "Lakeside Physical Therapy invites you") || !strings.Contains(m.Text, origin+"/signin") ||
+			!strings.Contains(m.Text, "works once, for 7 days") {
 			t.Errorf("invitation: %q\n%s", m.Subject, m.Text)
 		}
 		ref, err := w.deps.Store.Referrer(context.Background(), w.demo.TenantID, "dr.patel@northside.example")
@@ -773,6 +774,101 @@ var cases = map[string]want{
 		}
 		t.Logf("the 403 a staff member gets says: %q", str(x.body, "detail"))
 	}},
+	// ---- the team and invitations (teamapi.go) ----
+	"practice.add-member": {status: 201, as: owner, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "email") != newMember || str(r.body, "state") != "pending" || str(r.body, "role") != practice.RoleStaff {
+			t.Errorf("member %s", r.resp.Body)
+		}
+		m := w.onlyMail(t, newMember)
+		if m.Subject != "You are invited to a practice's team on Referloop" || !strings.Contains(m.Text, "works once, for 7 days") {
+			t.Errorf("invitation: %q\n%s", m.Subject, m.Text)
+		}
+		if !w.auditedBy(t, seed.OwnerEmail, "invited staff member "+ids.EmailKey(newMember)) {
+			t.Error("the invitation is not in the audit trail as the owner's")
+		}
+		// The invitation's link signs them in as staff; that accepts it.
+		w.vals["token"] = linkToken(t, m.Text)
+		if c := w.invoke(t, "auth.session-confirm"); c.resp.StatusCode != 200 || str(c.body, "user.role") != practice.RoleStaff {
+			t.Errorf("accepting the invitation: %d %s", c.resp.StatusCode, c.resp.Body)
+		}
+		if u, err := w.deps.Store.User(context.Background(), w.demo.TenantID, newMember); err != nil || u.Invitation != nil {
+			t.Errorf("after the first sign-in: %+v %v", u, err)
+		}
+	}},
+	"practice.resend-member-invitation": {status: 202, as: owner, before: []string{"practice.add-member"}, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "state") != "pending" || num(r.body, "invitation.sends") != 2 {
+			t.Errorf("resent %s", r.resp.Body)
+		}
+		if !w.auditedBy(t, seed.OwnerEmail, "resent the invitation of member "+ids.EmailKey(newMember)) {
+			t.Error("the resend is not audited as the owner's")
+		}
+	}},
+	"practice.revoke-member-invitation": {status: 204, as: owner, before: []string{"practice.add-member"}, check: func(t *testing.T, w *world, r result) {
+		if _, err := w.deps.Store.User(context.Background(), w.demo.TenantID, newMember); !store.IsNotFound(err) {
+			t.Errorf("a revoked member is still there: %v", err)
+		}
+		if ms, err := w.deps.Store.Memberships(context.Background(), newMember); err != nil || len(ms) != 0 {
+			t.Errorf("a revoked member's markers %+v %v", ms, err)
+		}
+	}},
+	"practice.resend-referrer-invitation": {status: 202, as: owner, setup: func(t *testing.T, w *world) {
+		w.invitePatel(t)
+	}, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "state") != "pending" || str(r.body, "email") != "dr.patel@northside.example" {
+			t.Errorf("resent %s", r.resp.Body)
+		}
+	}},
+	"practice.revoke-referrer-invitation": {status: 204, as: owner, setup: func(t *testing.T, w *world) {
+		w.invitePatel(t)
+	}, check: func(t *testing.T, w *world, r result) {
+		if _, err := w.deps.Store.Referrer(context.Background(), w.demo.TenantID, "dr.patel@northside.example"); !store.IsNotFound(err) {
+			t.Errorf("a revoked referrer is still there: %v", err)
+		}
+	}},
+	"practice.confirm-partner": {status: 200, as: owner, setup: func(t *testing.T, w *world) {
+		p := partner.Partner{ID: ids.Short("p_"), Name: "Self Signed Clinic", Kind: "other", StatusUpdates: partner.UpdatesEach,
+			CreatedAt: time.Now(), Unconfirmed: true}
+		if err := w.deps.Store.CreatePartner(context.Background(), w.demo.TenantID, p); err != nil {
+			t.Fatal(err)
+		}
+		w.vals["newSourceId"] = p.ID
+	}, check: func(t *testing.T, w *world, r result) {
+		p, err := w.deps.Store.Partner(context.Background(), w.demo.TenantID, w.vals["newSourceId"])
+		if err != nil || p.Unconfirmed || r.body["unconfirmed"] != nil {
+			t.Errorf("confirmed partner %+v %v %s", p, err, r.resp.Body)
+		}
+		if !w.auditedBy(t, seed.OwnerEmail, "confirmed new source "+p.ID) {
+			t.Error("the confirmation is not audited as the owner's")
+		}
+	}},
+}
+
+// newMember is the address practice.add-member invites to the demo practice's team.
+const newMember = "lee.grant@lakesidept.example"
+
+// invitePatel has the owner invite Dr. Patel to Northside (practice.invite's event) and names the
+// referrer for {{invitedReferrerId}}.
+func (w *world) invitePatel(t *testing.T) {
+	t.Helper()
+	if x := w.invoke(t, "practice.invite"); x.resp.StatusCode != 202 {
+		t.Fatalf("invite: %d %s", x.resp.StatusCode, x.resp.Body)
+	}
+	ref, err := w.deps.Store.Referrer(context.Background(), w.demo.TenantID, "dr.patel@northside.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.vals["invitedReferrerId"] = ref.ID
+}
+
+// auditedBy reports whether today's audit trail of the demo practice has action by actor.
+func (w *world) auditedBy(t *testing.T, actor, action string) bool {
+	t.Helper()
+	for _, a := range w.auditDay(t, time.Now().UTC()) {
+		if a.Actor == actor && a.Action == action {
+			return true
+		}
+	}
+	return false
 }
 
 // TestEvents invokes every event of events/ through its function's Lambda entry point.
@@ -1474,6 +1570,8 @@ func (w *world) value(t *testing.T, name string) string {
 		v = w.demo.Referrer.ID
 	case "memberId":
 		v = ids.EmailKey(seed.StaffEmail)
+	case "newMemberId":
+		v = ids.EmailKey(newMember)
 	case "ownerId":
 		v = ids.EmailKey(seed.OwnerEmail)
 	case "referralId":

@@ -141,6 +141,7 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		return nil, err
 	}
 	mux.Handle("/_dev/", st.Mailbox.Handler())
+	mux.HandleFunc("POST /_dev/expire-link", expireLinkHandler(st.Store))
 	mux.HandleFunc("POST /_dev/digest", func(w http.ResponseWriter, r *http.Request) {
 		n, err := st.Notifier.SendDigests(r.Context(), time.Now().UTC().Format(time.DateOnly))
 		w.Header().Set("Content-Type", "application/json")

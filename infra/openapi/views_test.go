@@ -127,8 +127,9 @@ func TestViewsMatchTheDocument(t *testing.T) {
 		{"ReferralSummary", reflect.TypeOf(httpapi.ReferralSummary{})},
 		{"Referral", reflect.TypeOf(httpapi.ReferralView{})},
 		{"LinkPreview", reflect.TypeOf(httpapi.LinkPreview{})},
-		{"Member", reflect.TypeOf(httpapi.Member{})},
-		{"Referrer", reflect.TypeOf(partner.Referrer{})},
+		{"Member", reflect.TypeOf(httpapi.MemberView{})},
+		{"Referrer", reflect.TypeOf(httpapi.ReferrerView{})},
+		{"Partner", reflect.TypeOf(partner.Partner{})},
 	} {
 		got, want := d.properties(t, d.schema(t, c.schema)), jsonFields(c.typ)
 		if !reflect.DeepEqual(got, want) {

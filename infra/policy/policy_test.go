@@ -64,6 +64,9 @@ var reach = map[string][]string{
 		g("PutItem", table, link, linkHead, sessions, slug, tenant, email),
 		g("DeleteItem", table, link, sessions), // spending a link; signing out
 		g("UpdateItem", table, rate+"signup-ip#*", rate+"link-ip#*", rate+"preview-ip#*", rate+"session-ip#*", rate+"email#*"),
+		// The public page's join-link limits; accepting a pending invitation at the first sign-in.
+		g("UpdateItem", table, rate+"join-practice#*", rate+"join-address#*"),
+		g("UpdateItem", table, tenant),
 	},
 	"PracticeFunction": {
 		g("GetItem", table, tenant, sessions),
@@ -74,6 +77,14 @@ var reach = map[string][]string{
 		g("UpdateItem", table, tenant, email),       // deactivating a referrer or a staff member
 		g("UpdateItem", table, rate+"invite-practice#*", rate+"invite-address#*", rate+"invite-address-all#*"),
 		g("Query", audit, auditDay), // GET /v1/audit
+		// The team and invitations: address markers, a pending person's removal with their link,
+		// invitations and confirmations, their quotas, and the audit trail of each action.
+		g("PutItem", table, email),
+		g("DeleteItem", table, email),
+		g("DeleteItem", table, tenant, link),
+		g("UpdateItem", table, tenant),
+		g("UpdateItem", table, rate+"member-invite#*", rate+"invite-resend#*"),
+		g("PutItem", audit, auditDay),
 	},
 	"SubmitFunction": {
 		g("GetItem", table, tenant, sessions), // contact-by hours; sessions
@@ -215,7 +226,7 @@ func TestAuditTrailIsAppendOnly(t *testing.T) {
 	if !tpl.Tables[audit] {
 		t.Fatalf("template.yaml has no %s", audit)
 	}
-	writers := map[string]bool{"ReferralsFunction": true, "StatusFunction": true, "NotifierFunction": true}
+	writers := map[string]bool{"ReferralsFunction": true, "StatusFunction": true, "NotifierFunction": true, "PracticeFunction": true}
 	key := []string{"T#" + tenantID + "#AUDIT#2026-01-02"}
 	item := []string{"PK", "SK", "type", "at", "actor", "role", "action", "referral", "ip"}
 	for fn, stmts := range tpl.Functions {

@@ -92,6 +92,9 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 	}
 	demo.Referrer, err = s.EnsureReferrer(ctx, p.ID, partner.Referrer{ID: ids.Short("r_"), PartnerID: partners[0].ID,
 		Email: ReferrerEmail, Name: "Dr. Mei Chen", CreatedAt: now})
+	if err == nil { // the address's marker: /signin finds the practice
+		err = s.PutReferrerMarker(ctx, p.ID, p.Name, demo.Referrer)
+	}
 	if err != nil {
 		return demo, false, err
 	}

@@ -147,56 +147,99 @@ func (d *Deps) requestLink(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// signInTarget is one way an address can sign in: a practice (by name) and the link's identity.
+// signInTarget is one way an address can sign in: a practice (by name), as what, and the link's
+// identity.
 type signInTarget struct {
 	practice string
+	as       string
 	link     store.Link
 }
 
-// signInTargets lists the ways an address can sign in: as a referrer of the named practice, or as
-// staff of each practice it belongs to. Deactivated people have none. With a practice, its referrer
-// and the practice are read side by side, so an unknown address costs the same reads as a known one
-// (whether a practice exists is public: its page is).
+// signInTargets lists the ways an address can sign in: one Query on the address's markers finds
+// every practice it is staff of or refers to (deactivated ones give nothing). With a practice (the
+// practice's public page), that practice's referrer and the practice are also read side by side
+// (a referrer made before markers has none), so an unknown address costs the same reads as a known
+// one (whether a practice exists is public: its page is); an address that is nobody at that
+// practice gets a join link to refer as a new source, within the page's daily limits (counted for
+// every request of the page).
 func (d *Deps) signInTargets(ctx context.Context, in linkRequest) ([]signInTarget, error) {
-	if in.Practice == "" {
-		ms, err := d.Store.Memberships(ctx, in.Email)
-		if err != nil {
+	var (
+		ms      []store.Membership
+		msErr   error
+		tid     string
+		ref     partner.Referrer
+		p       practice.Practice
+		refErr  = store.ErrNotFound
+		pErr    error
+		joinOK  bool
+		joinErr error
+		wg      sync.WaitGroup
+	)
+	wg.Add(1)
+	go func() { defer wg.Done(); ms, msErr = d.Store.Memberships(ctx, in.Email) }()
+	if in.Practice != "" {
+		var err error
+		tid, err = d.Store.TenantBySlug(ctx, in.Practice)
+		if store.IsNotFound(err) {
+			tid = ""
+		} else if err != nil {
+			wg.Wait()
 			return nil, err
 		}
-		var out []signInTarget
-		for _, m := range ms {
-			if m.DeactivatedAt == nil {
-				out = append(out, signInTarget{m.PracticeName, store.Link{Purpose: store.LinkSignin, Email: in.Email,
-					TenantID: m.TenantID, Role: m.Role}})
-			}
+		if tid != "" {
+			// The page's daily limits are counted for every address, known or not, so that both do
+			// the same writes; only a join link is held back by them.
+			wg.Add(3)
+			go func() { defer wg.Done(); ref, refErr = d.Store.Referrer(ctx, tid, in.Email) }()
+			go func() { defer wg.Done(); p, pErr = d.Store.Practice(ctx, tid) }()
+			go func() { defer wg.Done(); joinOK, joinErr = d.joinAllowed(ctx, tid, in.Email) }()
 		}
+	}
+	wg.Wait()
+	if store.IsNotFound(refErr) {
+		refErr = nil
+	} else if refErr == nil && ref.DeactivatedAt != nil {
+		ref.ID = "" // deactivated: nothing for this practice
+	}
+	if err := errors.Join(msErr, refErr, pErr, joinErr); err != nil {
+		return nil, err
+	}
+	var out []signInTarget
+	seen := map[string]bool{}
+	for _, m := range ms {
+		seen[m.TenantID] = true // a deactivated membership blocks a join link too
+		if m.DeactivatedAt != nil || m.TenantID == "" {
+			continue
+		}
+		l := store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: m.TenantID, Role: m.Role, PartnerID: m.PartnerID}
+		out = append(out, signInTarget{m.PracticeName, roleWords(m.Role), l})
+	}
+	if tid == "" || seen[tid] {
 		return out, nil
 	}
-	tid, err := d.Store.TenantBySlug(ctx, in.Practice)
-	if store.IsNotFound(err) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
+	if ref.ID != "" { // a referrer made before address markers
+		return append(out, signInTarget{p.Name, roleWords(practice.RoleReferrer), store.Link{Purpose: store.LinkSignin,
+			Email: in.Email, TenantID: tid, Role: practice.RoleReferrer, PartnerID: ref.PartnerID}}), nil
 	}
-	var (
-		ref    partner.Referrer
-		p      practice.Practice
-		refErr error
-		pErr   error
-		wg     sync.WaitGroup
-	)
-	wg.Add(2)
-	go func() { defer wg.Done(); ref, refErr = d.Store.Referrer(ctx, tid, in.Email) }()
-	go func() { defer wg.Done(); p, pErr = d.Store.Practice(ctx, tid) }()
-	wg.Wait()
-	if store.IsNotFound(refErr) || refErr == nil && ref.DeactivatedAt != nil {
-		return nil, pErr
+	if refErr == nil && ref.Email != "" { // deactivated by this practice
+		return out, nil
 	}
-	if err := errors.Join(refErr, pErr); err != nil {
-		return nil, err
+	if !joinOK {
+		return out, nil
 	}
-	return []signInTarget{{p.Name, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: tid,
-		Role: practice.RoleReferrer, PartnerID: ref.PartnerID}}}, nil
+	return append(out, signInTarget{p.Name, "to refer patients as a new referring provider",
+		store.Link{Purpose: store.LinkJoin, Email: in.Email, TenantID: tid, Role: practice.RoleReferrer, PracticeName: p.Name}}), nil
+}
+
+// roleWords is what a sign-in email says a link signs in as.
+func roleWords(role string) string {
+	switch role {
+	case practice.RoleReferrer:
+		return "to refer patients"
+	case practice.RoleOwner:
+		return "as the practice's owner"
+	}
+	return "as practice staff"
 }
 
 // sendSignInLinks emails a link for each way the address can sign in, bound to the asking browser,
@@ -225,7 +268,7 @@ func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequ
 	}
 	entries := make([]messages.PracticeLink, len(targets))
 	for i, t := range targets {
-		entries[i] = messages.PracticeLink{Practice: t.practice, Link: urls[i]}
+		entries[i] = messages.PracticeLink{Practice: t.practice, As: t.as, Link: urls[i]}
 	}
 	m, err := messages.Render(messages.SigninLink{Links: entries, Code: code})
 	if err != nil {
@@ -238,6 +281,8 @@ func (d *Deps) sendSignInLinks(ctx context.Context, r *http.Request, in linkRequ
 type sessionRequest struct {
 	Token string `json:"token"`
 	Code  string `json:"code,omitempty"`
+	// Join is what a join link's person says of themselves (required with a join link).
+	Join *JoinDetails `json:"join,omitempty"`
 }
 
 // LinkPreview is what a link signs in to, shown before it is confirmed.
@@ -274,7 +319,7 @@ func (d *Deps) previewLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := LinkPreview{Purpose: l.Purpose, Email: l.Email, Role: l.Role, CodeRequired: d.needsCode(r, l)}
 	v.Practice.Name = l.PracticeName
-	if l.Purpose == store.LinkSignin {
+	if l.Purpose != store.LinkSignup {
 		p, err := d.Store.Practice(ctx, l.TenantID)
 		if store.IsNotFound(err) {
 			return linkGone
@@ -282,7 +327,7 @@ func (d *Deps) previewLink(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v.Practice.Name = p.Name
-		if l.Role == practice.RoleReferrer {
+		if l.Role == practice.RoleReferrer && l.PartnerID != "" {
 			pt, err := d.Store.Partner(ctx, l.TenantID, l.PartnerID)
 			if err != nil && !store.IsNotFound(err) {
 				return err
@@ -314,13 +359,24 @@ func (d *Deps) createSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if link.Purpose == store.LinkJoin {
+		if in.Join == nil {
+			return problem.Invalid("join.organization", "say who you are and which practice or organization you refer from")
+		}
+		if err := in.Join.validate(); err != nil {
+			return err
+		}
+	}
 	if err := d.checkCode(ctx, r, hash, link, in.Code); err != nil {
 		return err
 	}
 	var claims auth.Claims
-	if link.Purpose == store.LinkSignup {
+	switch link.Purpose {
+	case store.LinkSignup:
 		claims, err = d.confirmSignup(ctx, hash, link)
-	} else {
+	case store.LinkJoin:
+		claims, err = d.confirmJoin(ctx, hash, *in.Join)
+	default:
 		claims, err = d.confirmSignin(ctx, hash)
 	}
 	if store.IsNotFound(err) {
@@ -375,8 +431,9 @@ func (d *Deps) confirmSignup(ctx context.Context, hash string, l store.Link) (au
 		Tenant: p.ID, Role: practice.RoleOwner, Email: l.Email}, nil
 }
 
-// confirmSignin spends a sign-in link and says who it signs in; ErrDeactivated for a person the
-// practice deactivated since the link was sent.
+// confirmSignin spends a sign-in or invitation link and says who it signs in (their first sign-in
+// accepts a pending invitation); ErrDeactivated for a person the practice deactivated since the
+// link was sent; ErrNotFound for one whose invitation was revoked.
 func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, error) {
 	l, err := d.Store.ConsumeLink(ctx, hash)
 	if err != nil {
@@ -397,7 +454,10 @@ func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, err
 			return c, err
 		}
 		c.Partner, c.Referrer, c.Name, c.PartnerName = ref.PartnerID, ref.ID, ref.Name, p.Name
-		return c, nil
+		if ref.Invitation != nil { // their first sign-in: the invitation is accepted
+			err = d.Store.Joined(ctx, l.TenantID, practice.RoleReferrer, c.Subject)
+		}
+		return c, err
 	}
 	u, err := d.Store.User(ctx, l.TenantID, l.Email)
 	if err != nil {
@@ -407,7 +467,10 @@ func (d *Deps) confirmSignin(ctx context.Context, hash string) (auth.Claims, err
 		return c, store.ErrDeactivated
 	}
 	c.Role, c.Name = u.Role, u.Name
-	return c, nil
+	if u.Invitation != nil {
+		err = d.Store.Joined(ctx, l.TenantID, u.Role, c.Subject)
+	}
+	return c, err
 }
 
 func (d *Deps) deleteSession(w http.ResponseWriter, r *http.Request) error {

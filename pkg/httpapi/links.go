@@ -86,7 +86,7 @@ func (d *Deps) peekLink(ctx context.Context, token string) (string, store.Link, 
 	}
 	hash := ids.Hash(token)
 	l, err := d.Store.PeekLink(ctx, hash)
-	if store.IsNotFound(err) || err == nil && l.Purpose != store.LinkSignup && l.Purpose != store.LinkSignin {
+	if store.IsNotFound(err) || err == nil && !signsIn(l.Purpose) {
 		return "", l, linkGone
 	}
 	return hash, l, err
@@ -179,4 +179,13 @@ func (m *mailTimes) wait(ctx context.Context) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// signsIn reports whether a link of purpose signs someone in (a decoy does not).
+func signsIn(purpose string) bool {
+	switch purpose {
+	case store.LinkSignup, store.LinkSignin, store.LinkInvite, store.LinkJoin:
+		return true
+	}
+	return false
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/ids"
-	"github.com/referloop/referloop/pkg/messages"
 	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/problem"
@@ -32,6 +30,13 @@ func Practice(d *Deps) *API {
 		{"GET", "/v1/members", d.withSession(isOwner, d.listMembers)},
 		{"DELETE", "/v1/members/{id}", d.withSession(isOwner, d.deactivateMember)},
 		{"GET", "/v1/audit", d.withSession(isOwner, d.auditDay)},
+		// The team and invitations (teamapi.go).
+		{"POST", "/v1/members", d.withSession(isOwner, d.addMember)},
+		{"POST", "/v1/members/{id}/invitation", d.withSession(isOwner, d.resendMemberInvitation)},
+		{"DELETE", "/v1/members/{id}/invitation", d.withSession(isOwner, d.revokeMemberInvitation)},
+		{"POST", "/v1/partners/{id}/referrers/{referrerId}/invitation", d.staff(d.resendReferrerInvitation)},
+		{"DELETE", "/v1/partners/{id}/referrers/{referrerId}/invitation", d.staff(d.revokeReferrerInvitation)},
+		{"POST", "/v1/partners/{id}/confirm", d.staff(d.confirmPartner)},
 	}}
 }
 
@@ -159,15 +164,12 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	if err != nil {
 		return err
 	}
-	now, emailKey := d.now(), ids.EmailKey(in.Email)
-	q := d.quotas(p.CreatedAt, now)
-	if err := d.take(ctx,
-		daily(scopeInvitePractice, q.InvitesPerPractice, fmt.Sprintf("this practice can send %d invitations a day", q.InvitesPerPractice), c.Tenant),
-		daily(scopeInviteAddress, q.InvitesPerAddress, fmt.Sprintf("this address was invited %d times today; it can ask for a sign-in link on your practice's page", q.InvitesPerAddress), c.Tenant, emailKey),
-	); err != nil {
+	send, err := d.inviteLimits(ctx, c, p.CreatedAt, ids.EmailKey(in.Email))
+	if err != nil {
 		return err
 	}
-	ref, err := d.Store.EnsureReferrer(ctx, c.Tenant, partner.Referrer{ID: ids.Short("r_"), PartnerID: pt.ID,
+	now, rid := d.now(), ids.Short("r_")
+	ref, err := d.Store.EnsureReferrer(ctx, c.Tenant, partner.Referrer{ID: rid, PartnerID: pt.ID,
 		Email: in.Email, Name: in.Name, CreatedAt: now})
 	if err != nil {
 		return err
@@ -175,27 +177,29 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	if ref.PartnerID != pt.ID {
 		return problem.Invalid("email", "already refers for another partner of this practice")
 	}
+	if ref.ID != rid && ref.DeactivatedAt == nil && ref.Invitation == nil {
+		return problem.New(http.StatusConflict, "already-active", "Already signed up",
+			in.Email+" already refers for this partner; they sign in at /signin with their email")
+	}
+	// A referrer deactivated before comes back: revoking this invitation deactivates them again.
+	rejoin := ref.ID != rid && (ref.DeactivatedAt != nil || ref.Invitation != nil && ref.Invitation.Rejoin)
 	if ref.DeactivatedAt != nil { // inviting a deactivated referrer again is how staff let them back in
 		if err := d.Store.SetReferrerActive(ctx, c.Tenant, ref.Email, time.Time{}); err != nil {
 			return err
 		}
+		ref.DeactivatedAt = nil
 	}
-	all := d.limits().InvitesPerAddressAll
-	if send, _, err := d.Store.Take(ctx, store.Quota{Scope: scopeInviteAddressAll, Key: emailKey, Limit: all, Per: store.Day}); err != nil {
+	if err := d.Store.PutReferrerMarker(ctx, c.Tenant, p.Name, ref); err != nil {
 		return err
-	} else if !send {
-		writeJSON(w, http.StatusAccepted, invited(in.Email))
-		return nil
 	}
-	link, err := d.newLink(ctx, r, store.Link{Purpose: store.LinkSignin, Email: in.Email, TenantID: c.Tenant,
-		Role: practice.RoleReferrer, PartnerID: pt.ID})
-	if err == nil {
-		var m messages.Message
-		if m, err = messages.Render(messages.Invitation{Name: in.Name, Practice: p.Name, Link: link, NewLinkURL: d.origin(r) + "/p/" + p.Slug}); err == nil {
-			err = d.Mailer.Send(ctx, m.Email(in.Email))
-		}
+	sends := 1
+	if ref.Invitation != nil {
+		sends = ref.Invitation.Sends + 1
 	}
-	if err != nil {
+	if err := d.sendReferrerInvitation(ctx, r, c, p, ref, sends, rejoin, send); err != nil {
+		return err
+	}
+	if err := d.audit(ctx, r, c, "invited referrer "+ref.ID+" of partner "+pt.ID); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, invited(in.Email))
@@ -261,10 +265,11 @@ func (d *Deps) listReferrers(w http.ResponseWriter, r *http.Request, c *auth.Cla
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []partner.Referrer{}
+	items, now := make([]ReferrerView, 0, len(list)), d.now()
+	for _, ref := range list {
+		items = append(items, referrerView(ref, now))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 	return nil
 }
 
@@ -297,7 +302,10 @@ func (d *Deps) deactivateReferrer(w http.ResponseWriter, r *http.Request, c *aut
 	if _, err := d.Store.EndSessions(ctx, c.Tenant, ids.EmailKey(ref.Email)); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ref)
+	if err := d.audit(ctx, r, c, "deactivated referrer "+ref.ID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, referrerView(ref, d.now()))
 	return nil
 }
 
@@ -320,9 +328,9 @@ func (d *Deps) listMembers(w http.ResponseWriter, r *http.Request, c *auth.Claim
 	if err != nil {
 		return err
 	}
-	items := make([]Member, 0, len(list))
+	items, now := make([]MemberView, 0, len(list)), d.now()
 	for _, u := range list {
-		items = append(items, memberOf(u))
+		items = append(items, memberView(u, now))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 	return nil
@@ -355,7 +363,10 @@ func (d *Deps) deactivateMember(w http.ResponseWriter, r *http.Request, c *auth.
 	if _, err := d.Store.EndSessions(ctx, c.Tenant, id); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, memberOf(u))
+	if err := d.audit(ctx, r, c, "deactivated member "+id); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, memberView(u, d.now()))
 	return nil
 }
 

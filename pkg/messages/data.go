@@ -26,6 +26,7 @@ type SigninLink struct {
 // PracticeLink is a sign-in link to one practice.
 type PracticeLink struct {
 	Practice string
+	As       string // what it signs in as, in words: "as practice staff", "to refer patients"
 	Link     string
 }
 
@@ -35,6 +36,16 @@ type Invitation struct {
 	Practice   string
 	Link       string // a sign-in link
 	NewLinkURL string // where to ask for another one: the practice's public page
+}
+
+// MemberInvitation invites a person to a practice's staff (to that person).
+type MemberInvitation struct {
+	Name      string // theirs, as the owner wrote it; may be empty
+	Practice  string
+	InvitedBy string // the name (or address) of the owner who invited them
+	Owner     bool   // invited as an owner
+	Link      string // the invitation link
+	SigninURL string // where to ask for a sign-in link later
 }
 
 // Received acknowledges a new referral (to its referrer).
@@ -135,16 +146,17 @@ type DigestItem struct {
 	Link   string
 }
 
-func (SignupConfirm) template() string  { return "signup-confirm.tmpl" }
-func (SigninLink) template() string     { return "signin-link.tmpl" }
-func (Invitation) template() string     { return "invitation.tmpl" }
-func (Received) template() string       { return "received.tmpl" }
-func (NewReferral) template() string    { return "new-referral.tmpl" }
-func (PatientCode) template() string    { return "patient-code.tmpl" }
-func (PatientCodeSMS) template() string { return "patient-code-sms.tmpl" }
-func (Question) template() string       { return "question.tmpl" }
-func (Answered) template() string       { return "answered.tmpl" }
-func (StatusUpdate) template() string   { return "status-update.tmpl" }
-func (Closed) template() string         { return "closed.tmpl" }
-func (PatientUpdate) template() string  { return "patient-update.tmpl" }
-func (Digest) template() string         { return "digest.tmpl" }
+func (SignupConfirm) template() string    { return "signup-confirm.tmpl" }
+func (SigninLink) template() string       { return "signin-link.tmpl" }
+func (Invitation) template() string       { return "invitation.tmpl" }
+func (MemberInvitation) template() string { return "member-invitation.tmpl" }
+func (Received) template() string         { return "received.tmpl" }
+func (NewReferral) template() string      { return "new-referral.tmpl" }
+func (PatientCode) template() string      { return "patient-code.tmpl" }
+func (PatientCodeSMS) template() string   { return "patient-code-sms.tmpl" }
+func (Question) template() string         { return "question.tmpl" }
+func (Answered) template() string         { return "answered.tmpl" }
+func (StatusUpdate) template() string     { return "status-update.tmpl" }
+func (Closed) template() string           { return "closed.tmpl" }
+func (PatientUpdate) template() string    { return "patient-update.tmpl" }
+func (Digest) template() string           { return "digest.tmpl" }

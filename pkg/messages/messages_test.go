@@ -36,13 +36,16 @@ func TestRender(t *testing.T) {
 			"Confirm your practice on Referloop",
 			[]string{"Confirm to create " + practiceName + " on Referloop.", "\n\nhttps://app.example/auth#token=T\n\n", "nothing is created until",
 				"another browser? Enter this code when asked: K7Q2-M9XD\n"}, nil},
-		{SigninLink{Links: []PracticeLink{{practiceName, "https://app.example/auth#token=A"}, {"Harbor PT", "https://app.example/auth#token=B"}}, Code: "K7Q2-M9XD"},
+		{SigninLink{Links: []PracticeLink{{practiceName, "as practice staff", "https://app.example/auth#token=A"}, {"Harbor PT", "", "https://app.example/auth#token=B"}}, Code: "K7Q2-M9XD"},
 			"Your Referloop sign-in link",
-			[]string{"It works once, for 15 minutes.\n\n" + practiceName + ":\nhttps://app.example/auth#token=A\n\nHarbor PT:\nhttps://app.example/auth#token=B\n\nOpening it on another device",
+			[]string{"Here are your Referloop sign-in links, one for each practice you can sign in to. Each works once, for 15 minutes.\n\n" + practiceName + " (as practice staff):\nhttps://app.example/auth#token=A\n\nHarbor PT:\nhttps://app.example/auth#token=B\n\nOpening it on another device",
 				"Enter this code when asked: K7Q2-M9XD\n\nIf you did not ask"}, nil},
 		{Invitation{Name: referrerName, Practice: practiceName, Link: "https://app.example/auth#token=T", NewLinkURL: "https://app.example/p/lakeside"},
 			"You are invited to send referrals on Referloop",
-			[]string{"Hello " + referrerName + ",\n", practiceName + " invites you to refer patients", "https://app.example/auth#token=T", "Later, get a new link at https://app.example/p/lakeside\n"}, nil},
+			[]string{"Hello " + referrerName + ",\n", practiceName + " invites you to refer patients", "https://app.example/auth#token=T", "works once, for 7 days):\nhttps://app.example/auth#token=T\n", "Later, or if the link has expired, get a sign-in link at https://app.example/p/lakeside\n"}, nil},
+		{MemberInvitation{Name: referrerName, Practice: practiceName, InvitedBy: "Ann Lee", Link: "https://app.example/auth#token=T", SigninURL: "https://app.example/signin"},
+			"You are invited to a practice's team on Referloop",
+			[]string{"Hello " + referrerName + ",\n", "Ann Lee added you to the team of " + practiceName + " on Referloop: you", "works once, for 7 days):\nhttps://app.example/auth#token=T\n", "get a sign-in link at https://app.example/signin\n"}, []string{"as an owner"}},
 		{Invitation{Practice: practiceName, Link: "L", NewLinkURL: "U"},
 			"You are invited to send referrals on Referloop", []string{"Hello,\n"}, []string{"Hello ,"}},
 		{Received{Referrer: referrerName, Practice: practiceName, Ref: "R-0ABCDEFG", Received: at, ContactBy: at.Add(48 * time.Hour), Link: link},
@@ -181,7 +184,7 @@ func TestPatientMessagesNameNoPractice(t *testing.T) {
 }
 
 func allData() []Data {
-	return []Data{SignupConfirm{}, SigninLink{}, Invitation{}, Received{}, NewReferral{}, PatientCode{}, PatientCodeSMS{},
+	return []Data{SignupConfirm{}, SigninLink{}, Invitation{}, MemberInvitation{}, Received{}, NewReferral{}, PatientCode{}, PatientCodeSMS{},
 		Question{}, Answered{}, StatusUpdate{}, Closed{}, PatientUpdate{}, Digest{}}
 }
 

@@ -48,6 +48,9 @@ type Partner struct {
 	// StatusUpdates is how the partner's referrers hear about status changes.
 	StatusUpdates string    `json:"statusUpdates"`
 	CreatedAt     time.Time `json:"createdAt"`
+	// Unconfirmed marks a source that signed itself up from the practice's public page: its details
+	// are the person's own until staff confirm it (or merge it into a partner they know).
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // Status update preferences.
@@ -77,6 +80,9 @@ type Referrer struct {
 	// DeactivatedAt is when staff deactivated the referrer: their sessions ended then, and they get
 	// no new link until they are invited again.
 	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty"`
+	// Invitation is the referrer's pending invitation: set when staff invite them, gone once they
+	// sign in (then they are active).
+	Invitation *practice.Invitation `json:"invitation,omitempty"`
 }
 
 // Normalize trims the input.

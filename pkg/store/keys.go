@@ -65,6 +65,10 @@ func userPrefix() string             { return "USER#" }
 func emailPK(emailKey string) string { return "EMAIL#" + emailKey }
 func membershipSK(tid string) string { return "T#" + tid + "#STAFF" }
 
+// A referrer's marker beside an address's staff memberships: one Query on the address finds every
+// practice and role it can sign in to.
+func referrerMembershipSK(tid string) string { return "T#" + tid + "#REFERRER" }
+
 // Partners and their referrers.
 func partnerSK(pid string) string        { return "PARTNER#" + pid }
 func partnerPrefix() string              { return "PARTNER#" }

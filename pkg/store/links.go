@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +22,17 @@ const (
 	// LinkDecoy is what a request for an address that gets no link writes instead, so that it does
 	// the same work as one that does: its token is thrown away and it signs nobody in.
 	LinkDecoy = "decoy"
+	// LinkInvite is an invitation: single use, valid practice.InvitationTTL, the newest of its
+	// (address, practice, role) only (resending one stops the one before), revoked by deleting it.
+	LinkInvite = "invite"
+	// LinkJoin signs a provider the practice never invited in as a new referring source: it comes
+	// with a sign-in email asked for on the practice's public page.
+	LinkJoin = "join"
 )
+
+// InviteHead is the head under which an address's invitations to one practice and role are the
+// newest-only batch (a link's Head).
+func InviteHead(tid, role string) string { return LinkInvite + "#" + tid + "#" + role }
 
 // MaxCodeTries is how many wrong codes a link takes before its code stops working. A wrong code
 // does not spend the link: the browser it is bound to can still use it.
@@ -56,13 +67,18 @@ type Link struct {
 	BindHash string `json:"bind,omitempty"`
 	CodeHash string `json:"codeHash,omitempty"`
 	Tries    int    `json:"tries,omitempty"`
+	// Head names the newest-batch marker the link answers to when it is not its purpose (a join
+	// link in a sign-in email, an invitation per practice and role).
+	Head string `json:"head,omitempty"`
 }
 
 // LinkBatch is the links one request makes for one address and purpose (the links of one email).
 type LinkBatch struct {
-	ID        string
-	Email     string
-	Purpose   string
+	ID      string
+	Email   string
+	Purpose string
+	// Head is the newest-batch marker the batch replaces; "" is its purpose.
+	Head      string
 	ExpiresAt time.Time
 	Links     map[string]Link // by the hash of their token
 }
@@ -72,13 +88,17 @@ type LinkBatch struct {
 // The writes run side by side: one round trip however many links the email holds. DynamoDB's TTL
 // removes the items after expiry.
 func (s *Store) PutLinkBatch(ctx context.Context, b LinkBatch) error {
-	head := key(linkHeadPK(ids.EmailKey(b.Email)), linkHeadSK(b.Purpose))
+	headName := cmp.Or(b.Head, b.Purpose)
+	head := key(linkHeadPK(ids.EmailKey(b.Email)), linkHeadSK(headName))
 	head[attrType] = str(typeLinkHead)
 	head["batch"] = str(b.ID)
 	head[attrTTL] = ttl(b.ExpiresAt)
 	puts := []*dynamodb.PutItemInput{{TableName: &s.Table, Item: head}}
 	for hash, l := range b.Links {
 		l.Batch = b.ID
+		if l.Purpose != headName {
+			l.Head = headName
+		}
 		item, err := marshal(l, map[string]string{attrPK: linkPK(hash), attrSK: linkSK(), attrType: typeLink})
 		if err != nil {
 			return err
@@ -132,7 +152,7 @@ func (s *Store) PeekLink(ctx context.Context, hash string) (Link, error) {
 	}
 	// The newest batch, read consistently: a link asked for a moment ago must count at once.
 	head, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
-		Key: key(linkHeadPK(ids.EmailKey(l.Email)), linkHeadSK(l.Purpose))})
+		Key: key(linkHeadPK(ids.EmailKey(l.Email)), linkHeadSK(cmp.Or(l.Head, l.Purpose)))})
 	if err != nil {
 		return l, fmt.Errorf("peek link: %w", err)
 	}
@@ -184,4 +204,12 @@ func (s *Store) ConsumeLink(ctx context.Context, hash string) (Link, error) {
 		return l, ErrNotFound
 	}
 	return l, nil
+}
+
+// DeleteLink deletes a link (a revoked invitation's); deleting one already gone is no error.
+func (s *Store) DeleteLink(ctx context.Context, hash string) error {
+	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key(linkPK(hash), linkSK())}); err != nil {
+		return fmt.Errorf("delete link: %w", err)
+	}
+	return nil
 }

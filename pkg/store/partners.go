@@ -122,7 +122,7 @@ func (s *Store) SetReferrerActive(ctx context.Context, tid, email string, at tim
 	if err != nil {
 		return fmt.Errorf("referrer: %w", err)
 	}
-	return nil
+	return s.setMarkerDeactivated(ctx, tid, ids.EmailKey(email), at)
 }
 
 // UpdatePartner replaces a partner that exists.

@@ -22,13 +22,18 @@ type User struct {
 	Role  string `json:"role"`
 	// DeactivatedAt is when the owner deactivated the member (their sessions ended then).
 	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty"`
+	// Invitation is the member's pending invitation, gone once they sign in.
+	Invitation *practice.Invitation `json:"invitation,omitempty"`
 }
 
-// Membership ties an email to a practice it can sign in to as staff.
+// Membership ties an email to a practice it can sign in to, as staff or (with a partner) as a
+// referrer.
 type Membership struct {
 	TenantID     string `json:"tid"`
 	Role         string `json:"role"`
 	PracticeName string `json:"practiceName"`
+	// PartnerID is the partner a referrer refers for ("" for staff).
+	PartnerID string `json:"pid,omitempty"`
 	// DeactivatedAt is set with the member's: a deactivated member's address gets no link.
 	DeactivatedAt *time.Time `json:"deactivatedAt,omitempty"`
 }
@@ -147,7 +152,8 @@ func (s *Store) UserByKey(ctx context.Context, tid, emailKey string) (User, erro
 	return u, err
 }
 
-// Memberships lists the practices an email is staff of (one Query on the email's marker items).
+// Memberships lists the practices an email can sign in to, as staff or as a referrer (one Query on
+// the email's marker items).
 func (s *Store) Memberships(ctx context.Context, email string) ([]Membership, error) {
 	in := &dynamodb.QueryInput{TableName: &s.Table,
 		KeyConditionExpression:    cond("PK = :pk"),

@@ -40,7 +40,7 @@ async function signinLink(to, since, timeoutMs = 15_000) {
 /** Signs in through /signin (a referrer with ?practice=) and the emailed link; waits for `home`. */
 async function signIn(page, email, { practice, home }) {
   await page.goto(practice ? `/signin?practice=${practice}` : '/signin');
-  await page.getByLabel(practice ? 'Your email' : 'Your work email').fill(email);
+  await page.getByLabel('Your email').fill(email);
   const since = Date.now();
   await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();

@@ -37,10 +37,13 @@ export interface paths {
         put?: never;
         /**
          * Ask for a sign-in link
-         * @description Without `practice`: a sign-in link for each practice the address is staff of. With
-         *     `practice` (a slug): a sign-in link for a referrer of that practice. Unknown and deactivated
-         *     addresses get no email, and the same answer, in the same time (the request does the same work
-         *     either way). Only the newest email's links of an address work. The links are bound to this
+         * @description One email with a sign-in link for each practice and role the address belongs to (staff of
+         *     one, referrer of two…), found by one Query on the address's markers. With `practice` (a
+         *     slug, from the practice's public page), an address that is nobody at that practice also gets
+         *     a link to join it as a new referring source (`purpose: join`; at most 5 a day per address
+         *     and 300 a day per practice, counted for every request of the page; past them, the same
+         *     answer and no join link). Unknown and deactivated addresses get no email from `/signin`, and
+         *     the same answer, in the same time (the request does the same work either way). Only the newest email's links of an address work. The links are bound to this
          *     browser by the link cookie; elsewhere they take the email's code.
          */
         post: operations["requestSignInLink"];
@@ -89,7 +92,10 @@ export interface paths {
          *     the same email: without it the answer is 401 `…/code-required`, a wrong one 401
          *     `…/wrong-code` with `triesLeft` (the link is not spent); after 5 wrong codes the code no longer
          *     works (401 `…/invalid-link`), though the asking browser can still use the link. Sets the
-         *     `rl_session` and `rl_csrf` cookies and clears the link cookie.
+         *     `rl_session` and `rl_csrf` cookies and clears the link cookie. A join link (`purpose: join`
+         *     in its preview) takes `join`, the person's details: they sign in as a referrer of a new
+         *     partner marked `unconfirmed`, made of those details (422 on `join.*` without them; the link
+         *     is not spent).
          */
         post: operations["createSession"];
         /**
@@ -276,7 +282,83 @@ export interface paths {
         /** The practice's team (owner) */
         get: operations["listMembers"];
         put?: never;
-        post?: never;
+        /**
+         * Invite a person to the team (owner)
+         * @description Makes them a member at once (`state: pending` until they first sign in) and emails them an
+         *     invitation link: single use, valid 7 days. A deactivated member invited again is active
+         *     again; a pending one gets a new link (the one before stops working). Audited as the owner
+         *     who did it. Limits: 50 team invitations a practice a day, and the invitation limits of
+         *     `POST /v1/partners/{id}/invitations`.
+         */
+        post: operations["addMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{id}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend a pending member's invitation (owner)
+         * @description A new link (7 days); the one before stops working. 409 `…/not-pending` once they signed in. At most 5 resends an address a day.
+         */
+        post: operations["resendMemberInvitation"];
+        /**
+         * Revoke a pending member's invitation (owner)
+         * @description Its link stops working and the member, who never signed in, is removed. 409 `…/not-pending` once they signed in (deactivate them instead).
+         */
+        delete: operations["revokeMemberInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/referrers/{referrerId}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend a pending referrer's invitation (staff)
+         * @description A new link (7 days); the one before stops working. 409 `…/not-pending` once they signed in. Limits as for invitations, and 5 resends an address a day.
+         */
+        post: operations["resendReferrerInvitation"];
+        /**
+         * Revoke a pending referrer's invitation (staff)
+         * @description Its link stops working and the referrer, who never signed in, is removed. 409 `…/not-pending` once they signed in (deactivate them instead).
+         */
+        delete: operations["revokeReferrerInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a new source (staff)
+         * @description Clears `unconfirmed` of a source that signed itself up from the practice's public page (audited). Confirming a confirmed partner changes nothing.
+         */
+        post: operations["confirmPartner"];
         delete?: never;
         options?: never;
         head?: never;
@@ -664,6 +746,7 @@ export interface components {
              * @example K7Q2-M9XD
              */
             code?: string;
+            join?: components["schemas"]["JoinDetails"];
         };
         LinkPreviewRequest: {
             /** @description The `#token=` of the magic link. */
@@ -685,10 +768,10 @@ export interface components {
          */
         LinkPreview: {
             /**
-             * @description `signup`: confirming creates the practice; `signin`: it signs in.
+             * @description `signup`: confirming creates the practice; `signin`: it signs in; `invite`: an invitation (7 days, single use) signs in and accepts it; `join`: a provider the practice did not invite signs in as a new source (confirming takes `join`).
              * @enum {string}
              */
-            purpose: "signup" | "signin";
+            purpose: "signup" | "signin" | "invite" | "join";
             /** Format: email */
             email: string;
             role: components["schemas"]["Role"];
@@ -884,6 +967,8 @@ export interface components {
             statusUpdates: "each" | "digest" | "none" | "";
             /** Format: date-time */
             createdAt: string;
+            /** @description A source that signed itself up from the practice's public page; absent once staff confirm it. */
+            unconfirmed?: boolean;
         };
         PartnerList: {
             items: components["schemas"]["Partner"][];
@@ -902,6 +987,8 @@ export interface components {
              * @description When staff deactivated them; absent while active.
              */
             deactivatedAt?: string;
+            state?: components["schemas"]["PersonState"];
+            invitation?: components["schemas"]["Invitation"];
         };
         ReferrerList: {
             items: components["schemas"]["Referrer"][];
@@ -919,9 +1006,50 @@ export interface components {
              * @description When the owner deactivated them; absent while active.
              */
             deactivatedAt?: string;
+            state?: components["schemas"]["PersonState"];
+            invitation?: components["schemas"]["Invitation"];
         };
         MemberList: {
             items: components["schemas"]["Member"][];
+        };
+        /**
+         * @description `pending`: invited, never signed in, the invitation works; `expired`: its 7 days passed (resend it); `active`: has signed in; `deactivated`.
+         * @enum {string}
+         */
+        PersonState: "pending" | "expired" | "active" | "deactivated";
+        /** @description A pending invitation (absent once the person signed in). */
+        Invitation: {
+            /** Format: date-time */
+            sentAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            /**
+             * Format: email
+             * @description Who sent (or last resent) it.
+             */
+            by: string;
+            sends: number;
+        };
+        MemberRequest: {
+            /** Format: email */
+            email: string;
+            name: string;
+            /** @enum {string} */
+            role: "owner" | "staff";
+        };
+        /** @description What a provider the practice did not invite says of themselves. */
+        JoinDetails: {
+            /** @description Their name. */
+            name: string;
+            /** @description The practice or organization they refer from (the new partner's name). */
+            organization: string;
+            /** @description Optional; a 10-digit NPI with a valid check digit. */
+            npi?: string;
+            /**
+             * @description Defaults to other.
+             * @enum {string}
+             */
+            kind?: "pcp" | "specialist" | "chiropractor" | "therapist" | "hospital" | "employer" | "other";
         };
         PartnerRef: {
             id: string;
@@ -1593,6 +1721,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The person has no pending invitation (`type …/not-pending`): they signed in, or were deactivated. */
+        NotPending: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
@@ -1631,6 +1768,10 @@ export interface components {
          *     contact-by time has passed, most overdue first.
          */
         Overdue: "true" | "false";
+        /** @description A member's id (the `id` of `GET /v1/members`). */
+        MemberId: string;
+        /** @description A referrer's id. */
+        ReferrerId: string;
     };
     requestBodies: never;
     headers: {
@@ -2143,6 +2284,209 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+        };
+    };
+    addMember: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "lee.grant@lakesidept.example",
+                 *       "name": "Lee Grant",
+                 *       "role": "staff"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MemberRequest"];
+            };
+        };
+        responses: {
+            /** @description The member, pending. */
+            201: {
+                headers: {
+                    /** @description The member's path. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Already an active member (`type …/already-member`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["DailyLimit"];
+        };
+    };
+    resendMemberInvitation: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A member's id (the `id` of `GET /v1/members`). */
+                id: components["parameters"]["MemberId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member, with the new invitation. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["NotPending"];
+            429: components["responses"]["DailyLimit"];
+        };
+    };
+    revokeMemberInvitation: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A member's id (the `id` of `GET /v1/members`). */
+                id: components["parameters"]["MemberId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["NotPending"];
+        };
+    };
+    resendReferrerInvitation: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+                /** @description A referrer's id. */
+                referrerId: components["parameters"]["ReferrerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The referrer, with the new invitation. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Referrer"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["NotPending"];
+            429: components["responses"]["DailyLimit"];
+        };
+    };
+    revokeReferrerInvitation: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+                /** @description A referrer's id. */
+                referrerId: components["parameters"]["ReferrerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["NotPending"];
+        };
+    };
+    confirmPartner: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner, confirmed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     deactivateMember: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isRouterLink, matchPath, matchRoute } from './router';
-import { returnPathFor, routes } from './routes';
+import { returnPathFor, routes, signinPath } from './routes';
 
 describe('matchPath', () => {
   it('matches static paths', () => {
@@ -75,5 +75,13 @@ describe('the path to return to after signing in', () => {
     expect(returnPathFor(referrer, saved('/auth'), now)).toBeNull();
     expect(returnPathFor(referrer, saved(42), now)).toBeNull();
     expect(returnPathFor(referrer, null, now)).toBeNull();
+  });
+});
+
+describe('where a signed-out person signs in', () => {
+  it('is /signin for everyone: staff, and referrers of any practice', () => {
+    expect(signinPath('staff')).toBe('/signin');
+    expect(signinPath('referrer', 'lakeside-pt')).toBe('/signin');
+    expect(signinPath('referrer', null)).toBe('/signin');
   });
 });

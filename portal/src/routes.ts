@@ -30,6 +30,7 @@ export const routes: Route[] = [
   { path: '/refer', area: 'referrer', load: () => import('./pages/Refer') },
   { path: '/referrals', area: 'referrer', load: () => import('./pages/MyReferrals') },
   { path: '/referrals/:id', area: 'referrer', load: () => import('./pages/ReferrerReferral') },
+  { path: '/practice/team', area: 'staff', load: () => import('./pages/Team') },
 ];
 
 export function homeOf(me: Me): string {
@@ -41,15 +42,9 @@ export const PRACTICE_KEY = 'rl_practice';
 /** sessionStorage: why the last session ended ("idle"), for the sign-in page to say. */
 export const ENDED_KEY = 'rl_ended';
 
-/** Where a signed-out person goes to sign in; a referrer to their practice's sign-in (`practice` or the last one used). */
-export function signinPath(area: Area, practice?: string | null): string {
-  let slug: string | null = null;
-  try {
-    slug = area === 'referrer' ? practice || localStorage.getItem(PRACTICE_KEY) : null;
-  } catch {
-    slug = area === 'referrer' ? practice || null : null;
-  }
-  return slug ? `/signin?practice=${encodeURIComponent(slug)}` : '/signin';
+/** Where a signed-out person goes to sign in: one page for everyone (staff and referrers of any practice). */
+export function signinPath(_area?: Area, _practice?: string | null): string {
+  return '/signin';
 }
 
 // The page a signed-out person wanted (e.g. the needs-info email's /referrals/<id>) is kept across

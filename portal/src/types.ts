@@ -35,6 +35,10 @@ export type ReferrerList = Schemas['ReferrerList'];
 /** A member of the practice's team (GET /v1/members, owner only). */
 export type Member = Schemas['Member'];
 export type MemberList = Schemas['MemberList'];
+/** Invitations: a person's state, the owner's team invitation, a new source's details. */
+export type PersonState = Schemas['PersonState'];
+export type MemberRequest = Schemas['MemberRequest'];
+export type JoinDetails = Schemas['JoinDetails'];
 
 // ---- referrals and the closed loop ----------------------------------------------------------------
 export type Urgency = Schemas['Urgency'];

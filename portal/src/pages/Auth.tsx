@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { navigate } from '../router';
 import { homeOf, takeReturn } from '../routes';
-import type { LinkPreview, LinkPreviewRequest, Me, PageProps, SessionRequest } from '../types';
+import type { JoinDetails, LinkPreview, LinkPreviewRequest, Me, PageProps, SessionRequest } from '../types';
 import { Field, Status, useTitle } from '../ui';
 
 function tokenFromHash(hash: string): string {
@@ -21,13 +21,30 @@ function Preview({ p }: { p: LinkPreview }) {
         Create <strong>{p.practice.name}</strong> on Referloop as <strong>{p.email}</strong>.
       </p>
     );
+  if (p.purpose === 'join')
+    return (
+      <p class="preview">
+        Refer patients to <strong>{p.practice.name}</strong> as <strong>{p.email}</strong>. Tell the practice who you are; it
+        will see you as a new referring source.
+      </p>
+    );
   return (
     <p class="preview">
-      Sign in as <strong>{p.email}</strong> to <strong>{p.practice.name}</strong>
+      {p.purpose === 'invite' ? 'Accept the invitation: sign in' : 'Sign in'} as <strong>{p.email}</strong> to <strong>{p.practice.name}</strong>
       {p.partner ? <> (referring for {p.partner.name})</> : p.role === 'owner' ? ' (owner)' : ' (staff)'}.
     </p>
   );
 }
+
+const JOIN_KINDS: [NonNullable<JoinDetails['kind']>, string][] = [
+  ['pcp', 'Primary care'],
+  ['specialist', 'Specialist'],
+  ['chiropractor', 'Chiropractor'],
+  ['therapist', 'Therapist'],
+  ['hospital', 'Hospital'],
+  ['employer', 'Employer'],
+  ['other', 'Other'],
+];
 
 export default function Auth({ setMe }: PageProps) {
   useTitle('Sign in to Referloop');
@@ -39,6 +56,9 @@ export default function Auth({ setMe }: PageProps) {
   const [busy, setBusy] = useState(false);
   const [expired, setExpired] = useState('');
   const [failure, setFailure] = useState('');
+  const [join, setJoin] = useState<JoinDetails>({ name: '', organization: '', npi: '', kind: 'other' });
+  const [joinErrors, setJoinErrors] = useState<Record<string, string>>({});
+  const joining = preview?.purpose === 'join';
   const button = useRef<HTMLButtonElement>(null);
   const codeInput = useRef<HTMLInputElement>(null);
 
@@ -60,11 +80,23 @@ export default function Auth({ setMe }: PageProps) {
     );
   }, [token]);
 
-  useEffect(() => (needCode ? codeInput.current : button.current)?.focus(), [needCode, preview]);
+  useEffect(() => (joining ? document.getElementById('f-join-name') : needCode ? codeInput.current : button.current)?.focus(), [needCode, preview]);
 
   const confirm = async (e: Event) => {
     e.preventDefault();
     if (busy) return;
+    if (joining) {
+      const errs: Record<string, string> = {};
+      if (!join.name.trim()) errs.name = 'Enter your name';
+      if (!join.organization.trim()) errs.organization = 'Enter the practice or organization you refer from';
+      if (join.npi && !/^\d{10}$/.test(join.npi.replace(/\s/g, ''))) errs.npi = 'An NPI has 10 digits (or leave it empty)';
+      setJoinErrors(errs);
+      const first = Object.keys(errs)[0];
+      if (first) {
+        document.getElementById(`f-join-${first}`)?.focus();
+        return;
+      }
+    }
     if (needCode && !code.trim()) {
       setCodeError('Enter the code from the email');
       codeInput.current?.focus();
@@ -75,6 +107,7 @@ export default function Auth({ setMe }: PageProps) {
     setCodeError('');
     try {
       const body: SessionRequest = needCode ? { token, code: code.trim() } : { token };
+      if (joining) body.join = { name: join.name.trim(), organization: join.organization.trim(), kind: join.kind, ...(join.npi?.trim() ? { npi: join.npi.trim() } : {}) };
       const me = await api.post<Me>('/v1/auth/sessions', body, { anonymous: true });
       history.replaceState(null, '', location.pathname + location.search);
       setMe(me);
@@ -86,6 +119,11 @@ export default function Auth({ setMe }: PageProps) {
         const left = err.triesLeft;
         setCodeError(`That code is not right${left !== undefined ? ` (${left} ${left === 1 ? 'try' : 'tries'} left)` : ''}. Check the code under the link in the same email.`);
         codeInput.current?.focus();
+      } else if (err instanceof ApiError && err.status === 422 && Object.keys(err.errors).some((f) => f.startsWith('join.'))) {
+        const errs: Record<string, string> = {};
+        for (const [f, m] of Object.entries(err.errors)) if (f.startsWith('join.')) errs[f.slice(5)] = m;
+        setJoinErrors(errs);
+        document.getElementById(`f-join-${Object.keys(errs)[0]}`)?.focus();
       } else if (err instanceof ApiError && err.status === 422) {
         setCodeError(err.errors.code ?? 'Enter the 8-character code from the email');
         codeInput.current?.focus();
@@ -114,6 +152,21 @@ export default function Auth({ setMe }: PageProps) {
       <h1>Sign in to Referloop</h1>
       {preview ? <Preview p={preview} /> : <p>Confirm to finish signing in on this device.</p>}
       <form onSubmit={confirm} noValidate class="stack">
+        {joining && (
+          <>
+            <Field path="join-name" label="Your name" value={join.name} onValue={(v) => setJoin({ ...join, name: v })} error={joinErrors.name} autoComplete="name" hint="e.g. Dr. Maria Lopez" />
+            <Field path="join-organization" label="Your practice or organization" value={join.organization} onValue={(v) => setJoin({ ...join, organization: v })} error={joinErrors.organization} autoComplete="organization" />
+            <div class={`field${joinErrors.kind ? ' field-error' : ''}`}>
+              <label for="f-join-kind">Kind of practice</label>
+              <select id="f-join-kind" value={join.kind} onChange={(e) => setJoin({ ...join, kind: (e.currentTarget as HTMLSelectElement).value as JoinDetails['kind'] })}>
+                {JOIN_KINDS.map(([k, label]) => (
+                  <option key={k} value={k}>{label}</option>
+                ))}
+              </select>
+            </div>
+            <Field path="join-npi" label="NPI (optional)" value={join.npi ?? ''} onValue={(v) => setJoin({ ...join, npi: v })} error={joinErrors.npi} inputMode="numeric" maxLength={12} hint="Your 10-digit National Provider Identifier, if you have one." />
+          </>
+        )}
         {needCode && (
           <Field
             path="code"
@@ -129,7 +182,7 @@ export default function Auth({ setMe }: PageProps) {
         )}
         <Status tone="bad">{failure}</Status>
         <button type="submit" ref={button} disabled={busy}>
-          {busy ? 'Signing in…' : 'Confirm'}
+          {busy ? 'Signing in…' : joining ? 'Continue to refer' : 'Confirm'}
         </button>
       </form>
     </>

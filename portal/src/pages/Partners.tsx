@@ -8,6 +8,7 @@ import { isEmail, validatePartner } from '../validation';
 import type { Errors, PartnerValues } from '../validation';
 import { Field, FieldError, Status, useTitle } from '../ui';
 import { ScorecardDetails } from './PartnerScorecard';
+import { isPending, stateWords } from './people';
 
 const emptyPartner = (): PartnerValues => ({ name: '', kind: 'pcp', specialty: '', npi: '', contactEmail: '' });
 const byName = (a: Partner, b: Partner) => a.name.localeCompare(b.name);
@@ -17,6 +18,9 @@ export default function Partners(_: PageProps) {
   const [partners, setPartners] = useState<Partner[] | null>(null);
   const [loadError, setLoadError] = useState('');
   const [justAdded, setJustAdded] = useState('');
+  const [onlyNew, setOnlyNew] = useState(() => new URLSearchParams(location.search).get('new') === '1');
+  const newCount = (partners ?? []).filter((p) => p.unconfirmed).length;
+  const shown = (partners ?? []).filter((p) => !onlyNew || p.unconfirmed);
 
   useEffect(() => {
     api.get<PartnerList>('/v1/partners').then((r) => setPartners(r.items ?? []), (err) => setLoadError(errorMessage(err)));
@@ -29,9 +33,21 @@ export default function Partners(_: PageProps) {
       {loadError && <p class="notice notice-bad" role="alert">{loadError}</p>}
       {!partners && !loadError && <p class="loading" aria-live="polite">Loading…</p>}
       {partners && partners.length === 0 && <p class="empty">No partners yet. Add the first one below.</p>}
-      {partners && partners.length > 0 && (
+      {partners && (newCount > 0 || onlyNew) && (
+        <div class="notice notice-ok" role="status">
+          <p>
+            {newCount === 0
+              ? 'No new sources to confirm.'
+              : `${newCount} new ${newCount === 1 ? 'source' : 'sources'} signed up from your public page. Check ${newCount === 1 ? 'it' : 'them'} and confirm.`}
+          </p>
+          <label class="choice">
+            <input type="checkbox" checked={onlyNew} onChange={(e) => setOnlyNew((e.currentTarget as HTMLInputElement).checked)} /> Show only new sources
+          </label>
+        </div>
+      )}
+      {partners && shown.length > 0 && (
         <ul class="cards" aria-label="Partners">
-          {partners.map((p) => (
+          {shown.map((p) => (
             <li key={p.id}>
               <PartnerCard partner={p} open={p.id === justAdded} onSaved={(np) => setPartners((list) => (list ?? []).map((x) => (x.id === np.id ? np : x)))} />
             </li>
@@ -53,13 +69,17 @@ function PartnerCard({ partner: p, open, onSaved }: { partner: Partner; open: bo
   const [invited, setInvited] = useState(0);
   return (
     <section class="card" aria-labelledby={h}>
-      <h2 id={h} class="card-title">{p.name}</h2>
+      <h2 id={h} class="card-title">
+        {p.name}
+        {p.unconfirmed && <span class="badge"> New source</span>}
+      </h2>
       <p class="meta">
         {KIND_LABEL[p.kind] ?? p.kind}
         {p.specialty && <> · {p.specialty}</>}
         {p.npi && <> · NPI {p.npi}</>}
         {p.contactEmail && <> · {p.contactEmail}</>}
       </p>
+      {p.unconfirmed && <ConfirmSource partner={p} onSaved={onSaved} />}
       <StatusUpdatesForm partner={p} onSaved={onSaved} />
       <ScorecardDetails partner={p} />
       <Referrers partner={p} invited={invited} />
@@ -120,7 +140,35 @@ function StatusUpdatesForm({ partner, onSaved }: { partner: Partner; onSaved: (p
   );
 }
 
-/** The partner's referrers, loaded when opened, each active one with a Deactivate button. */
+/** A source that signed itself up from the public page: its details are the person's own until confirmed. */
+function ConfirmSource({ partner, onSaved }: { partner: Partner; onSaved: (p: Partner) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState('');
+  const confirmIt = async () => {
+    if (busy) return;
+    setBusy(true);
+    setFailure('');
+    try {
+      onSaved(await api.post<Partner>(`/v1/partners/${encodeURIComponent(partner.id)}/confirm`));
+    } catch (err) {
+      setFailure(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="stack">
+      <p>This source signed itself up from your public page; the name, kind and NPI are as the person gave them. Edit them if needed, then confirm.</p>
+      <Status tone="bad">{failure}</Status>
+      <button type="button" class="small-button" disabled={busy} onClick={confirmIt} aria-label={`Confirm source ${partner.name}`}>
+        {busy ? 'Confirming…' : 'Confirm source'}
+      </button>
+    </div>
+  );
+}
+
+/** The partner's referrers, loaded when opened: each with its state, a pending invitation with Resend and
+ *  Revoke, an active referrer with Deactivate. */
 function Referrers({ partner, invited }: { partner: Partner; invited: number }) {
   const [open, setOpen] = useState(false);
   const [list, setList] = useState<Referrer[] | null>(null);
@@ -135,6 +183,29 @@ function Referrers({ partner, invited }: { partner: Partner; invited: number }) 
       (err) => setStatus({ text: errorMessage(err), tone: 'bad' }),
     );
   }, [open, invited]);
+
+  const invitation = async (r: Referrer, what: 'resend' | 'revoke') => {
+    const who = r.name || r.email;
+    if (busy || (what === 'revoke' && !confirm(`Revoke the invitation of ${who}? The link in their email stops working.`))) return;
+    setBusy(r.id);
+    setStatus({ text: '', tone: 'ok' });
+    const at = `${path}/${encodeURIComponent(r.id)}/invitation`;
+    try {
+      if (what === 'resend') {
+        const saved = await api.post<Referrer>(at);
+        setList((l) => (l ?? []).map((x) => (x.id === saved.id ? saved : x)));
+        setStatus({ text: `A new invitation is on its way to ${r.email}. The link sent before no longer works.`, tone: 'ok' });
+      } else {
+        await api.del(at);
+        setList((l) => (l ?? []).filter((x) => x.id !== r.id));
+        setStatus({ text: `The invitation of ${who} is revoked.`, tone: 'ok' });
+      }
+    } catch (err) {
+      setStatus({ text: errorMessage(err), tone: 'bad' });
+    } finally {
+      setBusy('');
+    }
+  };
 
   const deactivate = async (r: Referrer) => {
     const who = r.name || r.email;
@@ -164,13 +235,25 @@ function Referrers({ partner, invited }: { partner: Partner; invited: number }) 
               <span>
                 {r.name || r.email}
                 {r.name && <span class="meta"> · {r.email}</span>}
-                {r.deactivatedAt && <span class="meta"> · deactivated</span>}
+                {stateWords(r) ? <span class="meta"> · {stateWords(r)}</span> : r.deactivatedAt && <span class="meta"> · deactivated</span>}
               </span>
-              {!r.deactivatedAt && (
-                <button type="button" class="secondary small-button" disabled={busy === r.id} onClick={() => deactivate(r)} aria-label={`Deactivate ${r.name || r.email}`}>
-                  Deactivate
-                </button>
-              )}
+              <span class="actions">
+                {isPending(r) && (
+                  <>
+                    <button type="button" class="secondary small-button" disabled={busy === r.id} onClick={() => invitation(r, 'resend')} aria-label={`Resend the invitation of ${r.name || r.email}`}>
+                      Resend
+                    </button>
+                    <button type="button" class="secondary small-button" disabled={busy === r.id} onClick={() => invitation(r, 'revoke')} aria-label={`Revoke the invitation of ${r.name || r.email}`}>
+                      Revoke
+                    </button>
+                  </>
+                )}
+                {!r.deactivatedAt && !isPending(r) && (
+                  <button type="button" class="secondary small-button" disabled={busy === r.id} onClick={() => deactivate(r)} aria-label={`Deactivate ${r.name || r.email}`}>
+                    Deactivate
+                  </button>
+                )}
+              </span>
             </li>
           ))}
         </ul>

@@ -32,8 +32,11 @@ export default function PublicPractice({ params }: PageProps) {
       <ProfileFacts profile={profile} />
       <section class="panel" aria-labelledby="refer-h">
         <h2 id="refer-h">Refer a patient</h2>
-        <p>We email you a link; it opens a two-minute referral form. No account or password.</p>
-        <LinkRequest practice={profile.slug} label="Your email" button="Send me a sign-in link to refer" />
+        <p>
+          We email you a link; it opens a two-minute referral form. No account or password. New to {profile.name}? The same link
+          asks your name and practice first, then you can refer.
+        </p>
+        <LinkRequest practice={profile.slug} label="Your work email" button="Email me a link to refer" />
       </section>
     </>
   );

@@ -1,7 +1,7 @@
 // /practice/settings: the practice's intake profile (GET/PUT /v1/practice).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
-import type { Member, MemberList, PageProps, Profile, ProfileInput } from '../types';
+import type { PageProps, Profile, ProfileInput } from '../types';
 import { validateProfile } from '../validation';
 import type { Errors, ProfileValues } from '../validation';
 import { ErrorSummary, Field, FieldError, fieldId, Status, useTitle } from '../ui';
@@ -221,61 +221,14 @@ export default function Settings({ me }: PageProps) {
   );
 }
 
-const ROLE_LABEL: Record<Member['role'], string> = { owner: 'Owner', staff: 'Staff' };
-
-/** The owner's team list: who can sign in as the practice's staff, each staff member with Deactivate. */
+/** The team moved to its own page (add, resend, revoke, deactivate). */
 function Team() {
-  const [list, setList] = useState<Member[] | null>(null);
-  const [status, setStatus] = useState({ text: '', tone: 'ok' as 'ok' | 'bad' });
-  const [busy, setBusy] = useState('');
-
-  useEffect(() => {
-    api.get<MemberList>('/v1/members').then(
-      (r) => setList(r.items ?? []),
-      (err) => setStatus({ text: errorMessage(err), tone: 'bad' }),
-    );
-  }, []);
-
-  const deactivate = async (m: Member) => {
-    const who = m.name || m.email;
-    if (busy || !confirm(`Deactivate ${who}? They are signed out at once and can no longer sign in to this practice.`)) return;
-    setBusy(m.id);
-    setStatus({ text: '', tone: 'ok' });
-    try {
-      const saved = await api.del<Member>(`/v1/members/${encodeURIComponent(m.id)}`);
-      setList((l) => (l ?? []).map((x) => (x.id === saved.id ? saved : x)));
-      setStatus({ text: `${who} is deactivated and signed out.`, tone: 'ok' });
-    } catch (err) {
-      setStatus({ text: errorMessage(err), tone: 'bad' });
-    } finally {
-      setBusy('');
-    }
-  };
-
   return (
     <section class="panel" aria-labelledby="team-h">
       <h2 id="team-h">Team</h2>
-      <p>The people who sign in as this practice’s staff. Deactivating someone signs them out everywhere at once.</p>
-      {!list && !status.text && <p class="loading" aria-live="polite">Loading…</p>}
-      {list && (
-        <ul class="people" aria-label="Team">
-          {list.map((m) => (
-            <li key={m.id}>
-              <span>
-                {m.name || m.email}
-                {m.name && <span class="meta"> · {m.email}</span>}
-                <span class="meta"> · {ROLE_LABEL[m.role]}{m.deactivatedAt ? ', deactivated' : ''}</span>
-              </span>
-              {m.role !== 'owner' && !m.deactivatedAt && (
-                <button type="button" class="secondary small-button" disabled={busy === m.id} onClick={() => deactivate(m)} aria-label={`Deactivate ${m.name || m.email}`}>
-                  Deactivate
-                </button>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-      <Status tone={status.tone}>{status.text}</Status>
+      <p>
+        Add staff, resend or revoke their invitations and deactivate members on the <a href="/practice/team">Team page</a>.
+      </p>
     </section>
   );
 }

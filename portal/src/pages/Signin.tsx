@@ -1,14 +1,14 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { ENDED_KEY } from '../routes';
-import type { LinkRequest as LinkRequestBody, PageProps, PublicProfile } from '../types';
+import type { LinkRequest as LinkRequestBody, PageProps } from '../types';
 import { isEmail } from '../validation';
 import { Field, Status, useTitle } from '../ui';
 import { CheckEmail } from './CheckEmail';
 
-export default function Signin({ query }: PageProps) {
-  const practice = query.get('practice')?.trim() || '';
-  const [practiceName, setPracticeName] = useState('');
+/** /signin: one sign-in for everyone. The email holds a link for each practice and role the address
+ *  belongs to (staff of one, referrer of two…); `?practice=` of older links is ignored. */
+export default function Signin(_: PageProps) {
   const [idle] = useState(() => {
     try {
       const v = sessionStorage.getItem(ENDED_KEY);
@@ -18,26 +18,19 @@ export default function Signin({ query }: PageProps) {
       return false;
     }
   });
-  useTitle(practice ? 'Sign in to refer' : 'Sign in');
-
-  useEffect(() => {
-    if (!practice) return;
-    api.get<PublicProfile>(`/v1/practices/${encodeURIComponent(practice)}/profile`, { anonymous: true }).then(
-      (p) => setPracticeName(p.name),
-      () => {},
-    );
-  }, [practice]);
+  useTitle('Sign in');
 
   return (
     <>
-      <h1>{practice ? `Sign in to refer${practiceName ? ` to ${practiceName}` : ''}` : 'Sign in'}</h1>
+      <h1>Sign in</h1>
       {idle && (
         <p class="notice notice-ok" role="status">
           You were signed out because the session was not used for a while. Sign in again to go on.
         </p>
       )}
-      <LinkRequest practice={practice} label={practice ? 'Your email' : 'Your work email'} />
-      {!practice && <p class="small">New here? <a href="/signup">Sign up your practice</a></p>}
+      <p>Practice staff and referring providers alike: enter your email and we send you a link for each practice you work with.</p>
+      <LinkRequest label="Your email" />
+      <p class="small">New here? <a href="/signup">Sign up your practice</a>. Referring to a practice for the first time? Use the link on its page.</p>
     </>
   );
 }
@@ -72,7 +65,7 @@ export function LinkRequest({ practice, label, button = 'Email me a sign-in link
     }
   };
 
-  if (sent) return <CheckEmail email={email.trim()} onAgain={() => setSent(false)} />;
+  if (sent) return <CheckEmail email={email.trim()} practice={practice} onAgain={() => setSent(false)} />;
   return (
     <form onSubmit={submit} noValidate class="stack">
       <Field path="email" label={label} type="email" value={email} onValue={setEmail} error={error} autoComplete="email" required />
