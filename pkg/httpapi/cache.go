@@ -17,6 +17,7 @@ const ContactByTTL = time.Minute
 type submitFacts struct {
 	hours   practice.ContactBy
 	created time.Time // the practice's creation: a new one gets lower limits
+	country string    // where the patient's phone is read
 }
 
 type cachedHours struct {
@@ -43,7 +44,7 @@ func (d *Deps) practiceFacts(ctx context.Context, tid string) (submitFacts, erro
 	if err != nil {
 		return submitFacts{}, err
 	}
-	f := submitFacts{hours: p.ContactByHours, created: p.CreatedAt}
+	f := submitFacts{hours: p.ContactByHours, created: p.CreatedAt, country: p.CountryOrDefault()}
 	d.hours.mu.Lock()
 	if d.hours.m == nil || len(d.hours.m) > 10000 {
 		d.hours.m = map[string]cachedHours{}

@@ -100,6 +100,11 @@ func (d *Deps) answer(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	if err != nil {
 		return err
 	}
+	facts, err := d.practiceFacts(r.Context(), c.Tenant)
+	if err != nil {
+		return err
+	}
+	a.Country = facts.country
 	if version != 0 {
 		// Against the version the referrer was shown, which counts only what they may see.
 		if err := seenBy(ref, c).CheckVersion(version); err != nil {

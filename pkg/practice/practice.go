@@ -35,10 +35,13 @@ type Contact struct {
 type ContactBy struct {
 	Default int `json:"default"`
 	Urgent  int `json:"urgent"`
+	// Soon is the deadline of a referral marked "soon" (0 in a practice stored before the
+	// setting: the default's hours, as it was).
+	Soon int `json:"soon,omitempty"`
 }
 
 // Defaults the product starts a practice with.
-var DefaultContactBy = ContactBy{Default: 48, Urgent: 24}
+var DefaultContactBy = ContactBy{Default: 48, Urgent: 24, Soon: 36}
 
 // Profile is the intake profile a practice publishes to its referrers.
 type Profile struct {
@@ -53,6 +56,11 @@ type Profile struct {
 	// neutral name, since the practice's own ("Bravo Oncology") can tell a diagnosis to whoever
 	// reads a patient's mail or phone. Empty: DefaultPatientDisplayName.
 	PatientDisplayName string `json:"patientDisplayName"`
+	// Country (ISO 3166-1 alpha-2) is where phone numbers typed without a country code are read
+	// (empty: phone.DefaultCountry); TimeZone (IANA) is the practice's local time, in which its
+	// pages and emails show times and its days end (empty: UTC). See local.go.
+	Country  string `json:"country"`
+	TimeZone string `json:"timeZone"`
 }
 
 // DefaultPatientDisplayName names a practice to its patients when it set no display name.
@@ -180,9 +188,14 @@ func (p *Profile) Validate() error {
 	f.Lines("notAMatch", p.NotAMatch, MaxTextLen, false)
 	f.Lines("insuranceNotes", p.InsuranceNotes, MaxTextLen, false)
 	f.Line("intakeContact.name", p.IntakeContact.Name, MaxNameLen, false)
-	ValidatePhone(&f, "intakeContact.phone", p.IntakeContact.Phone)
 	ValidateEmail(&f, "intakeContact.email", p.IntakeContact.Email, false)
+	validateLocal(&f, p)
 	h := p.ContactByHours
+	if h.Soon != 0 && (h.Soon < 1 || h.Soon > 24*14) {
+		f.Add("contactByHours.soon", "must be between 1 and 336 hours")
+	} else if h.Soon != 0 && (h.Soon > h.Default || h.Soon < h.Urgent) {
+		f.Add("contactByHours.soon", "must be between the urgent and the default hours")
+	}
 	if h.Default < 1 || h.Default > 24*14 {
 		f.Add("contactByHours.default", "must be between 1 and 336 hours")
 	}
