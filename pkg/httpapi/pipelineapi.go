@@ -21,6 +21,7 @@ func Pipeline(d *Deps) *API {
 		{"POST", "/v1/referrals/{id}/answers", d.referrer(d.answer)},
 		{"GET", "/v1/queue", d.staff(d.queue)},
 		{"POST", "/v1/ratings", d.public(d.rate)},
+		{"POST", "/v1/referrals/{id}/status-code", d.staff(d.resendStatusCode)}, // statuscode_api.go
 	}}
 }
 

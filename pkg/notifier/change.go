@@ -29,7 +29,9 @@ type change struct {
 func (c *change) created() bool { return c.before == nil }
 
 // codeResent reports whether staff asked for the patient's status code to be sent again.
-func (c *change) codeResent() bool { return c.before != nil && c.after.CodeResends > c.before.CodeResends }
+func (c *change) codeResent() bool {
+	return c.before != nil && c.after.CodeResends > c.before.CodeResends
+}
 
 // moved reports whether the write changed the referral's status.
 func (c *change) moved() bool { return c.before != nil && c.before.Status != c.after.Status }

@@ -35,7 +35,7 @@ func (p Problem) Error() string { return string(p) }
 // Refusals.
 const (
 	ErrNotNumber Problem = "must be a phone number, like (201) 555-0123 or +44 20 7946 0958"
-	ErrLength    Problem = "does not have the right number of digits for a phone number"
+	ErrLength    Problem = "does not have the right number of digits for a phone number: give the area code too"
 )
 
 // Country returns an ISO 3166-1 alpha-2 country libphonenumber knows, upper-cased, or "" when it is
@@ -69,7 +69,9 @@ func Parse(typed, country string) (Number, error) {
 	if err != nil {
 		return Number{}, ErrNotNumber
 	}
-	if !phonenumbers.IsPossibleNumber(n) {
+	// Possible, and dialable from anywhere in the country: a number without its area code
+	// (IS_POSSIBLE_LOCAL_ONLY, "555-0100" in the US) is refused.
+	if phonenumbers.IsPossibleNumberWithReason(n) != phonenumbers.IS_POSSIBLE {
 		return Number{}, ErrLength
 	}
 	out := Number{E164: phonenumbers.Format(n, phonenumbers.E164), Textable: phonenumbers.IsValidNumber(n)}

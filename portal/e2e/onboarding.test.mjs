@@ -66,7 +66,7 @@ describe(`onboarding against ${BASE_URL}`, { timeout: 180_000 }, () => {
     await page.getByLabel('Who is not a match').fill('Patients under 16; acute fractures');
     await page.getByLabel('Insurance notes').fill('In network with Aetna, BCBS; no Medicaid');
     await page.getByLabel('Intake contact name').fill('Maria (intake)');
-    await page.getByLabel('Intake contact phone').fill('+1 555 0100');
+    await page.getByLabel('Intake contact phone').fill('(201) 555-0100');
     await page.getByLabel('Intake contact email').fill('intake@lakeside.example');
     await page.getByLabel('Contact within (hours)', { exact: true }).fill('48');
     await page.getByLabel('Urgent: contact within (hours)').fill('24');
