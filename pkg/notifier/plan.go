@@ -3,7 +3,6 @@ package notifier
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/messages"
@@ -89,7 +88,8 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 	case sees && prefs == partner.UpdatesDigest:
 		e := store.DigestEntry{TenantID: r.TenantID, EmailKey: ids.EmailKey(r.Referrer.Email), ReferralID: r.ID, Ref: r.Ref(),
 			Status: r.Status.ForReferrer(consent), At: n.now()}
-		day, version := e.At.Format(time.DateOnly), r.Version
+		// Queued for the hour the practice's local day ends in: days end at its midnight.
+		day, version := DigestKeyFor(e.At, loc), r.Version
 		fx.puts = append(fx.puts, func(ctx context.Context, s *store.Store) error { return s.QueueDigest(ctx, day, e, version) })
 	case sees && prefs == partner.UpdatesEach:
 		d := messages.StatusUpdate{Referrer: r.Referrer.Name, Practice: p.Name, Ref: r.Ref(), Status: r.Status.ForReferrer(consent), Link: link}
