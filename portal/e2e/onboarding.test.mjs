@@ -115,7 +115,7 @@ describe(`onboarding against ${BASE_URL}`, { timeout: 180_000 }, () => {
     await page.getByLabel('First name').fill('Ana');
     await page.getByLabel('Last name').fill('Silva');
     await page.getByLabel('Date of birth').fill('04/02/1980'); // US format, as people type it
-    await page.getByLabel('Phone').fill('+1 555 0142');
+    await page.getByLabel('Phone').fill('(201) 555-0142');
     await page.getByLabel(/agrees to be contacted/).check();
     await page.getByRole('radio', { name: 'Low back pain' }).check();
     await page.getByRole('button', { name: 'Send referral' }).dblclick();

@@ -104,7 +104,7 @@ export default function Status() {
             Call {phone}
           </a>
         )}
-        {result.updatedAt && <p class="meta">Last updated {when(result.updatedAt, { month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' })}</p>}
+        {result.updatedAt && <p class="meta">Last updated {when(result.updatedAt, { month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }, result.practice?.timeZone)}</p>}
         <button
           type="button"
           class="secondary"
