@@ -104,6 +104,7 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 			FormMillis: int64(60000 + i*7000)}
 		r := referral.New(p.ID, referral.PartnerRef{ID: partners[0].ID, Name: partners[0].Name}, demo.Referrer.ID,
 			referral.Person{Name: demo.Referrer.Name, Email: demo.Referrer.Email}, ids.NewULID(at), sub, at, p.ContactByHours)
+		r.Day = practice.LocalDay(at, p.Location()) // the practice's day, as a submit sets it
 		if i%3 == 0 {
 			r.Patient.Email = strings.ToLower(pt.first) + "@patient.example"
 		}

@@ -61,6 +61,7 @@ func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	ref := referral.New(c.Tenant, referral.PartnerRef{ID: c.Partner, Name: c.PartnerName}, c.Referrer,
 		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, facts.hours)
 	ref.LastActor = actorAt(r, c, "create")
+	ref.Day = practice.LocalDay(now, facts.loc) // counted in the practice's day (metrics' days end at its midnight)
 	stored, replayed, err := d.Store.CreateReferral(ctx, ref)
 	if err != nil {
 		return err

@@ -226,3 +226,29 @@ func codeIn(t *testing.T, s *downSender, to string) string {
 	t.Fatalf("no code in %q", last)
 	return ""
 }
+
+// TestLocalDayAtSubmit: a referral is counted in the practice's local day of arrival (its metrics'
+// days end at the practice's midnight), fixed at submit.
+func TestLocalDayAtSubmit(t *testing.T) {
+	e := newEnv(t)
+	owner := e.practice("Day Clinic", "owner@day.example")
+	r := owner.do("GET", "/v1/practice", nil)
+	prof := r.body
+	prof["timeZone"] = "Pacific/Kiritimati" // UTC+14: its day is ahead of UTC's for 14 hours of 24
+	if put := owner.do("PUT", "/v1/practice", prof, "If-Match", r.header.Get("ETag")); put.status != 200 {
+		t.Fatalf("PUT: %d %s", put.status, put.raw)
+	}
+	ref, _ := e.referrer(owner, "Day FM", "dr@day-fm.example")
+	sub, _ := ref.submit("Knee pain")
+	if sub.status != 201 {
+		t.Fatalf("submit: %d %s", sub.status, sub.raw)
+	}
+	stored, err := e.store.Referral(context.Background(), tenantOf(owner), sub.body["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kiritimati, _ := time.LoadLocation("Pacific/Kiritimati")
+	if want := stored.CreatedAt.In(kiritimati).Format(time.DateOnly); stored.Day != want {
+		t.Errorf("day %q, want the practice's %q (created %s)", stored.Day, want, stored.CreatedAt)
+	}
+}

@@ -95,6 +95,10 @@ type Referral struct {
 	Rating   *Rating
 	// CodeResends counts the times staff had the patient's status code sent again (status_code.go).
 	CodeResends int
+	// Day is the practice's local day (YYYY-MM-DD) the referral arrived on, fixed at submit: the
+	// metrics' day it counts in, whatever the practice's time zone later becomes ("" for a
+	// referral made before: its UTC day).
+	Day string
 	Timeline    []Event
 	// LastActor is who made the latest write, from where: the stream consumer audits writes with it.
 	LastActor *ActorAt

@@ -44,11 +44,13 @@ type referralRecord struct {
 	LastActor *referral.ActorAt `json:"lastActor,omitempty"`
 	// CodeResends counts the patient status code's resends: the notifier sends it again on a rise.
 	CodeResends int `json:"codeResends,omitempty"`
+	// Day is the practice's local day of arrival (the metrics' cohort day).
+	Day string `json:"day,omitempty"`
 }
 
 func recordOf(r referral.Referral) referralRecord {
 	rec := referralRecordOf(r)
-	rec.CodeResends = r.CodeResends
+	rec.CodeResends, rec.Day = r.CodeResends, r.Day
 	return rec
 }
 
@@ -63,7 +65,7 @@ func referralRecordOf(r referral.Referral) referralRecord {
 
 func (rec referralRecord) referral() referral.Referral {
 	r := rec.referralOf()
-	r.CodeResends = rec.CodeResends
+	r.CodeResends, r.Day = rec.CodeResends, rec.Day
 	return r
 }
 
