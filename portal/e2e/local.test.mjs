@@ -171,7 +171,7 @@ describe(`local phones, dates and times against ${BASE_URL}`, { timeout: 300_000
         await page.getByLabel('Date of birth').pressSequentially('04/02/1980');
         await axe(page, `status lookup (${vp.name})`);
         await page.getByRole('button', { name: 'Check status' }).click();
-        await page.getByText('Your referral').waitFor();
+        await page.getByText('Your referral', { exact: true }).waitFor();
         await page.getByRole('link', { name: /Call \(201\) 555-0100/ }).waitFor();
         await axe(page, `status result (${vp.name})`);
       } finally {
