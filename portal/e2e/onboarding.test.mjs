@@ -175,7 +175,7 @@ describe(`onboarding against ${BASE_URL}`, { timeout: 180_000 }, () => {
 
     await list.getByRole('link', { name: /Ana Silva/ }).click();
     await page.getByRole('heading', { name: 'Ana Silva' }).waitFor();
-    await page.getByText('04/02/1980') // birth dates as US people write them (local10).waitFor();
+    await page.getByText('04/02/1980').waitFor(); // birth dates as US people write them (local10)
   });
 
   it('the owner sees the team in Settings', async () => {
