@@ -93,13 +93,13 @@ type Referral struct {
 	// HeldFrom is, while needs-info, the status the referrer's answer returns the referral to.
 	HeldFrom Status
 	Rating   *Rating
-	// CodeResends counts the times staff had the patient's status code sent again (status_code.go).
+	// CodeResends counts the times staff had the patient's status code sent again (httpapi/statuscode_api.go).
 	CodeResends int
 	// Day is the practice's local day (YYYY-MM-DD) the referral arrived on, fixed at submit: the
 	// metrics' day it counts in, whatever the practice's time zone later becomes ("" for a
 	// referral made before: its UTC day).
-	Day string
-	Timeline    []Event
+	Day      string
+	Timeline []Event
 	// LastActor is who made the latest write, from where: the stream consumer audits writes with it.
 	LastActor *ActorAt
 	// Identity and idempotency.
