@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/valid"
 )
 
@@ -130,25 +131,14 @@ func ValidateEmail(f *valid.Fields, field, email string, required bool) {
 	}
 }
 
-// ValidatePhone checks a phone number loosely: digits with common separators, 7 to 15 digits.
-func ValidatePhone(f *valid.Fields, field, phone string) {
-	phone = strings.TrimSpace(phone)
-	if phone == "" {
+// ValidatePhone checks a phone number as read in the default country (pkg/phone); the profile and
+// referrals read theirs in the practice's country.
+func ValidatePhone(f *valid.Fields, field, number string) {
+	if number = strings.TrimSpace(number); number == "" {
 		return
 	}
-	digits := 0
-	for i, r := range phone {
-		switch {
-		case unicode.IsDigit(r):
-			digits++
-		case r == '+' && i == 0, r == ' ', r == '-', r == '(', r == ')', r == '.':
-		default:
-			f.Add(field, "may hold only digits, spaces and + - ( ) .")
-			return
-		}
-	}
-	if digits < 7 || digits > 15 {
-		f.Add(field, "must have 7 to 15 digits")
+	if _, err := phone.Parse(number, phone.DefaultCountry); err != nil {
+		f.Add(field, err.Error())
 	}
 }
 

@@ -134,6 +134,7 @@ describe(`local phones, dates and times against ${BASE_URL}`, { timeout: 300_000
       const { page } = referrer;
       await page.setViewportSize({ width: vp.width, height: vp.height });
       await page.goto('/refer');
+      const fillStart = Date.now();
       await page.getByLabel('First name').fill(first);
       await page.getByLabel('Last name').fill('Silva');
       await page.getByLabel('Date of birth').pressSequentially('04/02/1980');
@@ -151,6 +152,7 @@ describe(`local phones, dates and times against ${BASE_URL}`, { timeout: 300_000
       sentAt = Date.now();
       await page.getByRole('button', { name: 'Send referral' }).click();
       await page.getByRole('heading', { name: 'Referral sent' }).waitFor();
+      console.log(`scripted form fill and send on ${vp.name} (${vp.width}x${vp.height}): ${Date.now() - fillStart} ms`);
       // The deadline in the practice's time, with its abbreviation.
       assert.match(await page.locator('.sent').textContent(), LOCAL_TIME);
       await axe(page, `referral sent (${vp.name})`);
