@@ -643,7 +643,7 @@ var cases = map[string]want{
 		}
 		if referral.Status(str(r.body, "status")) != referral.Received || str(r.body, "statusText") != "The practice has your referral" ||
 			!strings.HasPrefix(str(r.body, "next"), "They will call you by ") || str(r.body, "practice.name") != seed.PatientDisplayName ||
-			str(r.body, "practice.phone") != "+1 555 0100" || str(r.body, "updatedAt") == "" {
+			str(r.body, "practice.phone") != "(201) 555-0100" || str(r.body, "updatedAt") == "" {
 			t.Errorf("StatusView = %s", r.resp.Body)
 		}
 		for _, phi := range []string{"Ana", "Silva", "1980", "Low back pain", "0142", seed.ReferrerEmail, "Northside"} {
@@ -839,6 +839,22 @@ var cases = map[string]want{
 		}
 		if !w.auditedBy(t, seed.OwnerEmail, "confirmed new source "+p.ID) {
 			t.Error("the confirmation is not audited as the owner's")
+		}
+	}},
+
+	// ---- local10: the patient's status code sent again ----
+	"pipeline.resend-status-code": {status: 202, as: owner, referral: demoReceived, check: func(t *testing.T, w *world, r result) {
+		// Ana's referral has a US phone texts reach and an email address: the code goes by both.
+		if r.body["text"] != true || r.body["email"] != true {
+			t.Errorf("answer %s, want a text and an email", r.resp.Body)
+		}
+		if _, ok := r.body["code"]; ok {
+			t.Errorf("the answer shows the code to staff: %s", r.resp.Body)
+		}
+		got := w.stored(t)
+		if got.CodeResends != 1 || got.Version != 1 || got.LastActor == nil || got.LastActor.Action != "resend-status-code" ||
+			got.LastActor.ID != seed.OwnerEmail {
+			t.Errorf("stored resends %d, version %d, last actor %+v", got.CodeResends, got.Version, got.LastActor)
 		}
 	}},
 }

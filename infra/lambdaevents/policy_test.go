@@ -383,7 +383,12 @@ func TestMetricsAndDigestsWithinPolicy(t *testing.T) {
 	if resp := w.invokeStream(t, "notifier.stream-batch"); len(resp.BatchItemFailures) > 0 {
 		t.Fatalf("stream batch: %+v", resp.BatchItemFailures)
 	}
-	task := fmt.Sprintf(`{"task": %q, "day": %q}`, notifier.DigestTask, time.Now().UTC().Format(time.DateOnly))
+	// Queued for the hour the practice's local day ends in (local10: days end at local midnight).
+	pr, err := w.deps.Store.Practice(ctx, w.demo.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := fmt.Sprintf(`{"task": %q, "day": %q}`, notifier.DigestTask, notifier.DigestKeyFor(time.Now(), pr.Location()))
 	out, err := w.notifier(t).Invoke(ctx, json.RawMessage(task))
 	if err != nil || fmt.Sprint(out) != "map[digests:1]" {
 		t.Errorf("digest task: %v, %v; want one digest sent", out, err)

@@ -105,6 +105,9 @@ var reach = map[string][]string{
 		g("UpdateItem", table, referral, sessions), // ratings; a session's last use
 		g("GetItem", table, queueCounters),         // queue counts: one item
 		g("UpdateItem", table, rate+"rating-ip#*"),
+		// local10: the practice's country (answers' phones, status-code resends), the resends' limits
+		g("GetItem", table, tenant),
+		g("UpdateItem", table, rate+"code-referral#*", rate+"code-practice#*"),
 	},
 	"StatusFunction": {
 		g("GetItem", table, referral, tenant),            // a code is read back by the update that counts its try

@@ -65,8 +65,10 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 		Conditions:         []string{"Low back pain", "Post-surgical knee rehab", "Shoulder impingement", "Neck pain after car accident", "Sports injury, ankle", "Balance and falls"},
 		NotAMatch:          "Patients under 12; acute fractures not yet seen by an orthopedist; chronic migraine (we refer to neurology).",
 		InsuranceNotes:     "In network with Aetna, BCBS and Medicare. Self-pay rates on request.",
-		IntakeContact:      practice.Contact{Name: "Maria (intake)", Phone: "+1 555 0100", Email: "intake@lakeside.example"},
+		IntakeContact:      practice.Contact{Name: "Maria (intake)", Phone: "+12015550100", Email: "intake@lakeside.example"},
 		ContactByHours:     practice.DefaultContactBy,
+		Country:            "US",
+		TimeZone:           "America/New_York",
 		PatientDisplayName: PatientDisplayName,
 	}}
 	hash := ids.Hash(ids.Token(32))
@@ -105,6 +107,7 @@ func Run(ctx context.Context, s *store.Store, now time.Time) (demo Demo, seeded 
 			FormMillis: int64(60000 + i*7000)}
 		r := referral.New(p.ID, referral.PartnerRef{ID: partners[0].ID, Name: partners[0].Name}, demo.Referrer.ID,
 			referral.Person{Name: demo.Referrer.Name, Email: demo.Referrer.Email}, ids.NewULID(at), sub, at, p.ContactByHours)
+		r.Day = practice.LocalDay(at, p.Location()) // the practice's day, as a submit sets it
 		if i%3 == 0 {
 			r.Patient.Email = strings.ToLower(pt.first) + "@patient.example"
 		}

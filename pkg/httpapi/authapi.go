@@ -15,6 +15,7 @@ import (
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/messages"
 	"github.com/referloop/referloop/pkg/partner"
+	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/problem"
 	"github.com/referloop/referloop/pkg/store"
@@ -72,6 +73,8 @@ func (d *Deps) emailAllowed(ctx context.Context, email string) (bool, error) {
 type signupRequest struct {
 	PracticeName string `json:"practiceName"`
 	Email        string `json:"email"`
+	// TimeZone is the owner's browser's (optional): the practice's time zone to start with.
+	TimeZone string `json:"timeZone,omitempty"`
 }
 
 func (d *Deps) signup(w http.ResponseWriter, r *http.Request) error {
@@ -83,6 +86,9 @@ func (d *Deps) signup(w http.ResponseWriter, r *http.Request) error {
 	var f valid.Fields
 	practice.ValidateName(&f, "practiceName", in.PracticeName)
 	practice.ValidateEmail(&f, "email", in.Email, true)
+	if in.TimeZone = strings.TrimSpace(in.TimeZone); in.TimeZone != "" && practice.ValidateTimeZone(in.TimeZone) != nil {
+		in.TimeZone = "" // a browser's zone Go does not know: the owner sets one in Settings
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -100,7 +106,7 @@ func (d *Deps) signup(w http.ResponseWriter, r *http.Request) error {
 	}
 	code := auth.NewLinkCode()
 	urls, err := d.issueBatch(ctx, d.origin(r), in.Email, store.LinkSignup, bind, code,
-		[]store.Link{{Purpose: store.LinkSignup, Email: in.Email, PracticeName: in.PracticeName, Role: practice.RoleOwner}})
+		[]store.Link{{Purpose: store.LinkSignup, Email: in.Email, PracticeName: in.PracticeName, Role: practice.RoleOwner, TimeZone: in.TimeZone}})
 	if err != nil {
 		return err
 	}
@@ -406,7 +412,7 @@ func (d *Deps) confirmSignup(ctx context.Context, hash string, l store.Link) (au
 	now := d.now()
 	p := practice.Practice{ID: ids.Short("t_"), CreatedAt: now, UpdatedAt: now, Version: 1,
 		Profile: practice.Profile{Name: l.PracticeName, Conditions: []string{}, ContactByHours: practice.DefaultContactBy,
-			IntakeContact: practice.Contact{Email: l.Email}}}
+			IntakeContact: practice.Contact{Email: l.Email}, Country: phone.DefaultCountry, TimeZone: l.TimeZone}}
 	owner := store.User{Email: l.Email, Role: practice.RoleOwner}
 	base := practice.Slugify(l.PracticeName)
 	for i := 1; ; i++ {
@@ -513,6 +519,9 @@ type Me struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 		Slug string `json:"slug"`
+		// The practice's local settings: the portal shows times in its zone.
+		TimeZone string `json:"timeZone"`
+		Country  string `json:"country"`
 	} `json:"practice"`
 	Partner *struct {
 		ID   string `json:"id"`
@@ -528,6 +537,7 @@ func (d *Deps) meOf(ctx context.Context, c *auth.Claims) (Me, error) {
 	}
 	me.User.Email, me.User.Name, me.User.Role = c.Email, c.Name, c.Role
 	me.Practice.ID, me.Practice.Name, me.Practice.Slug = p.ID, p.Name, p.Slug
+	me.Practice.TimeZone, me.Practice.Country = p.Location().String(), p.CountryOrDefault()
 	if c.Role == practice.RoleReferrer {
 		me.Partner = &struct {
 			ID   string `json:"id"`

@@ -16,7 +16,9 @@ const ContactByTTL = time.Minute
 // submitFacts is what a submit needs of its practice.
 type submitFacts struct {
 	hours   practice.ContactBy
-	created time.Time // the practice's creation: a new one gets lower limits
+	created time.Time      // the practice's creation: a new one gets lower limits
+	country string         // where the patient's phone is read
+	loc     *time.Location // the practice's time zone: a referral's day is its local day
 }
 
 type cachedHours struct {
@@ -43,7 +45,7 @@ func (d *Deps) practiceFacts(ctx context.Context, tid string) (submitFacts, erro
 	if err != nil {
 		return submitFacts{}, err
 	}
-	f := submitFacts{hours: p.ContactByHours, created: p.CreatedAt}
+	f := submitFacts{hours: p.ContactByHours, created: p.CreatedAt, country: p.CountryOrDefault(), loc: p.Location()}
 	d.hours.mu.Lock()
 	if d.hours.m == nil || len(d.hours.m) > 10000 {
 		d.hours.m = map[string]cachedHours{}

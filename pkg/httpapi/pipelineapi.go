@@ -21,6 +21,7 @@ func Pipeline(d *Deps) *API {
 		{"POST", "/v1/referrals/{id}/answers", d.referrer(d.answer)},
 		{"GET", "/v1/queue", d.staff(d.queue)},
 		{"POST", "/v1/ratings", d.public(d.rate)},
+		{"POST", "/v1/referrals/{id}/status-code", d.staff(d.resendStatusCode)}, // statuscode_api.go
 	}}
 }
 
@@ -100,6 +101,11 @@ func (d *Deps) answer(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	if err != nil {
 		return err
 	}
+	facts, err := d.practiceFacts(r.Context(), c.Tenant)
+	if err != nil {
+		return err
+	}
+	a.Country = facts.country
 	if version != 0 {
 		// Against the version the referrer was shown, which counts only what they may see.
 		if err := seenBy(ref, c).CheckVersion(version); err != nil {

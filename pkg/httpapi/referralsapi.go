@@ -39,13 +39,14 @@ func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	in.Normalize()
-	if err := in.Validate(now); err != nil {
-		return err
-	}
 	ctx := r.Context()
 	facts, err := d.practiceFacts(ctx, c.Tenant)
 	if err != nil {
+		return err
+	}
+	in.Country = facts.country // the patient's phone is read in the practice's country, kept in E.164
+	in.Normalize()
+	if err := in.Validate(now); err != nil {
 		return err
 	}
 	// A referral brings emails and a text to the patient's address and phone: a referrer, and a
@@ -60,6 +61,7 @@ func (d *Deps) submit(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 	ref := referral.New(c.Tenant, referral.PartnerRef{ID: c.Partner, Name: c.PartnerName}, c.Referrer,
 		referral.Person{Name: c.Name, Email: c.Email}, ulid, in, now, facts.hours)
 	ref.LastActor = actorAt(r, c, "create")
+	ref.Day = practice.LocalDay(now, facts.loc) // counted in the practice's day (metrics' days end at its midnight)
 	stored, replayed, err := d.Store.CreateReferral(ctx, ref)
 	if err != nil {
 		return err

@@ -40,6 +40,8 @@ type StatusView struct {
 	Practice    struct {
 		Name  string `json:"name"`
 		Phone string `json:"phone"`
+		// TimeZone is the practice's: the appointment is shown in its local time.
+		TimeZone string `json:"timeZone"`
 	} `json:"practice"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }
@@ -114,12 +116,13 @@ func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := StatusView{Status: ref.Status, UpdatedAt: ref.UpdatedAt}
-	v.StatusText, v.Next = referral.PatientWords(ref, p.IntakeContact.Phone)
+	v.StatusText, v.Next = referral.PatientWords(ref, p.PhoneDisplay())
 	if ref.Status == referral.Scheduled || ref.Status == referral.Seen {
 		v.Appointment = ref.Appointment
 	}
 	// The name the practice chose for patients, never its own: it can tell a diagnosis.
-	v.Practice.Name, v.Practice.Phone = p.PatientName(), p.IntakeContact.Phone
+	v.Practice.Name, v.Practice.Phone = p.PatientName(), p.PhoneDisplay()
+	v.Practice.TimeZone = p.Location().String()
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }

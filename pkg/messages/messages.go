@@ -46,10 +46,11 @@ func (m Message) Email(to string) notify.Message {
 }
 
 var funcs = template.FuncMap{
-	// day is a date: Jan 2, 2006.
-	"day": func(t time.Time) string { return t.UTC().Format("Jan 2, 2006") },
-	// when is a date and time: Mon Jan 2, 15:04 UTC.
-	"when": func(t time.Time) string { return t.UTC().Format("Mon Jan 2, 15:04 MST") },
+	// day is a date: Jan 2, 2006. when is a date and time with its zone's abbreviation: Tue Dec 1,
+	// 11:09 AM EST. Both read t in its own location: the notifier gives times in the practice's
+	// time zone (practice.Profile.Location), so every email tells local time.
+	"day":  func(t time.Time) string { return t.Format("Jan 2, 2006") },
+	"when": func(t time.Time) string { return t.Format("Mon Jan 2, 3:04 PM MST") },
 	// status is a status as a referrer reads it in a sentence ("Referral R-1 is now …").
 	"status": statusWords,
 	// words turns a code such as not-a-match into words.

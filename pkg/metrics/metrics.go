@@ -38,14 +38,31 @@ type Fact struct {
 	FormMillis   int64           `json:"formMillis,omitempty"`
 	Status       referral.Status `json:"status"`
 	UpdatedAt    time.Time       `json:"updatedAt"`
+	// LocalDay is the practice's local day the referral arrived on (referral.Referral.Day).
+	LocalDay string `json:"day,omitempty"`
 }
 
-// Day is the cohort day of the fact (UTC).
-func (f Fact) Day() string { return f.Received.UTC().Format(time.DateOnly) }
+// Day is the cohort day of the fact: the practice's local day of arrival (its UTC day for a
+// referral made before days were local). Days end at the practice's midnight.
+func (f Fact) Day() string {
+	if f.LocalDay != "" {
+		return f.LocalDay
+	}
+	return f.Received.UTC().Format(time.DateOnly)
+}
+
+// DayTime is the cohort day as a date (midnight UTC of that date), for weeks and months.
+func (f Fact) DayTime() time.Time {
+	d, err := time.Parse(time.DateOnly, f.Day())
+	if err != nil {
+		return f.Received.UTC()
+	}
+	return d
+}
 
 // FactOf reads a referral's timeline into its fact.
 func FactOf(r referral.Referral, kind string) Fact {
-	f := Fact{Tenant: r.TenantID, Referral: r.ID, Source: r.Partner.ID, Kind: kind, Received: r.CreatedAt.UTC(),
+	f := Fact{Tenant: r.TenantID, Referral: r.ID, Source: r.Partner.ID, Kind: kind, Received: r.CreatedAt.UTC(), LocalDay: r.Day,
 		ContactBy: r.ContactBy.UTC(), FormMillis: r.FormMillis, Status: r.Status, UpdatedAt: r.UpdatedAt.UTC()}
 	first := func(p **time.Time, at time.Time) {
 		if *p == nil {

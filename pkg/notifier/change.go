@@ -28,6 +28,11 @@ type change struct {
 // created reports whether the write made the referral.
 func (c *change) created() bool { return c.before == nil }
 
+// codeResent reports whether staff asked for the patient's status code to be sent again.
+func (c *change) codeResent() bool {
+	return c.before != nil && c.after.CodeResends > c.before.CodeResends
+}
+
 // moved reports whether the write changed the referral's status.
 func (c *change) moved() bool { return c.before != nil && c.before.Status != c.after.Status }
 
@@ -85,7 +90,7 @@ func (n *Notifier) load(ctx context.Context, c *change, cache *lookups) error {
 	if c.partner, err = cache.partner(ctx, r.TenantID, r.Partner.ID); err != nil {
 		return err
 	}
-	if c.created() {
+	if c.created() || c.codeResent() {
 		if c.code, err = n.Signer.PatientCode(ctx, r.TenantID, r.ID); err != nil {
 			return err
 		}

@@ -306,7 +306,7 @@ func TestDailyDigest(t *testing.T) {
 	if _, err := f.n.Invoke(ctx, []byte(`{"source":"aws.scheduler"}`)); err == nil {
 		t.Fatal("an unknown event was taken for a digest run")
 	}
-	out, err := f.n.Invoke(ctx, []byte(`{"task":"digest","day":"`+time.Now().UTC().Format(time.DateOnly)+`"}`))
+	out, err := f.n.Invoke(ctx, []byte(`{"task":"digest","day":"`+notifier.DigestKeyFor(time.Now(), time.UTC)+`"}`))
 	if err != nil || out.(map[string]int)["digests"] != 1 {
 		t.Fatalf("digest run: %v %v", out, err)
 	}
@@ -319,7 +319,7 @@ func TestDailyDigest(t *testing.T) {
 	if strings.Count(digest, "is now accepted") != 2 {
 		t.Fatalf("digest %q", digest)
 	}
-	if out, _ := f.n.Invoke(ctx, []byte(`{"task":"digest","day":"`+time.Now().UTC().Format(time.DateOnly)+`"}`)); out.(map[string]int)["digests"] != 0 {
+	if out, _ := f.n.Invoke(ctx, []byte(`{"task":"digest","day":"`+notifier.DigestKeyFor(time.Now(), time.UTC)+`"}`)); out.(map[string]int)["digests"] != 0 {
 		t.Fatal("a digest went out twice")
 	}
 }
@@ -351,7 +351,7 @@ func TestDigestGoesThroughTheOutbox(t *testing.T) {
 	if resp, _ := f.n.Handle(ctx, events.DynamoDBEvent{Records: values(byReferral(t, f, 2))}); len(resp.BatchItemFailures) != 0 {
 		t.Fatal(resp.BatchItemFailures)
 	}
-	day := time.Now().UTC().Format(time.DateOnly)
+	day := notifier.DigestKeyFor(time.Now(), time.UTC)
 	f.mail.failTo = "one@ref.example"
 	sent, err := f.n.SendDigests(ctx, day)
 	if err == nil || sent != 1 || strings.Contains(err.Error(), "one@") {

@@ -2,12 +2,12 @@ package notifier
 
 import (
 	"context"
-	"strings"
-	"time"
+	"fmt"
 
 	"github.com/referloop/referloop/pkg/ids"
 	"github.com/referloop/referloop/pkg/messages"
 	"github.com/referloop/referloop/pkg/partner"
+	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
 )
@@ -36,17 +36,20 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 		}
 		return err
 	}
+	// Times read in the practice's local time, with its zone's abbreviation; phones as its country
+	// writes them.
+	loc, practicePhone := p.Location(), p.PhoneDisplay()
 	link := n.referrerLink(r.ID, p.Slug)
 	staffLink := n.Origin + "/practice/referrals/" + r.ID
 	statusURL := n.Origin + "/status"
 	if c.created() {
 		if err := add("ack", r.Referrer.Email, messages.Received{Referrer: r.Referrer.Name, Practice: p.Name, Ref: r.Ref(),
-			Received: r.CreatedAt, ContactBy: r.ContactBy, Link: link}); err != nil {
+			Received: r.CreatedAt.In(loc), ContactBy: r.ContactBy.In(loc), Link: link}); err != nil {
 			return err
 		}
 		if p.IntakeContact.Email != "" {
 			if err := add("intake", p.IntakeContact.Email, messages.NewReferral{Ref: r.Ref(), Urgent: r.Urgency == referral.Urgent,
-				Partner: r.Partner.Name, ContactBy: r.ContactBy, Link: staffLink}); err != nil {
+				Partner: r.Partner.Name, ContactBy: r.ContactBy.In(loc), Link: staffLink}); err != nil {
 				return err
 			}
 		}
@@ -54,22 +57,12 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 			return nil
 		}
 		// To the patient, the practice is its display name for patients, never its own name.
-		if r.Patient.Email != "" {
-			if err := add("patient-code", r.Patient.Email, messages.PatientCode{DisplayName: p.PatientName(),
-				PracticePhone: p.IntakeContact.Phone, StatusURL: statusURL, Code: c.code}); err != nil {
-				return err
-			}
+		return n.planCode(c, fx, add, "")
+	}
+	if c.codeResent() {
+		if err := n.planCode(c, fx, add, fmt.Sprintf("-resend-%d", r.CodeResends)); err != nil {
+			return err
 		}
-		if phone := e164(r.Patient.Phone); phone != "" && n.SMS != nil {
-			if err := add("patient-sms", phone, messages.PatientCodeSMS{DisplayName: p.PatientName(), StatusURL: statusURL, Code: c.code}); err != nil {
-				return err
-			}
-			text := &fx.messages[len(fx.messages)-1]
-			if text.refused = n.textRefusal(phone); text.refused == "" {
-				text.quotas = n.textQuotas(p, r.ReferrerID, n.now())
-			}
-		}
-		return nil
 	}
 	if !c.moved() {
 		return nil // ratings and other edits: audited, nobody to tell
@@ -95,12 +88,13 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 	case sees && prefs == partner.UpdatesDigest:
 		e := store.DigestEntry{TenantID: r.TenantID, EmailKey: ids.EmailKey(r.Referrer.Email), ReferralID: r.ID, Ref: r.Ref(),
 			Status: r.Status.ForReferrer(consent), At: n.now()}
-		day, version := e.At.Format(time.DateOnly), r.Version
+		// Queued for the hour the practice's local day ends in: days end at its midnight.
+		day, version := DigestKeyFor(e.At, loc), r.Version
 		fx.puts = append(fx.puts, func(ctx context.Context, s *store.Store) error { return s.QueueDigest(ctx, day, e, version) })
 	case sees && prefs == partner.UpdatesEach:
 		d := messages.StatusUpdate{Referrer: r.Referrer.Name, Practice: p.Name, Ref: r.Ref(), Status: r.Status.ForReferrer(consent), Link: link}
 		if r.Status == referral.Scheduled && r.Appointment != nil {
-			d.Appointment = r.Appointment.At
+			d.Appointment = r.Appointment.At.In(loc)
 		}
 		if r.Status == referral.Declined && r.Decline != nil {
 			d.Decline = r.Decline.Reason
@@ -111,9 +105,9 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 		return err
 	}
 	if r.Status == referral.Scheduled && r.Patient.ConsentToContact && r.Patient.Email != "" {
-		words, _ := referral.PatientWords(r, p.IntakeContact.Phone)
+		words, _ := referral.PatientWords(r, practicePhone)
 		return add("patient-update", r.Patient.Email, messages.PatientUpdate{Words: words, DisplayName: p.PatientName(),
-			PracticePhone: p.IntakeContact.Phone, StatusURL: statusURL})
+			PracticePhone: practicePhone, StatusURL: statusURL})
 	}
 	return nil
 }
@@ -124,20 +118,31 @@ func (n *Notifier) referrerLink(id, slug string) string {
 	return n.Origin + "/referrals/" + id + "?practice=" + slug
 }
 
-// e164 returns a phone number in E.164 form when it is written with a country code, else "".
-func e164(phone string) string {
-	if !strings.HasPrefix(strings.TrimSpace(phone), "+") {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteByte('+')
-	for _, r := range phone {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
+// planCode adds the patient's status code messages: an email to the patient's address and a text
+// to the patient's phone when texts can reach it (a valid number of a real region, read in the
+// practice's country). suffix tells a resend's messages from the first ones in the outbox.
+func (n *Notifier) planCode(c *change, fx *effects, add func(kind, to string, d messages.Data) error, suffix string) error {
+	r, p := c.after, c.practice
+	statusURL := n.Origin + "/status"
+	if r.Patient.Email != "" {
+		if err := add("patient-code"+suffix, r.Patient.Email, messages.PatientCode{DisplayName: p.PatientName(),
+			PracticePhone: p.PhoneDisplay(), StatusURL: statusURL, Code: c.code}); err != nil {
+			return err
 		}
 	}
-	if b.Len() < 8 {
-		return ""
+	if r.Patient.Phone != "" && n.SMS != nil {
+		number, region := phone.Textable(r.Patient.Phone, p.CountryOrDefault())
+		to := number
+		if to == "" {
+			to = r.Patient.Phone // recorded as refused: not a number texts can reach
+		}
+		if err := add("patient-sms"+suffix, to, messages.PatientCodeSMS{DisplayName: p.PatientName(), StatusURL: statusURL, Code: c.code}); err != nil {
+			return err
+		}
+		text := &fx.messages[len(fx.messages)-1]
+		if text.refused = n.textRefusal(region); text.refused == "" {
+			text.quotas = n.textQuotas(p, r.ReferrerID, n.now())
+		}
 	}
-	return b.String()
+	return nil
 }

@@ -21,7 +21,7 @@ func TestPlan(t *testing.T) {
 	at := time.Date(2026, 3, 4, 15, 0, 0, 0, time.UTC)
 	base := referral.Referral{ID: "p_1.r_1.01HZZZZZZZZZZZZZZZABCDEFGH", ULID: "01HZZZZZZZZZZZZZZZABCDEFGH", TenantID: "t_1", Status: referral.Received,
 		Urgency: referral.Urgent, Reason: "Rotator cuff tear", CreatedAt: at, UpdatedAt: at, ContactBy: at.Add(48 * time.Hour), Version: 2,
-		Patient: referral.Patient{FirstName: "Zelda", LastName: "Quartermain", DateOfBirth: "1971-02-03", Phone: "+1 555 0199",
+		Patient: referral.Patient{FirstName: "Zelda", LastName: "Quartermain", DateOfBirth: "1971-02-03", Phone: "(415) 555-0199",
 			Email: "pat@patient.example", ConsentToContact: true},
 		Referrer: referral.Person{Name: "Dr. Who", Email: "ref@ref.example"}, Partner: referral.PartnerRef{ID: "p_1", Name: "Northside"}}
 	p := practice.Practice{ID: "t_1", Profile: practice.Profile{Name: "Stream Clinic", Slug: "stream",
@@ -38,7 +38,7 @@ func TestPlan(t *testing.T) {
 		want     string // kind→recipient, in order
 		digest   bool   // a digest entry is queued
 	}{
-		{"new", created, referral.Received, nil, "", "ack→ref@ref.example intake→intake@stream.example patient-code→pat@patient.example patient-sms→+15550199", false},
+		{"new", created, referral.Received, nil, "", "ack→ref@ref.example intake→intake@stream.example patient-code→pat@patient.example patient-sms→+14155550199", false},
 		{"new, no consent to contact", created, referral.Received, noConsent, "", "ack→ref@ref.example intake→intake@stream.example", false},
 		{"accepted", referral.Received, referral.Accepted, nil, "", "update→ref@ref.example", false},
 		{"accepted, digest", referral.Received, referral.Accepted, nil, partner.UpdatesDigest, "", true},

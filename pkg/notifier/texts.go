@@ -6,8 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
-
+	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/store"
 )
@@ -54,24 +53,21 @@ func (n *Notifier) texts() TextRules {
 	return n.Texts
 }
 
-// Region is the ISO 3166-1 region of an E.164 number ("" when it is not a number of any region,
-// such as +882 international networks or an area code no country uses).
+// Region is the ISO 3166-1 region of an E.164 number ("" when it is not a valid number of any
+// region, such as +882 international networks or an area code no country uses).
 func Region(e164 string) string {
-	num, err := phonenumbers.Parse(e164, "")
-	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return ""
-	}
-	region := phonenumbers.GetRegionCodeForNumber(num)
-	if region == "001" || region == "ZZ" { // non-geographic entities
-		return ""
-	}
+	_, region := phone.Textable(e164, "")
 	return region
 }
 
-// textRefusal says why a text to phone may not go at all ("" when it may).
-func (n *Notifier) textRefusal(phone string) string {
+// textRefusal says why a text to a number of region may not go at all ("" when it may); region is
+// "" for a number that is not a valid number of any region (phone.Textable).
+func (n *Notifier) textRefusal(region string) string {
 	rules := n.texts()
-	if !slices.Contains(rules.Countries, Region(phone)) {
+	if region == "" {
+		return "refused: the number is not one texts can reach (not a valid number of any country)"
+	}
+	if !slices.Contains(rules.Countries, region) {
 		return fmt.Sprintf("refused: the number is not in a country texts go to (%s)", strings.Join(rules.Countries, ", "))
 	}
 	return ""

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/valid"
 )
 
@@ -35,10 +36,13 @@ type Contact struct {
 type ContactBy struct {
 	Default int `json:"default"`
 	Urgent  int `json:"urgent"`
+	// Soon is the deadline of a referral marked "soon" (0 in a practice stored before the
+	// setting: the default's hours, as it was).
+	Soon int `json:"soon,omitempty"`
 }
 
 // Defaults the product starts a practice with.
-var DefaultContactBy = ContactBy{Default: 48, Urgent: 24}
+var DefaultContactBy = ContactBy{Default: 48, Urgent: 24, Soon: 36}
 
 // Profile is the intake profile a practice publishes to its referrers.
 type Profile struct {
@@ -53,6 +57,11 @@ type Profile struct {
 	// neutral name, since the practice's own ("Bravo Oncology") can tell a diagnosis to whoever
 	// reads a patient's mail or phone. Empty: DefaultPatientDisplayName.
 	PatientDisplayName string `json:"patientDisplayName"`
+	// Country (ISO 3166-1 alpha-2) is where phone numbers typed without a country code are read
+	// (empty: phone.DefaultCountry); TimeZone (IANA) is the practice's local time, in which its
+	// pages and emails show times and its days end (empty: UTC). See local.go.
+	Country  string `json:"country"`
+	TimeZone string `json:"timeZone"`
 }
 
 // DefaultPatientDisplayName names a practice to its patients when it set no display name.
@@ -122,25 +131,14 @@ func ValidateEmail(f *valid.Fields, field, email string, required bool) {
 	}
 }
 
-// ValidatePhone checks a phone number loosely: digits with common separators, 7 to 15 digits.
-func ValidatePhone(f *valid.Fields, field, phone string) {
-	phone = strings.TrimSpace(phone)
-	if phone == "" {
+// ValidatePhone checks a phone number as read in the default country (pkg/phone); the profile and
+// referrals read theirs in the practice's country.
+func ValidatePhone(f *valid.Fields, field, number string) {
+	if number = strings.TrimSpace(number); number == "" {
 		return
 	}
-	digits := 0
-	for i, r := range phone {
-		switch {
-		case unicode.IsDigit(r):
-			digits++
-		case r == '+' && i == 0, r == ' ', r == '-', r == '(', r == ')', r == '.':
-		default:
-			f.Add(field, "may hold only digits, spaces and + - ( ) .")
-			return
-		}
-	}
-	if digits < 7 || digits > 15 {
-		f.Add(field, "must have 7 to 15 digits")
+	if _, err := phone.Parse(number, phone.DefaultCountry); err != nil {
+		f.Add(field, err.Error())
 	}
 }
 
@@ -180,9 +178,14 @@ func (p *Profile) Validate() error {
 	f.Lines("notAMatch", p.NotAMatch, MaxTextLen, false)
 	f.Lines("insuranceNotes", p.InsuranceNotes, MaxTextLen, false)
 	f.Line("intakeContact.name", p.IntakeContact.Name, MaxNameLen, false)
-	ValidatePhone(&f, "intakeContact.phone", p.IntakeContact.Phone)
 	ValidateEmail(&f, "intakeContact.email", p.IntakeContact.Email, false)
+	validateLocal(&f, p)
 	h := p.ContactByHours
+	if h.Soon != 0 && (h.Soon < 1 || h.Soon > 24*14) {
+		f.Add("contactByHours.soon", "must be between 1 and 336 hours")
+	} else if h.Soon != 0 && (h.Soon > h.Default || h.Soon < h.Urgent) {
+		f.Add("contactByHours.soon", "must be between the urgent and the default hours")
+	}
 	if h.Default < 1 || h.Default > 24*14 {
 		f.Add("contactByHours.default", "must be between 1 and 336 hours")
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/valid"
 )
 
@@ -232,6 +233,8 @@ type Answer struct {
 	Answer    string        `json:"answer"`
 	Patient   *AnswerFields `json:"patient,omitempty"`
 	Insurance string        `json:"insurance,omitempty"`
+	// Country is the practice's, in which a phone is read; set by the API, never sent.
+	Country string `json:"-"`
 }
 
 // AnswerFields are the patient fields a referrer may add when answering.
@@ -250,8 +253,8 @@ func (r *Referral) ApplyAnswer(a Answer, by Actor, now time.Time) error {
 	var f valid.Fields
 	f.Lines("answer", a.Answer, MaxNoteLen, true)
 	if a.Patient != nil {
-		a.Patient.Phone, a.Patient.Email = strings.TrimSpace(a.Patient.Phone), strings.TrimSpace(a.Patient.Email)
-		validatePhoneEmail(&f, a.Patient.Phone, a.Patient.Email)
+		a.Patient.Phone, a.Patient.Email = phone.Normalize(a.Patient.Phone, a.Country), strings.TrimSpace(a.Patient.Email)
+		validatePhoneEmail(&f, a.Patient.Phone, a.Patient.Email, a.Country)
 	}
 	f.Line("insurance", a.Insurance, MaxShortLen, false)
 	if err := f.Err(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/valid"
 )
@@ -50,6 +51,9 @@ type Submission struct {
 	Note       string  `json:"note,omitempty"`
 	Insurance  string  `json:"insurance,omitempty"`
 	FormMillis int64   `json:"formMillis,omitempty"`
+	// Country is the practice's (ISO 3166-1 alpha-2), in which the patient's phone is read; set
+	// by the API, never sent.
+	Country string `json:"-"`
 }
 
 // Person names a referrer on a referral.
@@ -89,6 +93,12 @@ type Referral struct {
 	// HeldFrom is, while needs-info, the status the referrer's answer returns the referral to.
 	HeldFrom Status
 	Rating   *Rating
+	// CodeResends counts the times staff had the patient's status code sent again (httpapi/statuscode_api.go).
+	CodeResends int
+	// Day is the practice's local day (YYYY-MM-DD) the referral arrived on, fixed at submit: the
+	// metrics' day it counts in, whatever the practice's time zone later becomes ("" for a
+	// referral made before: its UTC day).
+	Day      string
 	Timeline []Event
 	// LastActor is who made the latest write, from where: the stream consumer audits writes with it.
 	LastActor *ActorAt
@@ -105,7 +115,7 @@ func (s *Submission) Normalize() {
 	p.FirstName = strings.TrimSpace(p.FirstName)
 	p.LastName = strings.TrimSpace(p.LastName)
 	p.DateOfBirth = strings.TrimSpace(p.DateOfBirth)
-	p.Phone = strings.TrimSpace(p.Phone)
+	p.Phone = phone.Normalize(p.Phone, s.Country)
 	p.Email = strings.TrimSpace(p.Email)
 	s.Reason = strings.TrimSpace(s.Reason)
 	s.Urgency = strings.ToLower(strings.TrimSpace(s.Urgency))
@@ -123,7 +133,7 @@ func (s *Submission) Validate(now time.Time) error {
 	if p.Phone == "" && p.Email == "" {
 		f.Add("patient.phone", "give the patient's phone or email")
 	}
-	validatePhoneEmail(&f, p.Phone, p.Email)
+	validatePhoneEmail(&f, p.Phone, p.Email, s.Country)
 	if !p.ConsentToContact {
 		f.Add("patient.consentToContact", "the patient must agree to be contacted by the practice")
 	}
@@ -143,8 +153,12 @@ func (s *Submission) Validate(now time.Time) error {
 	return f.Err()
 }
 
-func validatePhoneEmail(f *valid.Fields, phone, email string) {
-	practice.ValidatePhone(f, "patient.phone", phone)
+func validatePhoneEmail(f *valid.Fields, number, email, country string) {
+	if number != "" {
+		if _, err := phone.Parse(number, country); err != nil {
+			f.Add("patient.phone", err.Error())
+		}
+	}
 	practice.ValidateEmail(f, "patient.email", email, false)
 }
 
@@ -191,8 +205,13 @@ func CheckIdempotencyKey(key string, now time.Time) (string, error) {
 // ContactByFor is the deadline to first contact a patient referred at t with the given urgency.
 func ContactByFor(t time.Time, urgency string, h practice.ContactBy) time.Time {
 	hours := h.Default
-	if urgency == Urgent {
+	switch urgency {
+	case Urgent:
 		hours = h.Urgent
+	case Soon:
+		if h.Soon > 0 {
+			hours = h.Soon
+		}
 	}
 	if hours <= 0 {
 		hours = practice.DefaultContactBy.Default

@@ -73,9 +73,9 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 			return err
 		}
 		for gran, period := range map[string]func(f metrics.Fact) string{
-			"day":   func(f metrics.Fact) string { return metrics.DayOf(f.Received) },
-			"week":  func(f metrics.Fact) string { return metrics.Week(f.Received) },
-			"month": func(f metrics.Fact) string { return metrics.Month(f.Received) },
+			"day":   metrics.Fact.Day, // the practice's local day of arrival
+			"week":  func(f metrics.Fact) string { return metrics.Week(f.DayTime()) },
+			"month": func(f metrics.Fact) string { return metrics.Month(f.DayTime()) },
 		} {
 			b := metrics.RollupBy(facts[tid], period)
 			if err := r.Store.PutBuckets(ctx, tid, gran, flatten(b)); err != nil {

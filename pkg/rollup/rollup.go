@@ -152,7 +152,7 @@ func (r *Runner) recompute(ctx context.Context, changed []store.TenantDay, res *
 		if err != nil {
 			return err
 		}
-		return r.Store.PutBuckets(ctx, td.Tenant, "day", flatten(metrics.Rollup(facts, metrics.DayOf)))
+		return r.Store.PutBuckets(ctx, td.Tenant, "day", flatten(metrics.RollupBy(facts, metrics.Fact.Day)))
 	}, func() error {
 		done++
 		if r.crashAfter > 0 && done >= r.crashAfter {

@@ -56,6 +56,7 @@ type Link struct {
 	PartnerID    string    `json:"pid,omitempty"`
 	Name         string    `json:"name,omitempty"`
 	PracticeName string    `json:"practiceName,omitempty"`
+	TimeZone     string    `json:"tz,omitempty"` // a sign-up's: the owner's browser's time zone
 	CreatedAt    time.Time `json:"createdAt"`
 	ExpiresAt    time.Time `json:"validUntil"`
 	// Batch is the request (one email) the link was made by; only the newest batch of an address

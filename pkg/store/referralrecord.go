@@ -42,9 +42,19 @@ type referralRecord struct {
 	BodyHash        string                `json:"bodyHash,omitempty"`
 	// LastActor is who made the latest write, from where: the stream consumer audits writes with it.
 	LastActor *referral.ActorAt `json:"lastActor,omitempty"`
+	// CodeResends counts the patient status code's resends: the notifier sends it again on a rise.
+	CodeResends int `json:"codeResends,omitempty"`
+	// Day is the practice's local day of arrival (the metrics' cohort day).
+	Day string `json:"day,omitempty"`
 }
 
 func recordOf(r referral.Referral) referralRecord {
+	rec := referralRecordOf(r)
+	rec.CodeResends, rec.Day = r.CodeResends, r.Day
+	return rec
+}
+
+func referralRecordOf(r referral.Referral) referralRecord {
 	return referralRecord{Type: typeReferral, TenantID: r.TenantID, ReferrerID: r.ReferrerID, ULID: r.ULID,
 		ID: r.ID, Status: r.Status, Urgency: r.Urgency, Reason: r.Reason, Patient: r.Patient, Note: r.Note,
 		Insurance: r.Insurance, Referrer: r.Referrer, Partner: r.Partner, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
@@ -54,6 +64,12 @@ func recordOf(r referral.Referral) referralRecord {
 }
 
 func (rec referralRecord) referral() referral.Referral {
+	r := rec.referralOf()
+	r.CodeResends, r.Day = rec.CodeResends, rec.Day
+	return r
+}
+
+func (rec referralRecord) referralOf() referral.Referral {
 	return referral.Referral{TenantID: rec.TenantID, ReferrerID: rec.ReferrerID, ULID: rec.ULID,
 		ID: rec.ID, Status: rec.Status, Urgency: rec.Urgency, Reason: rec.Reason, Patient: rec.Patient, Note: rec.Note,
 		Insurance: rec.Insurance, Referrer: rec.Referrer, Partner: rec.Partner, CreatedAt: rec.CreatedAt,

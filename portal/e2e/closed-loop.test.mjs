@@ -23,7 +23,7 @@ const patient = {
   first: `Zuleika${run.slice(-4)}`,
   last: `Quennell${run.slice(0, 4)}`,
   dob: '1979-03-14',
-  phone: '+1 555 0199',
+  phone: '(201) 555-0199',
   reason: `Ankle instability after sprain ${run}`,
 };
 const question = 'Which ankle, and has it been imaged?';
@@ -117,7 +117,7 @@ describe(`the closed loop against ${BASE_URL}`, { timeout: 300_000 }, () => {
     await page.getByLabel('Name shown to patients').fill(patientName);
     await page.getByLabel('Condition 1', { exact: true }).fill('Low back pain');
     await page.getByLabel('Intake contact name').fill('Maria (intake)');
-    await page.getByLabel('Intake contact phone').fill('+1 555 0100');
+    await page.getByLabel('Intake contact phone').fill('(201) 555-0100');
     await page.getByLabel('Intake contact email').fill(intakeEmail);
     await page.getByLabel('Contact within (hours)', { exact: true }).fill('48');
     await page.getByLabel('Urgent: contact within (hours)').fill('24');
@@ -273,7 +273,7 @@ describe(`the closed loop against ${BASE_URL}`, { timeout: 300_000 }, () => {
     await card.getByText(location).waitFor();
     await card.getByText(patientName).waitFor();
     assert.ok(!(await card.textContent()).includes(practiceName), 'the status page names the practice only by its name for patients');
-    assert.equal(await card.getByRole('link', { name: /Call/ }).getAttribute('href'), 'tel:+15550100');
+    assert.equal(await card.getByRole('link', { name: /Call/ }).getAttribute('href'), 'tel:2015550100');
     const noScroll = await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
     assert.ok(noScroll, 'no sideways scrolling at 360px');
   });

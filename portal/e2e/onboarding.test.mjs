@@ -66,7 +66,7 @@ describe(`onboarding against ${BASE_URL}`, { timeout: 180_000 }, () => {
     await page.getByLabel('Who is not a match').fill('Patients under 16; acute fractures');
     await page.getByLabel('Insurance notes').fill('In network with Aetna, BCBS; no Medicaid');
     await page.getByLabel('Intake contact name').fill('Maria (intake)');
-    await page.getByLabel('Intake contact phone').fill('+1 555 0100');
+    await page.getByLabel('Intake contact phone').fill('(201) 555-0100');
     await page.getByLabel('Intake contact email').fill('intake@lakeside.example');
     await page.getByLabel('Contact within (hours)', { exact: true }).fill('48');
     await page.getByLabel('Urgent: contact within (hours)').fill('24');
@@ -115,7 +115,7 @@ describe(`onboarding against ${BASE_URL}`, { timeout: 180_000 }, () => {
     await page.getByLabel('First name').fill('Ana');
     await page.getByLabel('Last name').fill('Silva');
     await page.getByLabel('Date of birth').fill('04/02/1980'); // US format, as people type it
-    await page.getByLabel('Phone').fill('+1 555 0142');
+    await page.getByLabel('Phone').fill('(201) 555-0142');
     await page.getByLabel(/agrees to be contacted/).check();
     await page.getByRole('radio', { name: 'Low back pain' }).check();
     await page.getByRole('button', { name: 'Send referral' }).dblclick();
@@ -175,7 +175,7 @@ describe(`onboarding against ${BASE_URL}`, { timeout: 180_000 }, () => {
 
     await list.getByRole('link', { name: /Ana Silva/ }).click();
     await page.getByRole('heading', { name: 'Ana Silva' }).waitFor();
-    await page.getByText('1980-04-02').waitFor();
+    await page.getByText('04/02/1980').waitFor(); // birth dates as US people write them (local10)
   });
 
   it('the owner sees the team', async () => {

@@ -689,6 +689,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/referrals/{id}/status-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the patient's status code again (staff)
+         * @description Sends the patient the status code they got when the referral arrived, again: the same code
+         *     (a referral has one; a patient who kept the first message can still use it), by email to the
+         *     patient's address and by text to the patient's phone when texts reach it. Staff never see
+         *     the code. The request counts a resend on the referral (it does not change its version); the
+         *     notifier sends the messages from the table's stream, through the outbox, under the text
+         *     rules and caps of every text; a failure of SES or SNS is retried there. Audited as
+         *     `resend-status-code`. At most 3 a referral and 50 a practice in a (UTC) day.
+         */
+        post: operations["resendStatusCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -730,6 +756,8 @@ export interface components {
             practiceName: string;
             /** Format: email */
             email: string;
+            /** @description The owner's browser's IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`): the practice's to start with. One the server does not know is ignored (the practice starts in UTC). */
+            timeZone?: string;
         };
         LinkRequest: {
             /** Format: email */
@@ -802,7 +830,9 @@ export interface components {
          *       "practice": {
          *         "id": "t_4q9z2w7x1c5v",
          *         "name": "Lakeside Physical Therapy",
-         *         "slug": "lakeside-physical-therapy"
+         *         "slug": "lakeside-physical-therapy",
+         *         "timeZone": "America/New_York",
+         *         "country": "US"
          *       },
          *       "partner": {
          *         "id": "p_7n3k9x2q4m8w",
@@ -822,13 +852,23 @@ export interface components {
                 id: string;
                 name: string;
                 slug: string;
+                /**
+                 * @description The practice's IANA time zone (UTC when it set none): the portal shows times in it.
+                 * @example America/New_York
+                 */
+                timeZone?: string;
+                /**
+                 * @description The practice's country (ISO 3166-1 alpha-2; US when it set none).
+                 * @example US
+                 */
+                country?: string;
             };
             /** @description Referrers only. */
             partner?: components["schemas"]["PartnerRef"];
         };
         Contact: {
             name: string;
-            /** @description 7 to 15 digits; spaces and + - ( ) . allowed */
+            /** @description A phone number as typed in the practice's `country` ("(201) 555-0100") or with + and its country code; stored and answered in E.164 (`+12015550100`). Empty allowed. */
             phone: string;
             /** @description An email address */
             email: string;
@@ -838,6 +878,8 @@ export interface components {
             default: number;
             /** @description Not longer than `default`. */
             urgent: number;
+            /** @description For referrals marked soon: between `urgent` and `default`. Absent or 0: `default` (a practice that never set it). */
+            soon?: number;
         };
         /**
          * @example {
@@ -851,14 +893,17 @@ export interface components {
          *       "insuranceNotes": "In network with Aetna, BCBS; no Medicaid",
          *       "intakeContact": {
          *         "name": "Maria (intake)",
-         *         "phone": "+1 555 0100",
+         *         "phone": "+12015550100",
          *         "email": "intake@lakeside.example"
          *       },
          *       "contactByHours": {
          *         "default": 48,
-         *         "urgent": 24
+         *         "urgent": 24,
+         *         "soon": 36
          *       },
-         *       "patientDisplayName": "Lakeside Health"
+         *       "patientDisplayName": "Lakeside Health",
+         *       "country": "US",
+         *       "timeZone": "America/New_York"
          *     }
          */
         PublicProfile: {
@@ -870,7 +915,19 @@ export interface components {
             intakeContact: components["schemas"]["Contact"];
             contactByHours: components["schemas"]["ContactByHours"];
             patientDisplayName: components["schemas"]["PatientDisplayName"];
+            country?: components["schemas"]["Country"];
+            timeZone?: components["schemas"]["TimeZone"];
         };
+        /**
+         * @description Where phone numbers typed without a country code are read: an ISO 3166-1 alpha-2 code. Empty: US.
+         * @example US
+         */
+        Country: string;
+        /**
+         * @description The practice's IANA time zone: its pages and emails show local time with the zone's abbreviation ("Tue Dec 1, 11:09 AM EST"). Empty: UTC.
+         * @example America/New_York
+         */
+        TimeZone: string;
         /**
          * @description How the practice is named to patients: in every email and text a patient gets and on the
          *     `/status` page, in place of its own name, which can tell a diagnosis ("Bravo Oncology") to
@@ -916,6 +973,8 @@ export interface components {
             intakeContact?: components["schemas"]["Contact"];
             contactByHours: components["schemas"]["ContactByHours"];
             patientDisplayName?: components["schemas"]["PatientDisplayName"];
+            country?: components["schemas"]["Country"];
+            timeZone?: components["schemas"]["TimeZone"];
         };
         /** @description The practice's own view of its profile. */
         Profile: components["schemas"]["PublicProfile"] & {
@@ -1068,7 +1127,7 @@ export interface components {
              * @description A past date within the last 130 years.
              */
             dateOfBirth: string;
-            /** @description The phone or the email is required. */
+            /** @description The phone or the email is required. Typed as people write it in the practice's `country` ("(201) 555-0123") or with + and its country code; refused (422) when it has not the digits of a phone number of that country; stored and answered in E.164 (`+12015550123`). A number of the right length that is no number in use (the US's fictional 555 area code) is taken, but gets no text. */
             phone?: string;
             /** Format: email */
             email?: string;
@@ -1319,19 +1378,26 @@ export interface components {
              */
             dateOfBirth: string;
         };
+        CodeResent: {
+            /** @description The code goes to the patient's email address. */
+            email: boolean;
+            /** @description The code goes by text to the patient's phone (the text rules and monthly caps may still hold it back: the outbox says). */
+            text: boolean;
+        };
         /**
          * @description All a patient lookup tells; nothing clinical, no names.
          * @example {
          *       "status": "scheduled",
          *       "statusText": "Your appointment is booked",
-         *       "next": "Bring a photo ID and your insurance card. To change the time, call the practice at +1 555 0100.",
+         *       "next": "Bring a photo ID and your insurance card. To change the time, call the practice at (201) 555-0100.",
          *       "appointment": {
          *         "at": "2026-11-30T15:00:00Z",
          *         "location": "Lakeside PT, 12 Shore Rd, room 2"
          *       },
          *       "practice": {
          *         "name": "Lakeside Health",
-         *         "phone": "+1 555 0100"
+         *         "phone": "(201) 555-0100",
+         *         "timeZone": "America/New_York"
          *       },
          *       "updatedAt": "2026-11-24T09:12:40Z"
          *     }
@@ -1347,8 +1413,10 @@ export interface components {
             practice: {
                 /** @description The practice's `patientDisplayName` (a neutral name; `Your care team` when it set none), never its own name. */
                 name: string;
-                /** @description The intake phone; may be empty. */
+                /** @description The intake phone in the practice's national format ("(201) 555-0100"); may be empty. */
                 phone: string;
+                /** @description The practice's IANA time zone: the appointment's time is shown in it. */
+                timeZone: string;
             };
             /** Format: date-time */
             updatedAt: string;
@@ -3111,6 +3179,51 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    resendStatusCode: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A referral's id (`<partner id>.<referrer id>.<ULID>`). */
+                id: components["parameters"]["ReferralId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The code is on its way to the channels named. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "email": true,
+                     *       "text": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CodeResent"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            /** @description Nothing to send: the patient did not agree to be contacted (`type …/no-consent`), the referral has no email and no phone texts reach (`…/no-channel`), or the code has expired, a year after the referral (`…/code-expired`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["DailyLimit"];
         };
     };
 }

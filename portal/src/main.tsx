@@ -3,6 +3,7 @@ import { render } from 'preact';
 import type { ComponentType } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, onUnauthorized } from './api';
+import { setTimeZone } from './format';
 import { interceptLinks, matchRoute, navigate, useLocation } from './router';
 import { ENDED_KEY, homeOf, PRACTICE_KEY, rememberReturn, routes, signinPath } from './routes';
 import type { Loader } from './routes';
@@ -102,7 +103,11 @@ function App() {
     if (!needsMe || me !== undefined) return;
     let live = true;
     api.get<Me>('/v1/me', { anonymous: true }).then(
-      (m) => live && setMe(m),
+      (m) => {
+        if (!live) return;
+        setTimeZone(m.practice.timeZone); // every time shown reads in the practice's zone
+        setMe(m);
+      },
       () => live && setMe(null),
     );
     return () => {

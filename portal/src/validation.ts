@@ -162,8 +162,12 @@ export interface ProfileValues {
   notAMatch: string;
   insuranceNotes: string;
   intakeContact: { name: string; phone: string; email: string };
-  contactByHours: { default: string; urgent: string };
+  contactByHours: { default: string; urgent: string; soon?: string };
   patientDisplayName: string;
+  /** ISO 3166-1 alpha-2: where phone numbers are read. */
+  country?: string;
+  /** IANA time zone: where times are shown and days end. */
+  timeZone?: string;
 }
 
 /** Client checks for the intake profile; keys are body paths, conditions by their index in the form. */
@@ -193,5 +197,13 @@ export function validateProfile(v: ProfileValues): Errors {
   }
   if (!e['contactByHours.default'] && !e['contactByHours.urgent'] && Number(v.contactByHours.urgent) > Number(v.contactByHours.default))
     e['contactByHours.urgent'] = 'Urgent referrals cannot wait longer than others';
+  const soon = v.contactByHours.soon?.trim() ?? '';
+  if (soon) {
+    const n = Number(soon);
+    if (!/^\d+$/.test(soon) || n < 1 || n > HOURS_MAX) e['contactByHours.soon'] = `Enter a whole number of hours from 1 to ${HOURS_MAX}`;
+    else if (!e['contactByHours.default'] && !e['contactByHours.urgent'] && (n > Number(v.contactByHours.default) || n < Number(v.contactByHours.urgent)))
+      e['contactByHours.soon'] = 'Between the urgent and the usual hours';
+  }
+  if (v.country !== undefined && !/^[A-Za-z]{2}$/.test(v.country.trim())) e.country = 'Enter a two-letter country code, like US';
   return e;
 }

@@ -13,6 +13,7 @@ import type { MetricsView, PageProps, Summary } from '../types';
 import { useTitle } from '../ui';
 import { HBars, TrendChart } from './charts';
 import './metrics.css';
+import { timeZone } from '../format'; // the practice's time zone (local10)
 
 interface Loaded {
   key: string;
@@ -79,7 +80,7 @@ export default function Metrics({ query }: PageProps) {
     <div class="metrics-page">
       <div class="metrics-head">
         <h1>Metrics</h1>
-        {view && !noNumbersYet(view) && <p class="as-of">{capitalize(asOfText(view.asOf))}</p>}
+        {view && !noNumbersYet(view) && <p class="as-of">{capitalize(asOfText(view.asOf, undefined, timeZone()))}</p>}
       </div>
       <RangePicker preset={range.preset} from={range.from} to={range.to} />
       {view && (

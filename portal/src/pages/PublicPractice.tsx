@@ -1,7 +1,7 @@
 // /p/<slug>: the practice's public page for referrers.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
-import { hours } from '../format';
+import { formatPhone, hours, telHref } from '../format';
 import type { PageProps, PublicProfile } from '../types';
 import { useTitle } from '../ui';
 import { LinkRequest } from './Signin';
@@ -78,7 +78,7 @@ export function ProfileFacts({ profile }: { profile: PublicProfile }) {
             {c.phone && (
               <>
                 {c.name && <br />}
-                <a href={`tel:${c.phone.replace(/[^\d+]/g, '')}`}>{c.phone}</a>
+                <a href={telHref(c.phone)}>{formatPhone(c.phone)}</a>
               </>
             )}
             {c.email && (

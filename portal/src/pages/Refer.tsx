@@ -2,7 +2,8 @@
 // minimum referral is asked, the rest is optional and collapsed.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
-import { hours, statusLabel } from '../format';
+import { formatDateTime, hours, statusLabel } from '../format';
+import { unreachedNote } from '../reach';
 import type { PageProps, PublicProfile, Referral, Urgency } from '../types';
 import { ulid } from '../ulid';
 import { emptyReferral, formatDob, NOTE_MAX, OTHER, referralBody, validateReferral } from '../validation';
@@ -67,7 +68,9 @@ export default function Refer({ me }: PageProps) {
   if (!profile) return <p class="loading" aria-live="polite">Loading…</p>;
 
   const set = <K extends keyof ReferralValues>(k: K) => (x: ReferralValues[K]) => setV((old) => ({ ...old, [k]: x }));
-  const hoursFor = (u: Urgency) => (u === 'urgent' ? profile.contactByHours?.urgent : profile.contactByHours?.default);
+  const hoursFor = (u: Urgency) =>
+    u === 'urgent' ? profile.contactByHours?.urgent : u === 'soon' ? profile.contactByHours?.soon || profile.contactByHours?.default : profile.contactByHours?.default;
+  const unreached = unreachedNote(v.phone, v.email, profile.country || me.practice.country);
   const referringAs = [me.user.name || me.user.email, me.partner?.name].filter(Boolean).join(', ');
 
   const fail = (errs: Errors) => {
@@ -133,7 +136,7 @@ export default function Refer({ me }: PageProps) {
           Status: <span class={`badge badge-${sent.status}`}>{statusLabel(sent.status)}</span>
         </p>
         <p>
-          {profile.name} will contact {sent.patient.firstName} by {new Date(sent.contactBy).toLocaleString(undefined, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' })}.
+          {profile.name} will contact {sent.patient.firstName} by {formatDateTime(sent.contactBy)}.
           You can follow it under <a href="/referrals">My referrals</a>.
         </p>
         <button type="button" onClick={another}>Refer another patient</button>
@@ -195,6 +198,9 @@ export default function Refer({ me }: PageProps) {
           <FieldError id="contact-error" message={contactErr && !errors['patient.email'] && !errors['patient.phone'] ? contactErr : undefined} />
           <Field path="patient.phone" label="Phone" type="tel" autoComplete="off" value={v.phone} onValue={set('phone')} error={errors['patient.phone']} />
           <Field path="patient.email" label="Email" type="email" autoComplete="off" value={v.email} onValue={set('email')} error={errors['patient.email']} />
+          <p class={unreached ? 'notice' : 'visually-hidden'} role="status" id="reach-note">
+            {unreached}
+          </p>
         </fieldset>
 
         <div class={`field check${errors['patient.consentToContact'] ? ' field-error' : ''}`}>

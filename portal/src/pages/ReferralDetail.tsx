@@ -3,17 +3,14 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, errorMessage, requestTagged } from '../api';
-import { formatDateTime, URGENCY_LABEL } from '../format';
+import { formatBirthDate, formatDateTime, formatPhone, telHref, URGENCY_LABEL } from '../format';
 import { channelLabel, declineReasonLabel, entryTitle, outcomeLabel, roleLabel, scoreText } from '../loop';
 import type { Appointment, Referral, TimelineEntry } from '../types';
 import { StatusBadge } from '../ui';
 
-const appointmentFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' });
-
 export function formatAppointment(a?: Appointment): string {
-  const d = a?.at ? new Date(a.at) : null;
-  if (!a || !d || isNaN(d.getTime())) return '—';
-  return `${appointmentFmt.format(d)}${a.location ? `, ${a.location}` : ''}`;
+  if (!a?.at) return '—';
+  return `${formatDateTime(a.at)}${a.location ? `, ${a.location}` : ''}`;
 }
 
 /** One referral and the ETag it was read with; `replace` after a change, `reload` after a conflict. */
@@ -64,8 +61,8 @@ export function ReferralFields({ referral: r, staff }: { referral: Referral; sta
   if (staff && r.contactAttempts !== undefined) rows.push(['Contact attempts', String(r.contactAttempts)]);
   rows.push(
     ['Patient', `${r.patient.firstName} ${r.patient.lastName}`],
-    ['Date of birth', r.patient.dateOfBirth],
-    ['Phone', r.patient.phone ? <a href={`tel:${r.patient.phone.replace(/[^\d+]/g, '')}`}>{r.patient.phone}</a> : '—'],
+    ['Date of birth', formatBirthDate(r.patient.dateOfBirth)],
+    ['Phone', r.patient.phone ? <a href={telHref(r.patient.phone)}>{formatPhone(r.patient.phone)}</a> : '—'],
     ['Email', r.patient.email ? <a href={`mailto:${r.patient.email}`}>{r.patient.email}</a> : '—'],
     ['Consent to be contacted', yesNo(r.patient.consentToContact)],
     ['Consent to share outcomes with the referrer', yesNo(r.patient.consentToShareOutcomes)],

@@ -5,6 +5,7 @@ import type { PageProps, Profile, ProfileInput } from '../types';
 import { validateProfile } from '../validation';
 import type { Errors, ProfileValues } from '../validation';
 import { ErrorSummary, Field, FieldError, fieldId, Status, useTitle } from '../ui';
+import { formatPhone, setTimeZone } from '../format';
 
 function toValues(p: Profile): ProfileValues {
   return {
@@ -12,9 +13,15 @@ function toValues(p: Profile): ProfileValues {
     conditions: p.conditions?.length ? [...p.conditions] : [''],
     notAMatch: p.notAMatch ?? '',
     insuranceNotes: p.insuranceNotes ?? '',
-    intakeContact: { name: p.intakeContact?.name ?? '', phone: p.intakeContact?.phone ?? '', email: p.intakeContact?.email ?? '' },
-    contactByHours: { default: String(p.contactByHours?.default ?? 48), urgent: String(p.contactByHours?.urgent ?? 24) },
+    contactByHours: {
+      default: String(p.contactByHours?.default ?? 48),
+      urgent: String(p.contactByHours?.urgent ?? 24),
+      soon: String(p.contactByHours?.soon || p.contactByHours?.default || 48),
+    },
     patientDisplayName: p.patientDisplayName ?? '',
+    intakeContact: { name: p.intakeContact?.name ?? '', phone: formatPhone(p.intakeContact?.phone), email: p.intakeContact?.email ?? '' },
+    country: p.country || 'US',
+    timeZone: p.timeZone || browserZone(),
   };
 }
 
@@ -28,6 +35,16 @@ const LABELS: Record<string, string> = {
   'intakeContact.email': 'Intake contact email',
   'contactByHours.default': 'Contact within (hours)',
   'contactByHours.urgent': 'Urgent: contact within (hours)',
+  'contactByHours.soon': 'Soon: contact within (hours)',
+  country: 'Country',
+  timeZone: 'Time zone',
+};
+
+const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+/** The time zones this browser knows (the server checks the name too). */
+const zones = (current: string): string[] => {
+  const all = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  return all.includes(current) ? all : [current, ...all];
 };
 
 export default function Settings({ me }: PageProps) {
@@ -103,13 +120,16 @@ export default function Settings({ me }: PageProps) {
       notAMatch: v.notAMatch.trim(),
       insuranceNotes: v.insuranceNotes.trim(),
       intakeContact: { name: v.intakeContact.name.trim(), phone: v.intakeContact.phone.trim(), email: v.intakeContact.email.trim() },
-      contactByHours: { default: Number(v.contactByHours.default), urgent: Number(v.contactByHours.urgent) },
+      contactByHours: { default: Number(v.contactByHours.default), urgent: Number(v.contactByHours.urgent), soon: Number(v.contactByHours.soon) || undefined },
       patientDisplayName: v.patientDisplayName.trim(),
+      country: (v.country ?? 'US').trim().toUpperCase(),
+      timeZone: v.timeZone,
     };
     setBusy(true);
     try {
       const saved = await api.put<Profile>('/v1/practice', body);
       setProfile(saved);
+      setTimeZone(saved.timeZone); // this session's times follow the new zone
       setV(toValues(saved));
       setErrors({});
       setStatus({ text: 'Saved. Referrers see these details now.', tone: 'ok' });
@@ -210,6 +230,24 @@ export default function Settings({ me }: PageProps) {
           <div class="two-col">
             <Field path="contactByHours.default" label="Contact within (hours)" inputMode="numeric" pattern="[0-9]*" value={v.contactByHours.default} onValue={setHours('default')} error={errors['contactByHours.default']} />
             <Field path="contactByHours.urgent" label="Urgent: contact within (hours)" inputMode="numeric" pattern="[0-9]*" value={v.contactByHours.urgent} onValue={setHours('urgent')} error={errors['contactByHours.urgent']} />
+            <Field path="contactByHours.soon" label="Soon: contact within (hours)" inputMode="numeric" pattern="[0-9]*" value={v.contactByHours.soon ?? ''} onValue={setHours('soon')} error={errors['contactByHours.soon']} />
+          </div>
+        </fieldset>
+
+        <fieldset data-path="local">
+          <legend>Where you are</legend>
+          <div class="two-col">
+            <Field path="country" label="Country" hint="Two letters, like US: phone numbers typed without + are read as this country's" maxLength={2} value={v.country ?? 'US'} onValue={(x) => set({ country: x })} error={errors.country} class="short" />
+            <div class={`field${errors.timeZone ? ' field-error' : ''}`}>
+              <label for={fieldId('timeZone')}>Time zone</label>
+              <p class="hint" id="tz-hint">Pages and emails show times in it; days end at its midnight.</p>
+              <select id={fieldId('timeZone')} aria-describedby={errors.timeZone ? `tz-hint ${fieldId('timeZone')}-error` : 'tz-hint'} value={v.timeZone} onChange={(e) => set({ timeZone: (e.target as HTMLSelectElement).value })}>
+                {zones(v.timeZone ?? 'UTC').map((z) => (
+                  <option key={z} value={z}>{z.replace(/_/g, ' ')}</option>
+                ))}
+              </select>
+              <FieldError id={`${fieldId('timeZone')}-error`} message={errors.timeZone} />
+            </div>
           </div>
         </fieldset>
 

@@ -28,7 +28,9 @@ export default function Signup() {
     }
     setBusy(true);
     try {
-      await api.post('/v1/practices', { practiceName: practiceName.trim(), email: email.trim() } satisfies SignupRequest, { anonymous: true });
+      // The practice starts in the owner's time zone (Settings changes it).
+      const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+      await api.post('/v1/practices', { practiceName: practiceName.trim(), email: email.trim(), timeZone } satisfies SignupRequest, { anonymous: true });
       setSent(true);
     } catch (err) {
       if (err instanceof ApiError && err.status === 422 && Object.keys(err.errors).length) setErrors(err.errors);

@@ -9,6 +9,7 @@ import type { Action, ActionValues } from '../loop';
 import type { PageProps, Referral, ReferralStatus } from '../types';
 import { Field, FieldError, fieldId, StatusBadge, useTitle } from '../ui';
 import { Rating, ReferralFields, Timeline, useReferral, useAnnouncer, Announcement } from './ReferralDetail';
+import { ResendCode } from './ResendCode';
 
 /** Why nothing more can be done, in a sentence for each final status. */
 const FINAL_WORDS: Partial<Record<string, string>> = {
@@ -69,6 +70,7 @@ export default function StaffReferral({ params }: PageProps) {
             <h2 id="details-h">Details</h2>
             <ReferralFields referral={r} staff />
           </section>
+          <ResendCode r={r} say={say} />
           <Timeline entries={r.timeline} />
         </>
       )}

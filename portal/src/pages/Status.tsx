@@ -11,9 +11,15 @@ const NO_MATCH = "The code and date of birth don't match. Check both; after 5 tr
 const LOCKED = 'This code is locked after 5 wrong tries. Call the practice to hear where your referral stands.';
 const TOO_MANY = 'Too many tries from this network; wait 15 minutes.';
 
-const when = (iso: string, o: Intl.DateTimeFormatOptions) => {
+// The appointment reads in the practice's time zone (with its abbreviation), as its emails say it.
+const when = (iso: string, o: Intl.DateTimeFormatOptions, timeZone?: string) => {
   const d = new Date(iso);
-  return isNaN(d.getTime()) ? '' : d.toLocaleString(undefined, o);
+  if (isNaN(d.getTime())) return '';
+  try {
+    return d.toLocaleString('en-US', { ...o, timeZone });
+  } catch {
+    return d.toLocaleString('en-US', o);
+  }
 };
 
 export default function Status() {
@@ -76,8 +82,8 @@ export default function Status() {
         {a && (
           <div class="appt">
             <p class="label">Your appointment</p>
-            <p class="big">{when(a.at, { weekday: 'long', month: 'long', day: 'numeric' })}</p>
-            <p class="big">{when(a.at, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' })}</p>
+            <p class="big">{when(a.at, { weekday: 'long', month: 'long', day: 'numeric' }, result.practice?.timeZone)}</p>
+            <p class="big">{when(a.at, { hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }, result.practice?.timeZone)}</p>
             {a.location && <p>{a.location}</p>}
           </div>
         )}
@@ -98,7 +104,7 @@ export default function Status() {
             Call {phone}
           </a>
         )}
-        {result.updatedAt && <p class="meta">Last updated {when(result.updatedAt, { month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' })}</p>}
+        {result.updatedAt && <p class="meta">Last updated {when(result.updatedAt, { month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }, result.practice?.timeZone)}</p>}
         <button
           type="button"
           class="secondary"
