@@ -1307,8 +1307,16 @@ export interface components {
             unreachable: number;
             /** @description seen / (seen + no-show), or null. */
             showRate: number | null;
-            /** @description Share of contacted referrals reached by their contact-by time */
+            /**
+             * @description Contact-by compliance: the referrals reached by their contact-by time ÷ every referral whose contact-by time
+             *     has passed (`due`), contacted or not; null when none is due yet. A referral nobody called counts against it
+             *     from its deadline on; one declined or cancelled before its deadline without a contact is not counted.
+             */
             contactCompliance: number | null;
+            /** @description The referrals whose contact-by time has passed, contacted or not (compliance's denominator), as of the last rollup. */
+            due: number;
+            /** @description Of `due`, those still waiting for a first contact, as of the last rollup. */
+            overdue: number;
             hoursToContact: components["schemas"]["Stat"];
             hoursToSchedule: components["schemas"]["Stat"];
             hoursToVisit: components["schemas"]["Stat"];
