@@ -1,0 +1,202 @@
+// End to end: accessibility. axe-core runs on every route of src/routes.ts (public pages signed
+// out, the staff pages as the demo practice's owner, the referrer's pages as its seeded referrer)
+// in both viewports, desktop 1280x800 and phone 390x844, and every page must have no serious or
+// critical violation. The test prints a table of the results per page and viewport (violations by
+// impact) for the merge notes. A route added to src/routes.ts without a way to visit it here fails
+// the test. Then the referral form's scripted fill at a human pace (infra/bench/portal/fill.mjs,
+// the benchmark's own script) on the phone viewport, its time printed.
+// Needs the local server with the demo seed: go run ./infra/cmd/local -port 3999 -memory, then
+// BASE_URL=http://127.0.0.1:3999 npm run e2e. It reads the seeded practice and sends one referral.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BASE_URL, openBrowser } from './browser.mjs';
+import { fill, FIELD_MS, KEYSTROKE_MS } from '../../infra/bench/portal/fill.mjs';
+
+const require = createRequire(import.meta.url);
+// Evaluated through the devtools protocol, which the portal's Content-Security-Policy does not
+// govern (a <script> tag would be refused, rightly).
+const AXE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const SLUG = 'lakeside-physical-therapy';
+const OWNER = 'owner@lakeside.example';
+const REFERRER = 'dr.chen@northside.example';
+const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+];
+const IMPACTS = ['critical', 'serious', 'moderate', 'minor'];
+
+const seeded = await fetch(`${BASE_URL}/v1/practices/${SLUG}/profile`).then((r) => r.ok, () => false);
+
+/** The paths and areas of src/routes.ts. */
+async function routeTable() {
+  const src = await readFile(new URL('../src/routes.ts', import.meta.url), 'utf8');
+  return [...src.matchAll(/\{\s*path:\s*'([^']+)',\s*area:\s*'(\w+)'/g)].map((m) => ({ path: m[1], area: m[2] }));
+}
+
+/** Polls the dev mailbox for a sign-in link to `to` sent after `since` (ms); returns it on BASE_URL. */
+async function signinLink(to, since, timeoutMs = 15_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${BASE_URL}/_dev/mail.json`);
+    const mails = res.ok ? await res.json() : [];
+    const hit = mails.find((m) => String(m.to).toLowerCase() === to && Date.parse(m.at) >= since - 1000 && m.links?.some((l) => l.includes('/auth#token=')));
+    if (hit) {
+      const u = new URL(hit.links.find((l) => l.includes('/auth#token=')));
+      return `${BASE_URL}${u.pathname}${u.search}${u.hash}`;
+    }
+    if (Date.now() > end) throw new Error(`no sign-in link to ${to} within ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
+/** Signs in through /signin and the emailed link; waits for a page of `area`. */
+async function signIn(page, email, { practice, home }) {
+  await page.goto(practice ? `/signin?practice=${practice}` : '/signin');
+  await page.locator('form input[type=email]').first().fill(email);
+  const since = Date.now();
+  await page.locator('form button[type=submit]').first().click();
+  await page.getByRole('heading', { name: /check your email/i }).waitFor();
+  await page.goto(await signinLink(email, since));
+  await page.getByRole('button', { name: /^confirm/i }).click();
+  await page.waitForURL(home);
+}
+
+/** GET with the page's session cookies. */
+async function apiGet(page, path) {
+  const res = await page.request.get(path);
+  assert.equal(res.status(), 200, `GET ${path}: ${res.status()} ${await res.text()}`);
+  return res.json();
+}
+
+/** Opens `url`, waits for the page to settle, runs axe; returns the violations. */
+async function audit(page, url) {
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForLoadState('networkidle').catch(() => {});
+  await page.locator('h1').first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => {});
+  await page.locator('[aria-busy=true], .loading').first().waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {});
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(`${AXE}\n;true`);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }),
+  );
+  const heading = (await page.locator('h1').first().textContent({ timeout: 1000 }).catch(() => '')) ?? '';
+  return {
+    heading: heading.trim().replace(/\s+/g, ' ').slice(0, 40),
+    path: new URL(page.url()).pathname,
+    violations: result.violations.map((v) => ({ id: v.id, impact: v.impact ?? 'minor', nodes: v.nodes.length, help: v.help,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })),
+  };
+}
+
+describe(`accessibility (axe-core) against ${BASE_URL}`, { timeout: 300_000, skip: seeded ? false : `the demo practice ${SLUG} is not seeded on this server` }, () => {
+  let anon;
+  let staff;
+  let referrer;
+  const rows = []; // one per page and viewport
+
+  before(async () => {
+    [anon, staff, referrer] = await Promise.all([openBrowser(), openBrowser(), openBrowser()]);
+  });
+  after(async () => {
+    await Promise.all([anon, staff, referrer].map((b) => b?.close()));
+    if (rows.length) {
+      const w = Math.max(...rows.map((r) => r.path.length), 4);
+      const lines = [
+        `axe-core results: violations (affected elements) by impact, per page and viewport`,
+        `${'page'.padEnd(w)}  viewport  ${IMPACTS.map((i) => i.padStart(8)).join('  ')}  rules`,
+      ];
+      for (const r of rows) {
+        const by = Object.fromEntries(IMPACTS.map((i) => [i, r.violations.filter((v) => v.impact === i)]));
+        const cell = (i) => (by[i].length ? `${by[i].length} (${by[i].reduce((n, v) => n + v.nodes, 0)})` : '0').padStart(8);
+        lines.push(`${r.path.padEnd(w)}  ${r.viewport.padEnd(8)}  ${IMPACTS.map(cell).join('  ')}  ${r.violations.map((v) => `${v.id}:${v.impact}`).join(' ') || '—'}  (h1 “${r.heading}”)`);
+      }
+      console.log(lines.join('\n'));
+    }
+  });
+
+  it('visits every route of src/routes.ts in both viewports with no serious or critical violation', async () => {
+    const table = await routeTable();
+    assert.ok(table.length >= 17, `read ${table.length} routes from src/routes.ts`);
+
+    // The seeded practice's ids: a staff referral, the referrer's own referral.
+    await signIn(staff.page, OWNER, { home: '**/practice/referrals' });
+    await signIn(referrer.page, REFERRER, { practice: SLUG, home: /\/(refer|referrals)$/ });
+    const staffList = await apiGet(staff.page, '/v1/referrals?limit=5');
+    const staffRef = (staffList.items ?? staffList.referrals ?? staffList)[0]?.id;
+    const mine = await apiGet(referrer.page, '/v1/referrals?limit=5');
+    const mineRef = (mine.items ?? mine.referrals ?? mine)[0]?.id;
+    assert.ok(staffRef && mineRef, 'the seed has referrals for staff and for the referrer');
+
+    // How to visit each route: the URL and who.
+    const visit = {
+      '/': { url: '/', as: anon },
+      '/signup': { url: '/signup', as: anon },
+      '/signin': { url: '/signin', as: anon },
+      '/auth': { url: '/auth', as: anon },
+      '/p/:slug': { url: `/p/${SLUG}`, as: anon },
+      '/status': { url: '/status', as: anon },
+      '/rate': { url: '/rate', as: anon },
+      '/practice': { url: '/practice', as: staff },
+      '/practice/referrals': { url: '/practice/referrals', as: staff },
+      '/practice/referrals/:id': { url: `/practice/referrals/${staffRef}`, as: staff },
+      '/practice/partners': { url: '/practice/partners', as: staff },
+      '/practice/metrics': { url: '/practice/metrics', as: staff },
+      '/practice/settings': { url: '/practice/settings', as: staff },
+      '/practice/audit': { url: '/practice/audit', as: staff },
+      '/refer': { url: '/refer', as: referrer },
+      '/referrals': { url: '/referrals', as: referrer },
+      '/referrals/:id': { url: `/referrals/${mineRef}`, as: referrer },
+    };
+    const byArea = { landing: anon, public: anon, staff, referrer };
+    const missing = [];
+    for (const route of table) {
+      let v = visit[route.path];
+      if (!v) {
+        // A route added since: visit it as its area's person when it has no parameter.
+        if (route.path.includes(':')) {
+          missing.push(route.path);
+          continue;
+        }
+        v = { url: route.path, as: byArea[route.area] ?? anon };
+      }
+      for (const vp of VIEWPORTS) {
+        await v.as.page.setViewportSize({ width: vp.width, height: vp.height });
+        const { violations, heading, path } = await audit(v.as.page, v.url);
+        rows.push({ path: route.path, viewport: vp.name, violations, heading, landed: path });
+        // Each page is the page asked for (a staff page not bounced to the sign-in), with its heading.
+        assert.ok(heading, `${v.url} (${vp.name}) shows no heading`);
+        assert.ok(!/^\/signin/.test(path) || route.path === '/signin', `${v.url} (${vp.name}) went to ${path}`);
+      }
+    }
+    assert.deepEqual(missing, [], 'routes with a parameter this test does not know how to visit (add them to `visit`)');
+    const bad = rows.flatMap((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ page: r.path, viewport: r.viewport, ...v })));
+    assert.deepEqual(bad, [], 'serious or critical axe violations');
+    assert.equal(rows.length, table.length * VIEWPORTS.length - missing.length * VIEWPORTS.length);
+  });
+
+  it('axe itself finds what it should (a check of the check)', async () => {
+    await anon.page.goto('/');
+    await anon.page.evaluate(() => {
+      const img = document.createElement('img');
+      img.src = '/favicon.ico';
+      document.body.append(img, Object.assign(document.createElement('button'), { type: 'button' }));
+    });
+    await anon.page.evaluate(`${AXE}\n;true`);
+    const result = await anon.page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => `${v.id}:${v.impact}`));
+    assert.ok(result.includes('image-alt:critical') && result.includes('button-name:critical'), `axe found ${result.join(', ')}`);
+  });
+
+  it('the referral form: a scripted fill at a human pace on a phone (390x844)', async () => {
+    await referrer.page.setViewportSize({ width: 390, height: 844 }); // fill() uses the context's first page
+    const r = await fill(referrer.context, '/refer');
+    const beyond = r.ms - r.pacingMs;
+    console.log(`referral form, phone 390x844: scripted fill ${(r.ms / 1000).toFixed(1)} s from the form shown to "Referral sent" ` +
+      `(${r.fields} steps, ${r.keystrokes} keystrokes at ${KEYSTROKE_MS} ms, ${FIELD_MS} ms before each field: pacing ${(r.pacingMs / 1000).toFixed(1)} s; ` +
+      `the page's own time ${(beyond / 1000).toFixed(2)} s); ${r.inputs.length} inputs to fill; formMillis ${r.formMillis ?? '—'}`);
+    assert.ok(r.ms >= r.pacingMs, 'the fill took at least its pacing');
+    assert.ok(r.ms <= 120_000, `the fill took ${r.ms} ms`);
+  });
+});
