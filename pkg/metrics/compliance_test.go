@@ -27,10 +27,10 @@ func TestComplianceCountsOverdueReferrals(t *testing.T) {
 
 	pct := func(x float64) *float64 { return &x }
 	cases := []struct {
-		name               string
-		facts              []Fact
-		due, overdue       int
-		compliance         *float64
+		name              string
+		facts             []Fact
+		due, overdue      int
+		compliance        *float64
 		contacted, onTime int
 	}{
 		{"the four of the issue", []Fact{overdueNeverContacted, contactedLate, contactedInTime, notYetDue}, 3, 1, pct(0.333), 2, 1},

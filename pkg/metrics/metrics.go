@@ -110,19 +110,19 @@ type Bucket struct {
 	// those of them contacted by it, Overdue those still waiting for a first contact: contact-by
 	// compliance is DueOnTime / Due, so a referral nobody called counts against it from the moment
 	// its deadline passes (the rollup recomputes the day then: store.PutFact marks it).
-	Due       int `json:"due,omitempty"`
-	DueOnTime int `json:"dueOnTime,omitempty"`
-	Overdue   int `json:"overdue,omitempty"`
-	Scheduled       int            `json:"scheduled"`
-	Seen            int            `json:"seen"`
-	NoShow          int            `json:"noShow"`
-	Closed          int            `json:"closed"`
-	Cancelled       int            `json:"cancelled"`
-	Unreachable     int            `json:"unreachable"`
-	ToContact       Sketch         `json:"-"` // minutes, received → first contact
-	ToSchedule      Sketch         `json:"-"` // minutes, received → first scheduled
-	ToVisit         Sketch         `json:"-"` // minutes, received → the visit
-	FormSeconds     Sketch         `json:"-"`
+	Due         int    `json:"due,omitempty"`
+	DueOnTime   int    `json:"dueOnTime,omitempty"`
+	Overdue     int    `json:"overdue,omitempty"`
+	Scheduled   int    `json:"scheduled"`
+	Seen        int    `json:"seen"`
+	NoShow      int    `json:"noShow"`
+	Closed      int    `json:"closed"`
+	Cancelled   int    `json:"cancelled"`
+	Unreachable int    `json:"unreachable"`
+	ToContact   Sketch `json:"-"` // minutes, received → first contact
+	ToSchedule  Sketch `json:"-"` // minutes, received → first scheduled
+	ToVisit     Sketch `json:"-"` // minutes, received → the visit
+	FormSeconds Sketch `json:"-"`
 	// FirstAt and LastAt are the first and last receipt (unix seconds; 0 when Received is 0), Gaps
 	// the seconds between consecutive receipts: the source's repeat frequency.
 	FirstAt int64  `json:"firstAt,omitempty"`

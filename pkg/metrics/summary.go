@@ -77,12 +77,12 @@ type Summary struct {
 	ContactCompliance *float64       `json:"contactCompliance"` // contacted in time ÷ every referral whose contact-by passed
 	// Due is how many referrals' contact-by time has passed (contacted or not): compliance's
 	// denominator. Overdue is how many of them nobody has contacted yet.
-	Due     int `json:"due"`
-	Overdue int `json:"overdue"`
-	HoursToContact    Stat           `json:"hoursToContact"`
-	HoursToSchedule   Stat           `json:"hoursToSchedule"`
-	HoursToVisit      Stat           `json:"hoursToVisit"`
-	FormSeconds       Stat           `json:"formSeconds"`
+	Due             int  `json:"due"`
+	Overdue         int  `json:"overdue"`
+	HoursToContact  Stat `json:"hoursToContact"`
+	HoursToSchedule Stat `json:"hoursToSchedule"`
+	HoursToVisit    Stat `json:"hoursToVisit"`
+	FormSeconds     Stat `json:"formSeconds"`
 	// MedianDaysBetweenReferrals is the source's repeat frequency within the range (an estimate,
 	// within Accuracy).
 	MedianDaysBetweenReferrals *float64 `json:"medianDaysBetweenReferrals"`
