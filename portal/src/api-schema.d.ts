@@ -2606,7 +2606,11 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
-            /** @description The code's 5 tries are spent (`type …/code-locked`); the patient calls the practice. */
+            /**
+             * @description The code's 5 tries are spent (`type …/code-locked`); the patient calls the practice. For a code that belongs to a
+             *     referral the problem carries `practice` (its patient-facing name and intake phone) and the detail names the number;
+             *     nothing is compared once a code is locked. A made-up code locked by its tries has no `practice`.
+             */
             423: {
                 headers: {
                     [name: string]: unknown;
@@ -2617,10 +2621,19 @@ export interface operations {
                      *       "type": "https://referloop.dev/problems/code-locked",
                      *       "title": "This code is locked",
                      *       "status": 423,
-                     *       "detail": "5 wrong dates of birth were tried with it; call the practice to hear where your referral stands"
+                     *       "detail": "5 wrong dates of birth were tried with it; call Delta Care at +1 415 555 0100 to hear where your referral stands",
+                     *       "practice": {
+                     *         "name": "Delta Care",
+                     *         "phone": "+1 415 555 0100"
+                     *       }
                      *     }
                      */
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        practice?: {
+                            name: string;
+                            phone: string;
+                        };
+                    };
                 };
             };
             429: components["responses"]["RateLimited"];
