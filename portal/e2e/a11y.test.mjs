@@ -99,6 +99,8 @@ describe(`accessibility (axe-core) against ${BASE_URL}`, { timeout: 300_000, ski
 
   before(async () => {
     [anon, staff, referrer] = await Promise.all([openBrowser(), openBrowser(), openBrowser()]);
+    await signIn(staff.page, OWNER, { home: '**/practice/referrals' });
+    await signIn(referrer.page, REFERRER, { practice: SLUG, home: /\/(refer|referrals)$/ });
   });
   after(async () => {
     await Promise.all([anon, staff, referrer].map((b) => b?.close()));
@@ -122,8 +124,6 @@ describe(`accessibility (axe-core) against ${BASE_URL}`, { timeout: 300_000, ski
     assert.ok(table.length >= 17, `read ${table.length} routes from src/routes.ts`);
 
     // The seeded practice's ids: a staff referral, the referrer's own referral.
-    await signIn(staff.page, OWNER, { home: '**/practice/referrals' });
-    await signIn(referrer.page, REFERRER, { practice: SLUG, home: /\/(refer|referrals)$/ });
     const staffList = await apiGet(staff.page, '/v1/referrals?limit=5');
     const staffRef = (staffList.items ?? staffList.referrals ?? staffList)[0]?.id;
     const mine = await apiGet(referrer.page, '/v1/referrals?limit=5');
@@ -175,6 +175,43 @@ describe(`accessibility (axe-core) against ${BASE_URL}`, { timeout: 300_000, ski
     const bad = rows.flatMap((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ page: r.path, viewport: r.viewport, ...v })));
     assert.deepEqual(bad, [], 'serious or critical axe violations');
     assert.equal(rows.length, table.length * VIEWPORTS.length - missing.length * VIEWPORTS.length);
+  });
+
+  it('phone layouts (390x844): a one-line staff header with a Menu, the views in one scrolling row, the sources table says it scrolls', async () => {
+    const page = staff.page;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/practice/referrals');
+    await page.locator('.tabs a').first().waitFor();
+    const box = async (sel) => (await page.locator(sel).first().boundingBox()) ?? { height: 0, width: 0 };
+    const header = await box('header.site-header');
+    const tabs = await box('nav.tabs');
+    console.log(`phone 390x844: staff header ${Math.round(header.height)} px tall, the queue's views ${Math.round(tabs.height)} px`);
+    assert.ok(header.height <= 80, `the staff header is ${header.height} px tall on a phone`);
+    assert.ok(tabs.height <= 80, `the queue's views take ${tabs.height} px on a phone`);
+    // The pages are one tap away, and the keyboard reaches them.
+    const menu = page.getByRole('button', { name: 'Menu' });
+    assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+    assert.equal(await page.getByRole('link', { name: 'Partners' }).isVisible(), false);
+    await menu.click();
+    assert.equal(await menu.getAttribute('aria-expanded'), 'true');
+    await page.getByRole('link', { name: 'Partners' }).click();
+    await page.waitForURL('**/practice/partners');
+    assert.equal(await page.getByRole('button', { name: 'Menu' }).getAttribute('aria-expanded'), 'false', 'the menu closes on navigation');
+    // Every view is in the row (it scrolls sideways rather than wrapping).
+    await page.goto('/practice/referrals');
+    const row = await page.locator('nav.tabs').evaluate((n) => ({ scrolls: n.scrollWidth > n.clientWidth, links: n.querySelectorAll('a').length }));
+    assert.ok(row.links >= 10 && row.scrolls, `the views: ${JSON.stringify(row)}`);
+    // The metrics sources table: a focusable, labelled region that scrolls, with a hint that it does.
+    await page.goto('/practice/metrics');
+    const region = page.getByRole('region', { name: 'Referral sources (scrolls sideways)' });
+    await region.waitFor();
+    const r = await region.evaluate((n) => ({ tabIndex: n.tabIndex, scrolls: n.scrollWidth > n.clientWidth }));
+    assert.deepEqual(r, { tabIndex: 0, scrolls: true });
+    assert.ok(await page.getByText(/Scroll the table sideways/).isVisible(), 'the hint that the table scrolls');
+    await region.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    assert.ok((await region.evaluate((n) => n.scrollLeft)) > 0, 'the arrow keys scroll the focused table');
   });
 
   it('axe itself finds what it should (a check of the check)', async () => {

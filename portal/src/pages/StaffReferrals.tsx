@@ -42,6 +42,13 @@ export default function StaffReferrals({ query }: PageProps) {
     );
   };
 
+  // On a phone the views are one row that scrolls sideways: the chosen one is scrolled into sight.
+  useEffect(() => {
+    const a = document.querySelector<HTMLElement>('.tabs a[aria-current=page]');
+    const row = a?.closest<HTMLElement>('.tabs');
+    if (a && row && row.scrollWidth > row.clientWidth) row.scrollLeft = Math.max(0, a.offsetLeft - row.offsetLeft - 16);
+  }, [view, queue]);
+
   return (
     <>
       <h1>Referrals</h1>
