@@ -129,6 +129,7 @@ func TestViewsMatchTheDocument(t *testing.T) {
 		{"LinkPreview", reflect.TypeOf(httpapi.LinkPreview{})},
 		{"Member", reflect.TypeOf(httpapi.Member{})},
 		{"Referrer", reflect.TypeOf(partner.Referrer{})},
+		{"Onboarding", reflect.TypeOf(httpapi.OnboardingView{})},
 	} {
 		got, want := d.properties(t, d.schema(t, c.schema)), jsonFields(c.typ)
 		if !reflect.DeepEqual(got, want) {

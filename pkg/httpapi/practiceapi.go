@@ -32,6 +32,9 @@ func Practice(d *Deps) *API {
 		{"GET", "/v1/members", d.withSession(isOwner, d.listMembers)},
 		{"DELETE", "/v1/members/{id}", d.withSession(isOwner, d.deactivateMember)},
 		{"GET", "/v1/audit", d.withSession(isOwner, d.auditDay)},
+		// issue 10: the new practice's onboarding checklist (onboardingapi.go).
+		{"GET", "/v1/onboarding", d.staff(d.getOnboarding)},
+		{"POST", "/v1/onboarding/steps", d.staff(d.postOnboardingStep)},
 	}}
 }
 

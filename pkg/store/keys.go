@@ -53,6 +53,7 @@ const (
 	typeCounter      = "counter"
 	typeCounted      = "counted"
 	typeStats        = "stats"
+	typeOnboarding   = "onboarding"
 )
 
 // Practices, their staff and slugs.
@@ -64,6 +65,7 @@ func userSK(emailKey string) string  { return "USER#" + emailKey }
 func userPrefix() string             { return "USER#" }
 func emailPK(emailKey string) string { return "EMAIL#" + emailKey }
 func membershipSK(tid string) string { return "T#" + tid + "#STAFF" }
+func onboardingSK() string           { return "ONBOARDING" }
 
 // Partners and their referrers.
 func partnerSK(pid string) string        { return "PARTNER#" + pid }

@@ -607,6 +607,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A new practice's onboarding checklist (staff)
+         * @description The four first steps, each ticked by what the practice did: the intake profile completed
+         *     (conditions and an intake phone or email), a first partner added, a first referrer invited,
+         *     the public link shared (recorded when staff copy it: `POST /v1/onboarding/steps`). The portal
+         *     shows it on the staff home until every step is done or it is dismissed. At most four reads,
+         *     whatever the practice's size.
+         */
+        get: operations["getOnboarding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/onboarding/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record an onboarding step staff take themselves (staff)
+         * @description `link-shared` when staff copy the practice's public link, `dismissed` when they put the
+         *     checklist away. Each keeps the first time it happened; sending it again changes nothing.
+         */
+        post: operations["postOnboardingStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1405,6 +1450,55 @@ export interface components {
             items: components["schemas"]["ReferralSummary"][];
             /** @description Absent on the last page. */
             nextCursor?: string;
+        };
+        /**
+         * @example {
+         *       "steps": [
+         *         {
+         *           "id": "profile",
+         *           "label": "Complete your intake profile",
+         *           "done": true,
+         *           "href": "/practice/settings"
+         *         },
+         *         {
+         *           "id": "partner",
+         *           "label": "Add your first referral partner",
+         *           "done": true,
+         *           "href": "/practice/partners"
+         *         },
+         *         {
+         *           "id": "invitation",
+         *           "label": "Invite your first referrer",
+         *           "done": false,
+         *           "href": "/practice/partners"
+         *         },
+         *         {
+         *           "id": "link",
+         *           "label": "Share your public referral link",
+         *           "done": false,
+         *           "href": "/p/lakeside-physical-therapy"
+         *         }
+         *       ],
+         *       "done": false,
+         *       "dismissed": false,
+         *       "publicPath": "/p/lakeside-physical-therapy"
+         *     }
+         */
+        Onboarding: {
+            steps: {
+                /** @enum {string} */
+                id: "profile" | "partner" | "invitation" | "link";
+                label: string;
+                done: boolean;
+                /** @description Where in the portal the step is done. */
+                href: string;
+            }[];
+            /** @description Every step is done. */
+            done: boolean;
+            /** @description Staff put the checklist away. */
+            dismissed: boolean;
+            /** @description The practice's public referral page (`/p/<slug>`): the link to share. */
+            publicPath: string;
         };
     };
     responses: {
@@ -2788,6 +2882,64 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+        };
+    };
+    getOnboarding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checklist. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Onboarding"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    postOnboardingStep: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    step: "link-shared" | "dismissed";
+                };
+            };
+        };
+        responses: {
+            /** @description The checklist after the step. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Onboarding"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
         };
     };
 }
