@@ -41,19 +41,11 @@ function Header({ area, me, signOut }: { area: Area; me: Me | null | undefined; 
       ? [['/practice/referrals', 'Referrals'], ['/practice/partners', 'Partners'], ['/practice/metrics', 'Metrics'], ['/practice/settings', 'Settings'], ...(me?.user.role === 'owner' ? [['/practice/audit', 'Audit'] as [string, string]] : [])]
     : area === 'referrer' ? [['/refer', 'New referral'], ['/referrals', 'My referrals']]
     : [];
-  // On a phone the menu (the pages and signing out) folds behind one button; it closes on navigation.
-  const [menu, setMenu] = useState(false);
-  useEffect(() => setMenu(false), [path]);
   return (
-    <header class={`site-header${menu ? ' menu-open' : ''}`}>
+    <header class="site-header">
       <div class="bar">
         <a class="brand" href={me ? homeOf(me) : '/'}>Referloop</a>
         {inArea && <span class="practice-name">{area === 'referrer' ? `Referring to ${me.practice.name}` : me.practice.name}</span>}
-        {inArea && (
-          <button type="button" class="menu-button" aria-expanded={menu} aria-controls="site-menu" onClick={() => setMenu(!menu)}>
-            Menu
-          </button>
-        )}
         {inArea && (
           <span class="sign-out">
             <button type="button" class="link-button" onClick={() => signOut()}>Sign out</button>
@@ -62,7 +54,7 @@ function Header({ area, me, signOut }: { area: Area; me: Me | null | undefined; 
         )}
       </div>
       {inArea && (
-        <nav aria-label="Main" id="site-menu">
+        <nav aria-label="Main">
           <ul>
             {links.map(([href, label]) => {
               const current = path === href || (href !== '/refer' && path.startsWith(href + '/'));

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
 import { formatDateTime, STATUS_LABEL, URGENCY_LABEL } from '../format';
 import { overdueBy, QUEUE_ORDER } from '../loop';
+import { OnboardingChecklist } from './OnboardingChecklist';
 import type { PageProps, Queue, ReferralStatus } from '../types';
 import { StatusBadge, useTitle } from '../ui';
 import { useReferrals } from './useReferrals';
@@ -52,6 +53,7 @@ export default function StaffReferrals({ query }: PageProps) {
   return (
     <>
       <h1>Referrals</h1>
+      <OnboardingChecklist />
       {queueError && <p class="notice notice-bad" role="alert">Counts could not be loaded: {queueError}</p>}
       <nav aria-label="Referral views" class="tabs">
         <ul>
