@@ -54,6 +54,8 @@ const (
 	typeCounted      = "counted"
 	typeStats        = "stats"
 	typeOnboarding   = "onboarding"
+	typeFind         = "find"
+	typeFindKey      = "findkey"
 )
 
 // Practices, their staff and slugs.
@@ -66,6 +68,12 @@ func userPrefix() string             { return "USER#" }
 func emailPK(emailKey string) string { return "EMAIL#" + emailKey }
 func membershipSK(tid string) string { return "T#" + tid + "#STAFF" }
 func onboardingSK() string           { return "ONBOARDING" }
+
+// The staff queue's search index (find.go): a practice's search key, and its referrals under the
+// keyed hashes of their search terms.
+func findKeySK() string                  { return "FINDKEY" }
+func findPK(tid, termHash string) string { return "T#" + tid + "#FIND#" + termHash }
+func findSK(ulid string) string          { return ulid }
 
 // Partners and their referrers.
 func partnerSK(pid string) string        { return "PARTNER#" + pid }
