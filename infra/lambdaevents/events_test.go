@@ -774,6 +774,19 @@ var cases = map[string]want{
 		t.Logf("the 403 a staff member gets says: %q", str(x.body, "detail"))
 	}},
 
+	// ---- issue 10: the staff queue's search ----
+	"referrals.search": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		items := list(r.body, "items")
+		if len(items) != 1 {
+			t.Fatalf("%d referrals found for \"silva\", want the demo's Ana Silva: %s", len(items), r.resp.Body)
+		}
+		m, _ := items[0].(map[string]any)
+		p, _ := m["patient"].(map[string]any)
+		if str(p, "firstName") != "Ana" || str(p, "lastName") != "Silva" || str(p, "dateOfBirth") != "1980-04-02" {
+			t.Errorf("found %s", r.resp.Body)
+		}
+	}},
+
 	// ---- issue 10: the onboarding checklist ----
 	"practice.onboarding": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
 		steps := map[string]bool{}

@@ -32,48 +32,54 @@ type FindEntry struct {
 	ULID, Partner, Referrer string
 }
 
-// findKeys caches the practices' search keys (a key never changes once made).
+// findKeys caches the practices' search keys for searches (a key never changes once made).
 var findKeys sync.Map // tid → []byte
 
-// FindKey reads a practice's search key; with create, it makes one if the practice has none
-// (a conditional put: two writers racing keep the first). ErrNotFound without create and none yet.
-func (s *Store) FindKey(ctx context.Context, tid string, create bool) ([]byte, error) {
+// FindKey reads a practice's search key for a search (cached); ErrNotFound when it has none yet
+// (then nothing was indexed).
+func (s *Store) FindKey(ctx context.Context, tid string) ([]byte, error) {
 	if k, ok := findKeys.Load(tid); ok {
 		return k.([]byte), nil
 	}
-	read := func() ([]byte, error) {
-		item, err := s.get(ctx, tenantPK(tid), findKeySK())
-		if err != nil {
-			return nil, err
-		}
-		return base64.StdEncoding.DecodeString(getS(item, "key"))
-	}
-	k, err := read()
-	if IsNotFound(err) && create {
-		fresh := make([]byte, 32)
-		if _, err := rand.Read(fresh); err != nil {
-			return nil, err
-		}
-		item := key(tenantPK(tid), findKeySK())
-		item[attrType], item["key"] = str(typeFindKey), str(base64.StdEncoding.EncodeToString(fresh))
-		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: cond("attribute_not_exists(PK)")})
-		switch {
-		case err == nil:
-			k = fresh
-		case isConditionFailed(err):
-			k, err = read()
-		}
-		if err != nil && !isConditionFailed(err) {
-			return nil, fmt.Errorf("find key: %w", err)
-		}
-	}
+	item, err := s.get(ctx, tenantPK(tid), findKeySK())
 	if err != nil {
 		return nil, err
 	}
-	if len(k) != 32 {
-		return nil, fmt.Errorf("find key: %d bytes", len(k))
+	k, err := decodeFindKey(getS(item, "key"))
+	if err != nil {
+		return nil, err
 	}
 	findKeys.Store(tid, k)
+	return k, nil
+}
+
+// ensureFindKey is the practice's search key for indexing, made by the first writer: one
+// UpdateItem that sets a fresh random key only if there is none and answers the key kept, so two
+// writers racing agree without a read or a retry.
+func (s *Store) ensureFindKey(ctx context.Context, tid string) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(tenantPK(tid), findKeySK()),
+		UpdateExpression:          cond("SET #k = if_not_exists(#k, :k), #t = :type"),
+		ExpressionAttributeNames:  map[string]string{"#k": "key", "#t": attrType},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(base64.StdEncoding.EncodeToString(fresh)), ":type": str(typeFindKey)},
+		ReturnValues:              types.ReturnValueUpdatedNew})
+	if err != nil {
+		return nil, fmt.Errorf("find key: %w", err)
+	}
+	return decodeFindKey(getS(out.Attributes, "key"))
+}
+
+func decodeFindKey(v string) ([]byte, error) {
+	k, err := base64.StdEncoding.DecodeString(v)
+	if err == nil && len(k) != 32 {
+		err = fmt.Errorf("%d bytes", len(k))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find key: %w", err)
+	}
 	return k, nil
 }
 
@@ -86,7 +92,7 @@ func findHash(k []byte, term string) string {
 
 // PutFindEntries indexes a referral under its search terms (idempotent puts, 25 to a batch).
 func (s *Store) PutFindEntries(ctx context.Context, r referral.Referral) error {
-	k, err := s.FindKey(ctx, r.TenantID, true)
+	k, err := s.ensureFindKey(ctx, r.TenantID)
 	if err != nil {
 		return err
 	}
@@ -105,7 +111,7 @@ func (s *Store) DeleteFindEntries(ctx context.Context, tid, ulid string, terms [
 	if len(terms) == 0 {
 		return nil
 	}
-	k, err := s.FindKey(ctx, tid, true)
+	k, err := s.ensureFindKey(ctx, tid)
 	if err != nil {
 		return err
 	}
@@ -119,7 +125,7 @@ func (s *Store) DeleteFindEntries(ctx context.Context, tid, ulid string, terms [
 // Find reads one page of the referrals indexed under term, newest first, from cursor (an opaque
 // key this call gave out, "" for the first page). A practice with no search key yet has none.
 func (s *Store) Find(ctx context.Context, tid, term string, limit int, cursor string) ([]FindEntry, string, error) {
-	k, err := s.FindKey(ctx, tid, false)
+	k, err := s.FindKey(ctx, tid)
 	if IsNotFound(err) {
 		return nil, "", nil
 	}
