@@ -322,6 +322,15 @@ export interface paths {
          *     (`received`, `accepted`, `needs-info`) whose `contactBy` has passed, most overdue first: at
          *     most `limit` of them, in one page without `nextCursor` (`status` and `cursor` are not used).
          *     Every referral listed is recorded in the practice's audit trail.
+         *
+         *     With `q` (staff only; not with `status` or `overdue`) the answer is a search of every status,
+         *     newest first: by the start of the patient's first or last name (accents folded), a date of
+         *     birth (`MM/DD/YYYY` or `YYYY-MM-DD`) or a reference (`R-7K3M9Q2P`); every word must match. It
+         *     reads the search index under the search's most telling word (a date or reference, else the
+         *     longest name), `limit` entries a page, and checks the other words on those referrals, so a
+         *     page may hold fewer matches than `limit`, even none, with `nextCursor` to look further. The
+         *     index keeps names and dates only as keyed hashes. Referrals appear in it within seconds of
+         *     being sent (the stream consumer writes it).
          */
         get: operations["listReferrals"];
         put?: never;
@@ -2302,6 +2311,8 @@ export interface operations {
                  *     contact-by time has passed, most overdue first.
                  */
                 overdue?: components["parameters"]["Overdue"];
+                /** @description Staff: search by patient name, date of birth or reference (at most 100 characters). */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -2321,7 +2332,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             /**
              * @description Fields need attention (`type …/validation`): `status`, `limit`, `cursor` (not a cursor
-             *     this list gave out), or `overdue` (not `true`/`false`, or sent by a referrer).
+             *     this list gave out), `overdue` (not `true`/`false`, or sent by a referrer), or `q` (sent by a
+             *     referrer, with `status` or `overdue`, over 100 characters, or with no word to look up).
              */
             422: {
                 headers: {
