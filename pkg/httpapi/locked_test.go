@@ -49,7 +49,9 @@ func TestLockedCodeSaysSoAndGivesThePhone(t *testing.T) {
 		if c.practice != ok {
 			t.Fatalf("%s: practice %v in %s, want it: %v", c.name, p, r.raw, c.practice)
 		}
-		digits := func(v any) string { return strings.Map(func(r rune) rune { return map[bool]rune{true: r, false: -1}[r >= '0' && r <= '9'] }, fmt.Sprint(v)) }
+		digits := func(v any) string {
+			return strings.Map(func(r rune) rune { return map[bool]rune{true: r, false: -1}[r >= '0' && r <= '9'] }, fmt.Sprint(v))
+		}
 		if ok && (!strings.HasSuffix(digits(p["phone"]), "4155550100") || p["name"] != "Delta Care" || !strings.Contains(fmt.Sprint(r.body["detail"]), fmt.Sprint(p["phone"]))) {
 			t.Fatalf("%s: %s, want the practice's display name and intake phone", c.name, r.raw)
 		}

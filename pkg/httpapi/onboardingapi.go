@@ -93,4 +93,3 @@ func (d *Deps) postOnboardingStep(w http.ResponseWriter, r *http.Request, c *aut
 	}
 	return d.getOnboarding(w, r, c)
 }
-
