@@ -2714,7 +2714,8 @@ export interface operations {
             422: components["responses"]["Validation"];
             /**
              * @description The code's 5 tries are spent (`type …/code-locked`); the patient calls the practice. For a code that belongs to a
-             *     referral the problem carries `practice` (its patient-facing name and intake phone) and the detail names the number;
+             *     referral the problem carries the extension member `practice`, `{"name", "phone"}` (its patient-facing name and intake
+             *     phone), and the detail names the number;
              *     nothing is compared once a code is locked. A made-up code locked by its tries has no `practice`.
              */
             423: {
@@ -2734,12 +2735,7 @@ export interface operations {
                      *       }
                      *     }
                      */
-                    "application/problem+json": components["schemas"]["Problem"] & {
-                        practice?: {
-                            name: string;
-                            phone: string;
-                        };
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             429: components["responses"]["RateLimited"];
