@@ -683,6 +683,13 @@ export interface components {
             version?: number;
             /** @description For a `…/wrong-code`, how many more codes the link takes. */
             triesLeft?: number;
+            /** @description For a `…/code-locked` status code that belongs to a referral, the practice to call (issue 10). */
+            practice?: {
+                /** @description The practice's name for patients. */
+                name: string;
+                /** @description Its intake phone. */
+                phone: string;
+            };
         };
         FieldError: {
             /**
