@@ -857,6 +857,47 @@ var cases = map[string]want{
 			t.Errorf("stored resends %d, version %d, last actor %+v", got.CodeResends, got.Version, got.LastActor)
 		}
 	}},
+
+	// ---- issue 10: the staff queue's search ----
+	"referrals.search": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		items := list(r.body, "items")
+		if len(items) != 1 {
+			t.Fatalf("%d referrals found for \"silva\", want the demo's Ana Silva: %s", len(items), r.resp.Body)
+		}
+		m, _ := items[0].(map[string]any)
+		p, _ := m["patient"].(map[string]any)
+		if str(p, "firstName") != "Ana" || str(p, "lastName") != "Silva" || str(p, "dateOfBirth") != "1980-04-02" {
+			t.Errorf("found %s", r.resp.Body)
+		}
+	}},
+
+	// ---- issue 10: the onboarding checklist ----
+	"practice.onboarding": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		steps := map[string]bool{}
+		for _, it := range list(r.body, "steps") {
+			m, _ := it.(map[string]any)
+			steps[str(m, "id")], _ = m["done"].(bool)
+		}
+		// The seeded practice has its profile, partners and a referrer; the link step is its own.
+		if len(steps) != 4 || !steps["profile"] || !steps["partner"] || !steps["invitation"] || str(r.body, "publicPath") != "/p/"+seed.Slug {
+			t.Errorf("Onboarding = %s", r.resp.Body)
+		}
+	}},
+	"practice.onboarding-link-shared": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		done := 0
+		for _, it := range list(r.body, "steps") {
+			if m, _ := it.(map[string]any); m["done"] == true {
+				done++
+			}
+		}
+		if done != 4 || r.body["done"] != true || r.body["dismissed"] != false {
+			t.Errorf("after the link was shared: %s", r.resp.Body)
+		}
+		o, err := w.deps.Store.Onboarding(context.Background(), w.demo.TenantID)
+		if err != nil || o.LinkSharedAt == nil || o.DismissedAt != nil {
+			t.Errorf("stored onboarding %+v, %v", o, err)
+		}
+	}},
 }
 
 // newMember is the address practice.add-member invites to the demo practice's team.

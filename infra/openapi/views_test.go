@@ -130,6 +130,7 @@ func TestViewsMatchTheDocument(t *testing.T) {
 		{"Member", reflect.TypeOf(httpapi.MemberView{})},
 		{"Referrer", reflect.TypeOf(httpapi.ReferrerView{})},
 		{"Partner", reflect.TypeOf(partner.Partner{})},
+		{"Onboarding", reflect.TypeOf(httpapi.OnboardingView{})},
 	} {
 		got, want := d.properties(t, d.schema(t, c.schema)), jsonFields(c.typ)
 		if !reflect.DeepEqual(got, want) {

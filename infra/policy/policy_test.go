@@ -47,6 +47,7 @@ const (
 	table         = "Table"                               // the single table
 	tenantID      = "t_0123456789ab"                      // an id of the shape ids.Short("t_") makes
 	refKey        = "T#" + tenantID + "#P#p_0123456789ab" // a referral partition
+	find          = tenant + "#FIND#*"                    // issue 10: the queue's search index
 )
 
 // reach is what each function may do, and nothing more: action, resource, partition key pattern,
@@ -98,6 +99,8 @@ var reach = map[string][]string{
 		g("UpdateItem", table, sessions),
 		g("Query", index, queue), // the practice's list, overdue
 		g("PutItem", audit, auditDay),
+		g("GetItem", table, tenant), // issue 10: the practice's search key
+		g("Query", table, find),     // issue 10: one page of a search term's entries
 	},
 	"PipelineFunction": {
 		g("GetItem", table, referral, sessions),
@@ -124,6 +127,8 @@ var reach = map[string][]string{
 		g("PutItem", table, queueCounters),              // the counters' transaction
 		g("UpdateItem", table, queueCounters, referral), // (authorised item by item)
 		g("PutItem", audit, auditDay),
+		g("UpdateItem", table, tenant),   // issue 10: the practice's search key, made once
+		g("BatchWriteItem", table, find), // issue 10: a referral's search entries
 	},
 	"MetricsFunction": {
 		g("GetItem", table, tenant, sessions, rollup, views),

@@ -37,6 +37,9 @@ func Practice(d *Deps) *API {
 		{"POST", "/v1/partners/{id}/referrers/{referrerId}/invitation", d.staff(d.resendReferrerInvitation)},
 		{"DELETE", "/v1/partners/{id}/referrers/{referrerId}/invitation", d.staff(d.revokeReferrerInvitation)},
 		{"POST", "/v1/partners/{id}/confirm", d.staff(d.confirmPartner)},
+		// issue 10: the new practice's onboarding checklist (onboardingapi.go).
+		{"GET", "/v1/onboarding", d.staff(d.getOnboarding)},
+		{"POST", "/v1/onboarding/steps", d.staff(d.postOnboardingStep)},
 	}}
 }
 

@@ -81,6 +81,9 @@ type referralList struct {
 
 func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	q := r.URL.Query()
+	if q.Has("q") { // issue 10: the staff queue's search (searchapi.go)
+		return d.searchReferrals(w, r, c)
+	}
 	var f valid.Fields
 	status := referral.Status(q.Get("status"))
 	if status != "" && !status.Valid() {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -84,6 +85,9 @@ func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) error {
 	}
 	hash := auth.CodeHash(code)
 	m, err := d.Store.SpendCodeTry(ctx, hash, lookupTriesPerCode)
+	if errors.Is(err, store.ErrCodeLocked) {
+		return d.locked(r, m)
+	}
 	known := err == nil
 	if store.IsNotFound(err) {
 		m.Check = unknownCheck
@@ -125,4 +129,29 @@ func (d *Deps) lookup(w http.ResponseWriter, r *http.Request) error {
 	v.Practice.TimeZone = p.Location().String()
 	writeJSON(w, http.StatusOK, v)
 	return nil
+}
+
+// locked answers a locked code: 423, and for a code that belongs to a referral, the practice to
+// call (its patient-facing name and intake phone), so a patient with the right date of birth is
+// told to call rather than to check again. Nothing is compared once a code is locked, so the
+// answer tells nothing about a date of birth; that a locked code is a real one is all it tells,
+// and a locked code opens nothing.
+func (d *Deps) locked(r *http.Request, m store.CodeMarker) error {
+	p, _ := problemFor(store.ErrCodeLocked)
+	if m.TenantID == "" {
+		return p
+	}
+	pr, err := d.Store.Practice(r.Context(), m.TenantID)
+	if err != nil {
+		if store.IsNotFound(err) {
+			return p
+		}
+		return err
+	}
+	phone := pr.IntakeContact.Phone
+	if phone != "" {
+		p.Detail = "5 wrong dates of birth were tried with it; call " + pr.PatientName() + " at " + phone + " to hear where your referral stands"
+	}
+	p.Extensions = map[string]any{"practice": map[string]string{"name": pr.PatientName(), "phone": phone}}
+	return p
 }

@@ -20,13 +20,13 @@ func TestLocalDayBuckets(t *testing.T) {
 		// Dec 1 local, in a week and month of its own local day: Mon Nov 30 - Sun Dec 6 is 2026-W49.
 		{Tenant: "t", Referral: "f", Source: "p", Received: at("2026-12-01T04:00:00Z"), LocalDay: "2026-11-30"},
 	}
-	days := RollupBy(facts, Fact.Day)
+	days := RollupBy(facts, Fact.Day, at("2026-12-03T00:00:00Z"))
 	for day, want := range map[string]int{"2026-12-01": 2, "2026-12-02": 2, "2026-11-01": 1, "2026-11-30": 1} {
 		if got := days[day]["all"]; got == nil || got.Received != want {
 			t.Errorf("day %s: %+v, want %d received", day, got, want)
 		}
 	}
-	months := RollupBy(facts, func(f Fact) string { return Month(f.DayTime()) })
+	months := RollupBy(facts, func(f Fact) string { return Month(f.DayTime()) }, at("2026-12-03T00:00:00Z"))
 	if months["2026-11"]["all"].Received != 2 || months["2026-12"]["all"].Received != 4 {
 		t.Errorf("months: Nov %d, Dec %d", months["2026-11"]["all"].Received, months["2026-12"]["all"].Received)
 	}

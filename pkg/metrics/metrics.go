@@ -122,16 +122,24 @@ type Bucket struct {
 	DeclinedBy      map[string]int `json:"declinedBy,omitempty"`
 	Contacted       int            `json:"contacted"`
 	ContactedOnTime int            `json:"contactedOnTime"`
-	Scheduled       int            `json:"scheduled"`
-	Seen            int            `json:"seen"`
-	NoShow          int            `json:"noShow"`
-	Closed          int            `json:"closed"`
-	Cancelled       int            `json:"cancelled"`
-	Unreachable     int            `json:"unreachable"`
-	ToContact       Sketch         `json:"-"` // minutes, received → first contact
-	ToSchedule      Sketch         `json:"-"` // minutes, received → first scheduled
-	ToVisit         Sketch         `json:"-"` // minutes, received → the visit
-	FormSeconds     Sketch         `json:"-"`
+	// Due counts the referrals whose contact-by time had passed when the bucket was computed
+	// (contacted or not; not those declined or cancelled before it without a contact), DueOnTime
+	// those of them contacted by it, Overdue those still waiting for a first contact: contact-by
+	// compliance is DueOnTime / Due, so a referral nobody called counts against it from the moment
+	// its deadline passes (the rollup recomputes the day then: store.PutFact marks it).
+	Due         int    `json:"due,omitempty"`
+	DueOnTime   int    `json:"dueOnTime,omitempty"`
+	Overdue     int    `json:"overdue,omitempty"`
+	Scheduled   int    `json:"scheduled"`
+	Seen        int    `json:"seen"`
+	NoShow      int    `json:"noShow"`
+	Closed      int    `json:"closed"`
+	Cancelled   int    `json:"cancelled"`
+	Unreachable int    `json:"unreachable"`
+	ToContact   Sketch `json:"-"` // minutes, received → first contact
+	ToSchedule  Sketch `json:"-"` // minutes, received → first scheduled
+	ToVisit     Sketch `json:"-"` // minutes, received → the visit
+	FormSeconds Sketch `json:"-"`
 	// FirstAt and LastAt are the first and last receipt (unix seconds; 0 when Received is 0), Gaps
 	// the seconds between consecutive receipts: the source's repeat frequency.
 	FirstAt int64  `json:"firstAt,omitempty"`
@@ -146,9 +154,42 @@ func minutes(from time.Time, to *time.Time) float64 {
 	return math.Round(to.Sub(from).Minutes())
 }
 
-// Add counts one fact into the bucket. The rhythm of receipts is settled by Normalize.
-func (b *Bucket) Add(f Fact) {
+// IsDue says whether a referral's contact-by time had passed at asOf and the practice still owed
+// the patient a contact by then: contacted or not, unless it was declined or cancelled before its
+// deadline without a contact (then nobody was to call).
+func (f Fact) IsDue(asOf time.Time) bool {
+	if f.ContactBy.IsZero() || f.ContactBy.After(asOf) {
+		return false
+	}
+	if f.FirstContact != nil {
+		return true
+	}
+	for _, end := range []*time.Time{f.Declined, f.Cancelled} {
+		if end != nil && !end.After(f.ContactBy) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsOverdue says whether a referral was due at asOf and is still waiting for its first contact.
+func (f Fact) IsOverdue(asOf time.Time) bool {
+	return f.FirstContact == nil && f.Status.AwaitingContact() && f.IsDue(asOf)
+}
+
+// Add counts one fact into the bucket as of asOf (what is due is judged at asOf). The rhythm of
+// receipts is settled by Normalize.
+func (b *Bucket) Add(f Fact, asOf time.Time) {
 	b.Received++
+	if f.IsDue(asOf) {
+		b.Due++
+		if f.FirstContact != nil && !f.FirstContact.After(f.ContactBy) {
+			b.DueOnTime++
+		}
+		if f.IsOverdue(asOf) {
+			b.Overdue++
+		}
+	}
 	b.received = append(b.received, f.Received.Unix())
 	if f.Accepted != nil {
 		b.Accepted++
@@ -208,6 +249,9 @@ func (b *Bucket) Merge(o Bucket) {
 	}
 	b.Contacted += o.Contacted
 	b.ContactedOnTime += o.ContactedOnTime
+	b.Due += o.Due
+	b.DueOnTime += o.DueOnTime
+	b.Overdue += o.Overdue
 	b.Scheduled += o.Scheduled
 	b.Seen += o.Seen
 	b.NoShow += o.NoShow
@@ -284,7 +328,7 @@ func (b Bucket) Equal(o Bucket) bool {
 		}
 	}
 	return b.Received == o.Received && b.Accepted == o.Accepted && b.Declined == o.Declined && b.Contacted == o.Contacted &&
-		b.ContactedOnTime == o.ContactedOnTime && b.Scheduled == o.Scheduled && b.Seen == o.Seen && b.NoShow == o.NoShow &&
+		b.ContactedOnTime == o.ContactedOnTime && b.Due == o.Due && b.DueOnTime == o.DueOnTime && b.Overdue == o.Overdue && b.Scheduled == o.Scheduled && b.Seen == o.Seen && b.NoShow == o.NoShow &&
 		b.Closed == o.Closed && b.Cancelled == o.Cancelled && b.Unreachable == o.Unreachable &&
 		b.ToContact.Equal(o.ToContact) && b.ToSchedule.Equal(o.ToSchedule) && b.ToVisit.Equal(o.ToVisit) &&
 		b.FormSeconds.Equal(o.FormSeconds) && b.FirstAt == o.FirstAt && b.LastAt == o.LastAt && b.Gaps.Equal(o.Gaps)
@@ -318,13 +362,14 @@ func WeekDays(day time.Time) []string {
 	return out
 }
 
-// Rollup computes the buckets of a set of facts for one granularity: period → group → bucket.
-func Rollup(facts []Fact, period func(time.Time) string) map[string]map[string]*Bucket {
-	return RollupBy(facts, func(f Fact) string { return period(f.Received.UTC()) })
+// Rollup computes the buckets of a set of facts for one granularity as of asOf: period → group →
+// bucket.
+func Rollup(facts []Fact, period func(time.Time) string, asOf time.Time) map[string]map[string]*Bucket {
+	return RollupBy(facts, func(f Fact) string { return period(f.Received.UTC()) }, asOf)
 }
 
 // RollupBy is Rollup with the period taken from the whole fact.
-func RollupBy(facts []Fact, period func(Fact) string) map[string]map[string]*Bucket {
+func RollupBy(facts []Fact, period func(Fact) string, asOf time.Time) map[string]map[string]*Bucket {
 	out := map[string]map[string]*Bucket{}
 	for _, f := range facts {
 		p := period(f)
@@ -337,7 +382,7 @@ func RollupBy(facts []Fact, period func(Fact) string) map[string]map[string]*Buc
 				b = &Bucket{}
 				out[p][g] = b
 			}
-			b.Add(f)
+			b.Add(f, asOf)
 		}
 	}
 	for _, groups := range out {

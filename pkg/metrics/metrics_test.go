@@ -45,7 +45,7 @@ func TestDormant(t *testing.T) {
 	days := func(ago ...int) Bucket {
 		var b Bucket
 		for _, d := range ago {
-			b.Add(Fact{Received: now.AddDate(0, 0, -d)})
+			b.Add(Fact{Received: now.AddDate(0, 0, -d)}, now)
 		}
 		b.Normalize()
 		return b

@@ -188,8 +188,8 @@ func TestBucketMergeIsTheUnion(t *testing.T) {
 		facts = append(facts, Fact{Source: []string{"a", "b"}[rng.Intn(2)], Kind: "provider", Received: rec, ContactBy: rec.Add(48 * time.Hour),
 			FirstContact: &contact, FormMillis: int64(1000 + rng.Intn(100000))})
 	}
-	days := Rollup(facts, DayOf)
-	months := Rollup(facts, Month)
+	days := Rollup(facts, DayOf, start.AddDate(0, 0, 61))
+	months := Rollup(facts, Month, start.AddDate(0, 0, 61))
 	merged := map[string]map[string]*Bucket{}
 	var dayKeys []string
 	for d := range days {

@@ -74,11 +74,15 @@ type Summary struct {
 	Cancelled         int            `json:"cancelled"`
 	Unreachable       int            `json:"unreachable"`
 	ShowRate          *float64       `json:"showRate"`          // seen / (seen + no-show)
-	ContactCompliance *float64       `json:"contactCompliance"` // share contacted by their deadline
-	HoursToContact    Stat           `json:"hoursToContact"`
-	HoursToSchedule   Stat           `json:"hoursToSchedule"`
-	HoursToVisit      Stat           `json:"hoursToVisit"`
-	FormSeconds       Stat           `json:"formSeconds"`
+	ContactCompliance *float64       `json:"contactCompliance"` // contacted in time ÷ every referral whose contact-by passed
+	// Due is how many referrals' contact-by time has passed (contacted or not): compliance's
+	// denominator. Overdue is how many of them nobody has contacted yet.
+	Due             int  `json:"due"`
+	Overdue         int  `json:"overdue"`
+	HoursToContact  Stat `json:"hoursToContact"`
+	HoursToSchedule Stat `json:"hoursToSchedule"`
+	HoursToVisit    Stat `json:"hoursToVisit"`
+	FormSeconds     Stat `json:"formSeconds"`
 	// MedianDaysBetweenReferrals is the source's repeat frequency within the range (an estimate,
 	// within Accuracy).
 	MedianDaysBetweenReferrals *float64 `json:"medianDaysBetweenReferrals"`
@@ -89,7 +93,7 @@ func Summarize(b Bucket) Summary {
 	b = b.normalized()
 	s := Summary{Received: b.Received, Accepted: b.Accepted, Declined: b.Declined, DeclinedBy: b.DeclinedBy,
 		Contacted: b.Contacted, Scheduled: b.Scheduled, Seen: b.Seen, NoShow: b.NoShow, Closed: b.Closed,
-		Cancelled: b.Cancelled, Unreachable: b.Unreachable,
+		Cancelled: b.Cancelled, Unreachable: b.Unreachable, Due: b.Due, Overdue: b.Overdue,
 		HoursToContact: stat(b.ToContact, 60), HoursToSchedule: stat(b.ToSchedule, 60), HoursToVisit: stat(b.ToVisit, 60),
 		FormSeconds: stat(b.FormSeconds, 1)}
 	if s.DeclinedBy == nil {
@@ -99,8 +103,8 @@ func Summarize(b Bucket) Summary {
 		x := round3(float64(b.Seen) / float64(b.Seen+b.NoShow))
 		s.ShowRate = &x
 	}
-	if b.Contacted > 0 {
-		x := round3(float64(b.ContactedOnTime) / float64(b.Contacted))
+	if b.Due > 0 {
+		x := round3(float64(b.DueOnTime) / float64(b.Due))
 		s.ContactCompliance = &x
 	}
 	if d, ok := MedianInterval(b); ok {

@@ -18,7 +18,8 @@ import (
 //  3. every put in one batch: the write's audit record, the metrics fact and its change marker,
 //     digest entries and, when every message went out, the audit record of the sends. The batch is
 //     written even when a send failed, so the audit and the metrics never wait on a mailbox;
-//  4. the counters' delta, in one transaction with the marker of the version it counts.
+//  4. the counters' delta, in one transaction with the marker of the version it counts;
+//  5. a new referral's entries in the staff queue's search index (store.PutFindEntries).
 //
 // A failed send is then reported, and the record's retry sends only what is still unsent.
 func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
@@ -58,6 +59,9 @@ func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
 	})
 	if fx.counters != nil {
 		err = errors.Join(err, n.Store.ApplyCounters(ctx, *fx.counters, n.now()))
+	}
+	if fx.find != nil { // the staff queue's search index (idempotent: a redelivery writes the same items)
+		err = errors.Join(err, n.Store.DeleteFindEntries(ctx, r.TenantID, r.ULID, fx.find.stale), n.Store.PutFindEntries(ctx, fx.find.referral))
 	}
 	return errors.Join(failed, err)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/partner"
+	"github.com/referloop/referloop/pkg/referral"
 	"github.com/referloop/referloop/pkg/store"
 )
 
@@ -24,6 +25,7 @@ var projections = []projection{
 	{"code", (*Notifier).patientCode},
 	{"counters", (*Notifier).counters}, // counters.go
 	{"messages", (*Notifier).plan},     // plan.go
+	{"search", (*Notifier).search},     // the staff queue's search index (issue 10)
 }
 
 // effects is what the projections of one change decided.
@@ -37,6 +39,41 @@ type effects struct {
 	messages []message
 	// counters is the change's delta of the work queue's and the referrer's counts.
 	counters *store.CounterDelta
+	// find is the referral to index for the staff queue's search, and the terms it no longer has.
+	find *findUpdate
+}
+
+type findUpdate struct {
+	referral referral.Referral
+	stale    []string
+}
+
+// search indexes a new referral under its search terms (its patient's name prefixes, date of
+// birth, reference); a change of the patient's name or date of birth moves it to the new terms.
+// Other changes leave the index alone.
+func (n *Notifier) search(_ context.Context, c *change, fx *effects) error {
+	if c.created() {
+		fx.find = &findUpdate{referral: c.after}
+		return nil
+	}
+	if c.before == nil {
+		return nil
+	}
+	old, now := referral.SearchTerms(*c.before), referral.SearchTerms(c.after)
+	keep := map[string]bool{}
+	for _, t := range now {
+		keep[t] = true
+	}
+	var stale []string
+	for _, t := range old {
+		if !keep[t] {
+			stale = append(stale, t)
+		}
+	}
+	if len(stale) > 0 || len(old) != len(now) {
+		fx.find = &findUpdate{referral: c.after, stale: stale}
+	}
+	return nil
 }
 
 // put is one idempotent put, made through the store it is given.

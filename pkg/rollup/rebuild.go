@@ -23,6 +23,7 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 		return Result{}, fmt.Errorf("rebuild needs a store with a Scanner")
 	}
 	start := r.now()
+	asOf := start.Add(-lag) // the watermark this rebuild sets: what is due is judged there
 	var mu sync.Mutex
 	facts := map[string][]metrics.Fact{} // tenant → facts
 	partners := map[string]map[string]bool{}
@@ -77,7 +78,7 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 			"week":  func(f metrics.Fact) string { return metrics.Week(f.DayTime()) },
 			"month": func(f metrics.Fact) string { return metrics.Month(f.DayTime()) },
 		} {
-			b := metrics.RollupBy(facts[tid], period)
+			b := metrics.RollupBy(facts[tid], period, asOf)
 			if err := r.Store.PutBuckets(ctx, tid, gran, flatten(b)); err != nil {
 				return err
 			}

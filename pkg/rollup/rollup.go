@@ -95,7 +95,7 @@ func (r *Runner) Run(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	res.Changes = n
-	if err := r.recompute(ctx, changed, &res); err != nil {
+	if err := r.recompute(ctx, changed, upper, &res); err != nil {
 		return res, err
 	}
 	if err := r.afterRecompute(ctx, tenantsOf(changed), now); err != nil {
@@ -127,8 +127,11 @@ func tenantsOf(changed []store.TenantDay) []string {
 	return out
 }
 
-// recompute rebuilds the day buckets of the changed days, then their weeks and months.
-func (r *Runner) recompute(ctx context.Context, changed []store.TenantDay, res *Result) error {
+// recompute rebuilds the day buckets of the changed days as of asOf (the run's upper bound: a
+// referral whose contact-by passed by then counts as due), then their weeks and months. A day whose
+// referral's contact-by passes later is changed again then: store.PutFact leaves a change marker at
+// that time.
+func (r *Runner) recompute(ctx context.Context, changed []store.TenantDay, asOf time.Time, res *Result) error {
 	_, _, _, workers := r.defaults()
 	sort.Slice(changed, func(i, j int) bool {
 		if changed[i].Tenant != changed[j].Tenant {
@@ -152,7 +155,7 @@ func (r *Runner) recompute(ctx context.Context, changed []store.TenantDay, res *
 		if err != nil {
 			return err
 		}
-		return r.Store.PutBuckets(ctx, td.Tenant, "day", flatten(metrics.RollupBy(facts, metrics.Fact.Day)))
+		return r.Store.PutBuckets(ctx, td.Tenant, "day", flatten(metrics.RollupBy(facts, metrics.Fact.Day, asOf)))
 	}, func() error {
 		done++
 		if r.crashAfter > 0 && done >= r.crashAfter {

@@ -87,8 +87,9 @@ func replay(r referral.Referral, ts []referral.Transition, at []time.Time, n int
 	return r
 }
 
-// bruteForce computes the expected buckets straight from the timelines, without facts.
-func bruteForce(refs []referral.Referral, kinds map[string]string, period func(time.Time) string) map[string]map[string]metrics.Bucket {
+// bruteForce computes the expected buckets straight from the timelines, without facts, with what
+// is due judged at asOf.
+func bruteForce(refs []referral.Referral, kinds map[string]string, period func(time.Time) string, asOf time.Time) map[string]map[string]metrics.Bucket {
 	out := map[string]map[string]metrics.Bucket{}
 	times := map[string][]time.Time{} // period|group → receipts
 	add := func(p, g string, fn func(*metrics.Bucket)) {
@@ -105,7 +106,11 @@ func bruteForce(refs []referral.Referral, kinds map[string]string, period func(t
 		var lastAppt *time.Time
 		var visit *time.Time
 		accepted, declined, closed, cancelled, unreachable, noShows := false, "", false, false, false, 0
+		endedBeforeDeadline := false // declined or cancelled by the contact-by time
 		for _, e := range r.Timeline {
+			if (e.To == referral.Declined || e.To == referral.Cancelled) && !e.At.After(r.ContactBy) {
+				endedBeforeDeadline = true
+			}
 			e := e
 			switch e.To {
 			case referral.Accepted:
@@ -139,9 +144,24 @@ func bruteForce(refs []referral.Referral, kinds map[string]string, period func(t
 			}
 		}
 		mins := func(t *time.Time) float64 { return math.Round(t.Sub(r.CreatedAt).Minutes()) }
+		// Due: the contact-by time passed, contacted or not (not when nobody was to call: ended
+		// before it without a contact); overdue: due, nobody reached, still waiting.
+		due := !r.ContactBy.After(asOf) && (firstContact != nil || !endedBeforeDeadline)
+		waiting := r.Status == referral.Received || r.Status == referral.NeedsInfo || r.Status == referral.Accepted
+		dueOnTime := due && firstContact != nil && !firstContact.After(r.ContactBy)
+		overdue := due && firstContact == nil && waiting
 		for _, g := range []string{"all", "src#" + r.Partner.ID, "kind#" + partner.SourceKind(kinds[r.Partner.ID])} {
 			add(p, g, func(b *metrics.Bucket) {
 				b.Received++
+				if due {
+					b.Due++
+				}
+				if dueOnTime {
+					b.DueOnTime++
+				}
+				if overdue {
+					b.Overdue++
+				}
 				times[p+"|"+g] = append(times[p+"|"+g], r.CreatedAt)
 				b.FormSeconds.Add(math.Round(float64(r.FormMillis) / 1000))
 				if accepted {
@@ -293,8 +313,9 @@ func TestRollupMatchesBruteForceAndIsIdempotent(t *testing.T) {
 		}
 	}
 	check := func(label string, refs []referral.Referral) {
+		asOf := clock.Add(-runner.Lag) // the last run's upper bound
 		for gran, period := range map[string]func(time.Time) string{"day": metrics.DayOf, "week": metrics.Week, "month": metrics.Month} {
-			compare(t, label+" "+gran, stored(t, s, tenants, gran), bruteForce(refs, kinds, period))
+			compare(t, label+" "+gran, stored(t, s, tenants, gran), bruteForce(refs, kinds, period, asOf))
 		}
 	}
 
@@ -376,6 +397,50 @@ func TestRollupMatchesBruteForceAndIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("rebuild", final)
+
+	// Phase 3: referrals received minutes ago, not due yet; some contacted at once. Nobody writes
+	// anything when their contact-by passes, yet the next run counts the others overdue (the
+	// markers PutFact left at their deadlines) and compliance counts them against the practice.
+	var fresh []referral.Referral
+	for i := 0; i < 12; i++ {
+		src := sources[rng.Intn(len(sources))]
+		created := clock.Add(-time.Duration(10+rng.Intn(50)) * time.Minute)
+		sub := referral.Submission{Patient: referral.Patient{FirstName: "A", LastName: "B", DateOfBirth: "1990-01-01", Phone: "+1 555 0100",
+			ConsentToContact: true}, Reason: "x", Urgency: []string{referral.Routine, referral.Urgent}[rng.Intn(2)], FormMillis: 30000}
+		r := referral.New(src.tenant, referral.PartnerRef{ID: src.id}, "r_1", referral.Person{}, ids.NewULID(created), sub, created, practice.DefaultContactBy)
+		if i%3 == 0 {
+			if err := r.Apply(referral.Transition{To: referral.Accepted}, referral.Actor{}, clock.Add(-2*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Apply(referral.Transition{To: referral.Contacted, Contact: &referral.Contact{Outcome: referral.ContactOutcomes[0], Channel: "phone"}},
+				referral.Actor{}, clock.Add(-time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fresh = append(fresh, r)
+	}
+	all := append(append([]referral.Referral(nil), final...), fresh...)
+	write(fresh)
+	clock = clock.Add(time.Minute)
+	if _, err := runner.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("phase 3, not due yet", all)
+	overdue := func() (n int) {
+		for _, groups := range stored(t, s, tenants, "day") {
+			n += groups["all"].Overdue
+		}
+		return n
+	}
+	before3 := overdue()
+	clock = clock.Add(3 * 24 * time.Hour) // every fresh deadline (24 or 48 hours) passes; nothing is written
+	if _, err := runner.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("phase 3, deadlines passed", all)
+	if got, want := overdue()-before3, 8; got != want {
+		t.Fatalf("after their deadlines passed, %d more referrals overdue, want %d (the fresh ones nobody called)", got, want)
+	}
 }
 
 func partnerOf(s source) partner.Partner { return partner.Partner{ID: s.id, Name: s.id, Kind: s.kind} }

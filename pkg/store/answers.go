@@ -20,6 +20,8 @@ type answerColumns struct {
 	Closed      []int            `json:"cl"`
 	Cancelled   []int            `json:"ca"`
 	Unreachable []int            `json:"ur"`
+	Due         []int            `json:"du"` // contact-by passed (compliance's denominator)
+	Overdue     []int            `json:"od"` // of those, not contacted yet
 	ShowRate    []*float64       `json:"sr"`
 	Compliance  []*float64       `json:"cc"`
 	MedianDays  []*float64       `json:"md"`
@@ -45,6 +47,7 @@ func packAnswer(a metrics.Answer) answerColumns {
 		c.Contacted, c.Scheduled, c.Seen = append(c.Contacted, s.Contacted), append(c.Scheduled, s.Scheduled), append(c.Seen, s.Seen)
 		c.NoShow, c.Closed, c.Cancelled = append(c.NoShow, s.NoShow), append(c.Closed, s.Closed), append(c.Cancelled, s.Cancelled)
 		c.Unreachable = append(c.Unreachable, s.Unreachable)
+		c.Due, c.Overdue = append(c.Due, s.Due), append(c.Overdue, s.Overdue)
 		c.ShowRate, c.Compliance = append(c.ShowRate, s.ShowRate), append(c.Compliance, s.ContactCompliance)
 		c.MedianDays = append(c.MedianDays, s.MedianDaysBetweenReferrals)
 		for i, st := range statsOf(&s) {
@@ -75,7 +78,7 @@ func (c answerColumns) answer() metrics.Answer {
 		}
 		s := metrics.Summary{Received: get(c.Received), Accepted: get(c.Accepted), Declined: get(c.Declined), Contacted: get(c.Contacted),
 			Scheduled: get(c.Scheduled), Seen: get(c.Seen), NoShow: get(c.NoShow), Closed: get(c.Closed), Cancelled: get(c.Cancelled),
-			Unreachable: get(c.Unreachable), ShowRate: getf(c.ShowRate), ContactCompliance: getf(c.Compliance),
+			Unreachable: get(c.Unreachable), Due: get(c.Due), Overdue: get(c.Overdue), ShowRate: getf(c.ShowRate), ContactCompliance: getf(c.Compliance),
 			MedianDaysBetweenReferrals: getf(c.MedianDays), DeclinedBy: map[string]int{}}
 		if i < len(c.DeclinedBy) && c.DeclinedBy[i] != nil {
 			s.DeclinedBy = c.DeclinedBy[i]

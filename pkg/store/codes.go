@@ -54,7 +54,7 @@ const UnknownCodeLife = 24 * time.Hour
 // SpendCodeTry counts one try against a code before its answer is compared: one conditional
 // UpdateItem that refuses once max tries are spent, so parallel tries cannot compare more than max
 // answers between them. It returns the marker (tenant and referral) of the try it counted;
-// ErrCodeLocked for a code whose tries are spent. An unknown code is counted the same way (its
+// ErrCodeLocked for a code whose tries are spent, with the marker when the code is known. An unknown code is counted the same way (its
 // counter expires after UnknownCodeLife) and answers ErrNotFound: the same write, the same time,
 // and the same lock after max tries, so nothing tells a valid code from an invalid one.
 func (s *Store) SpendCodeTry(ctx context.Context, hash string, max int) (CodeMarker, error) {
@@ -65,8 +65,13 @@ func (s *Store) SpendCodeTry(ctx context.Context, hash string, max int) (CodeMar
 		ExpressionAttributeNames: map[string]string{"#t": attrType, "#e": attrTTL},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":max": num(int64(max)),
 			":t": str(typeCode), ":e": ttl(s.now().Add(UnknownCodeLife))},
-		ReturnValues: types.ReturnValueAllNew})
+		ReturnValues: types.ReturnValueAllNew, ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 	if isConditionFailed(err) {
+		// The marker of a locked code comes back with the refusal (no read): its practice is who
+		// the patient should call. An unknown code's counter has no tenant.
+		if item, ok := existing(err); ok {
+			_ = unmarshal(item, &m)
+		}
 		return m, ErrCodeLocked
 	}
 	if err != nil {

@@ -53,6 +53,9 @@ const (
 	typeCounter      = "counter"
 	typeCounted      = "counted"
 	typeStats        = "stats"
+	typeOnboarding   = "onboarding"
+	typeFind         = "find"
+	typeFindKey      = "findkey"
 )
 
 // Practices, their staff and slugs.
@@ -64,6 +67,13 @@ func userSK(emailKey string) string  { return "USER#" + emailKey }
 func userPrefix() string             { return "USER#" }
 func emailPK(emailKey string) string { return "EMAIL#" + emailKey }
 func membershipSK(tid string) string { return "T#" + tid + "#STAFF" }
+func onboardingSK() string           { return "ONBOARDING" }
+
+// The staff queue's search index (find.go): a practice's search key, and its referrals under the
+// keyed hashes of their search terms.
+func findKeySK() string                  { return "FINDKEY" }
+func findPK(tid, termHash string) string { return "T#" + tid + "#FIND#" + termHash }
+func findSK(ulid string) string          { return ulid }
 
 // A referrer's marker beside an address's staff memberships: one Query on the address finds every
 // practice and role it can sign in to.

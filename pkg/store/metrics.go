@@ -28,10 +28,27 @@ func (s *Store) PutFact(ctx context.Context, f metrics.Fact, changedAt time.Time
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
 		return fmt.Errorf("put fact: %w", err)
 	}
-	marker := key(changePK(changedAt), changeSK(changedAt, f.Tenant, f.Day(), f.Referral))
+	if err := s.putChange(ctx, f, changedAt); err != nil {
+		return err
+	}
+	// A referral still waiting for its first contact becomes due (and, uncontacted, overdue) when its
+	// contact-by time passes, with no write then: a marker at that time makes the rollup recompute
+	// its day once it has passed. Rewriting it is harmless (same key); one left after the patient
+	// was reached recomputes the same numbers.
+	if f.FirstContact == nil && f.Status.AwaitingContact() && f.ContactBy.After(changedAt) {
+		if err := s.putChange(ctx, f, f.ContactBy); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putChange writes the change marker of a fact's day at time at.
+func (s *Store) putChange(ctx context.Context, f metrics.Fact, at time.Time) error {
+	marker := key(changePK(at), changeSK(at, f.Tenant, f.Day(), f.Referral))
 	marker[attrType] = str(typeChange)
 	marker["tid"], marker["day"] = str(f.Tenant), str(f.Day())
-	marker[attrTTL] = ttl(changedAt.Add(ChangeTTL))
+	marker[attrTTL] = ttl(at.Add(ChangeTTL))
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: marker}); err != nil {
 		return fmt.Errorf("put change: %w", err)
 	}

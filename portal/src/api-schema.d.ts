@@ -404,6 +404,15 @@ export interface paths {
          *     (`received`, `accepted`, `needs-info`) whose `contactBy` has passed, most overdue first: at
          *     most `limit` of them, in one page without `nextCursor` (`status` and `cursor` are not used).
          *     Every referral listed is recorded in the practice's audit trail.
+         *
+         *     With `q` (staff only; not with `status` or `overdue`) the answer is a search of every status,
+         *     newest first: by the start of the patient's first or last name (accents folded), a date of
+         *     birth (`MM/DD/YYYY` or `YYYY-MM-DD`) or a reference (`R-7K3M9Q2P`); every word must match. It
+         *     reads the search index under the search's most telling word (a date or reference, else the
+         *     longest name), `limit` entries a page, and checks the other words on those referrals, so a
+         *     page may hold fewer matches than `limit`, even none, with `nextCursor` to look further. The
+         *     index keeps names and dates only as keyed hashes. Referrals appear in it within seconds of
+         *     being sent (the stream consumer writes it).
          */
         get: operations["listReferrals"];
         put?: never;
@@ -715,6 +724,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A new practice's onboarding checklist (staff)
+         * @description The four first steps, each ticked by what the practice did: the intake profile completed
+         *     (conditions and an intake phone or email), a first partner added, a first referrer invited,
+         *     the public link shared (recorded when staff copy it: `POST /v1/onboarding/steps`). The portal
+         *     shows it on the staff home until every step is done or it is dismissed. At most four reads,
+         *     whatever the practice's size.
+         */
+        get: operations["getOnboarding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/onboarding/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record an onboarding step staff take themselves (staff)
+         * @description `link-shared` when staff copy the practice's public link, `dismissed` when they put the
+         *     checklist away. Each keeps the first time it happened; sending it again changes nothing.
+         */
+        post: operations["postOnboardingStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -737,6 +791,13 @@ export interface components {
             version?: number;
             /** @description For a `…/wrong-code`, how many more codes the link takes. */
             triesLeft?: number;
+            /** @description For a `…/code-locked` status code that belongs to a referral, the practice to call (issue 10). */
+            practice?: {
+                /** @description The practice's name for patients. */
+                name: string;
+                /** @description Its intake phone. */
+                phone: string;
+            };
         };
         FieldError: {
             /**
@@ -1503,8 +1564,16 @@ export interface components {
             unreachable: number;
             /** @description seen / (seen + no-show), or null. */
             showRate: number | null;
-            /** @description Share of contacted referrals reached by their contact-by time */
+            /**
+             * @description Contact-by compliance: the referrals reached by their contact-by time ÷ every referral whose contact-by time
+             *     has passed (`due`), contacted or not; null when none is due yet. A referral nobody called counts against it
+             *     from its deadline on; one declined or cancelled before its deadline without a contact is not counted.
+             */
             contactCompliance: number | null;
+            /** @description The referrals whose contact-by time has passed, contacted or not (compliance's denominator), as of the last rollup. */
+            due: number;
+            /** @description Of `due`, those still waiting for a first contact, as of the last rollup. */
+            overdue: number;
             hoursToContact: components["schemas"]["Stat"];
             hoursToSchedule: components["schemas"]["Stat"];
             hoursToVisit: components["schemas"]["Stat"];
@@ -1593,6 +1662,55 @@ export interface components {
             items: components["schemas"]["ReferralSummary"][];
             /** @description Absent on the last page. */
             nextCursor?: string;
+        };
+        /**
+         * @example {
+         *       "steps": [
+         *         {
+         *           "id": "profile",
+         *           "label": "Complete your intake profile",
+         *           "done": true,
+         *           "href": "/practice/settings"
+         *         },
+         *         {
+         *           "id": "partner",
+         *           "label": "Add your first referral partner",
+         *           "done": true,
+         *           "href": "/practice/partners"
+         *         },
+         *         {
+         *           "id": "invitation",
+         *           "label": "Invite your first referrer",
+         *           "done": false,
+         *           "href": "/practice/partners"
+         *         },
+         *         {
+         *           "id": "link",
+         *           "label": "Share your public referral link",
+         *           "done": false,
+         *           "href": "/p/lakeside-physical-therapy"
+         *         }
+         *       ],
+         *       "done": false,
+         *       "dismissed": false,
+         *       "publicPath": "/p/lakeside-physical-therapy"
+         *     }
+         */
+        Onboarding: {
+            steps: {
+                /** @enum {string} */
+                id: "profile" | "partner" | "invitation" | "link";
+                label: string;
+                done: boolean;
+                /** @description Where in the portal the step is done. */
+                href: string;
+            }[];
+            /** @description Every step is done. */
+            done: boolean;
+            /** @description Staff put the checklist away. */
+            dismissed: boolean;
+            /** @description The practice's public referral page (`/p/<slug>`): the link to share. */
+            publicPath: string;
         };
     };
     responses: {
@@ -2612,6 +2730,8 @@ export interface operations {
                  *     contact-by time has passed, most overdue first.
                  */
                 overdue?: components["parameters"]["Overdue"];
+                /** @description Staff: search by patient name, date of birth or reference (at most 100 characters). */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -2631,7 +2751,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             /**
              * @description Fields need attention (`type …/validation`): `status`, `limit`, `cursor` (not a cursor
-             *     this list gave out), or `overdue` (not `true`/`false`, or sent by a referrer).
+             *     this list gave out), `overdue` (not `true`/`false`, or sent by a referrer), or `q` (sent by a
+             *     referrer, with `status` or `overdue`, over 100 characters, or with no word to look up).
              */
             422: {
                 headers: {
@@ -3010,7 +3131,12 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
-            /** @description The code's 5 tries are spent (`type …/code-locked`); the patient calls the practice. */
+            /**
+             * @description The code's 5 tries are spent (`type …/code-locked`); the patient calls the practice. For a code that belongs to a
+             *     referral the problem carries the extension member `practice`, `{"name", "phone"}` (its patient-facing name and intake
+             *     phone), and the detail names the number;
+             *     nothing is compared once a code is locked. A made-up code locked by its tries has no `practice`.
+             */
             423: {
                 headers: {
                     [name: string]: unknown;
@@ -3021,7 +3147,11 @@ export interface operations {
                      *       "type": "https://referloop.dev/problems/code-locked",
                      *       "title": "This code is locked",
                      *       "status": 423,
-                     *       "detail": "5 wrong dates of birth were tried with it; call the practice to hear where your referral stands"
+                     *       "detail": "5 wrong dates of birth were tried with it; call Delta Care at +1 415 555 0100 to hear where your referral stands",
+                     *       "practice": {
+                     *         "name": "Delta Care",
+                     *         "phone": "+1 415 555 0100"
+                     *       }
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3224,6 +3354,64 @@ export interface operations {
                 };
             };
             429: components["responses"]["DailyLimit"];
+        };
+    };
+    getOnboarding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checklist. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Onboarding"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    postOnboardingStep: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    step: "link-shared" | "dismissed";
+                };
+            };
+        };
+        responses: {
+            /** @description The checklist after the step. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Onboarding"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
         };
     };
 }

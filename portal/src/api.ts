@@ -14,8 +14,10 @@ export class ApiError extends Error {
   allowed?: ReferralStatus[];
   /** for a wrong magic-link code (401 …/wrong-code): how many more codes the link takes */
   triesLeft?: number;
+  /** for a locked status code (423 …/code-locked): the practice to call */
+  practice?: { name: string; phone: string };
 
-  constructor(init: { status: number; type?: string; title: string; detail?: string; errors?: Record<string, string>; retryAfter?: number; allowed?: ReferralStatus[]; triesLeft?: number }) {
+  constructor(init: { status: number; type?: string; title: string; detail?: string; errors?: Record<string, string>; retryAfter?: number; allowed?: ReferralStatus[]; triesLeft?: number; practice?: { name: string; phone: string } }) {
     super(init.detail || init.title);
     this.name = 'ApiError';
     this.status = init.status;
@@ -26,6 +28,7 @@ export class ApiError extends Error {
     this.retryAfter = init.retryAfter;
     this.allowed = init.allowed;
     this.triesLeft = init.triesLeft;
+    this.practice = init.practice;
   }
 }
 
@@ -73,6 +76,9 @@ export function parseProblem(status: number, contentType: string | null, body: s
     retryAfter: Number.isFinite(ra) ? ra : undefined,
     allowed: Array.isArray(p.allowed) ? p.allowed.filter((x): x is ReferralStatus => typeof x === 'string') : undefined,
     triesLeft: typeof p.triesLeft === 'number' ? p.triesLeft : undefined,
+    practice: p.practice && typeof p.practice === 'object'
+      ? { name: str((p.practice as Record<string, unknown>).name) ?? '', phone: str((p.practice as Record<string, unknown>).phone) ?? '' }
+      : undefined,
   });
 }
 

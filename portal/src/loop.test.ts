@@ -8,6 +8,8 @@ import {
   ifMatch,
   localToUtc,
   overdueBy,
+  referrerWords,
+  matchesSearch,
   partnerInput,
   refOf,
   QUEUE_ORDER,
@@ -162,5 +164,31 @@ describe('referral reference', () => {
     expect(refOf('p_739xrb74gzj1.r_asjwc4se4r2w.01M6KJKQJBDCC9VMCWB8RE5ERC')).toBe('R-B8RE5ERC');
     expect(refOf('01M6KJKQJBDCC9VMCWB8RE5ERC')).toBe('R-B8RE5ERC');
     expect(refOf('r1')).toBe('');
+  });
+});
+
+describe('the referrer’s words for an overdue referral, and the search of “My referrals”', () => {
+  const now = new Date('2026-11-30T12:00:00Z');
+  it.each([
+    [{ status: 'received', overdue: true, contactBy: '2026-11-13T12:00:00Z' }, /^Overdue by 17 days: the practice was to contact the patient by .+ and has not reached them yet\.$/, true],
+    [{ status: 'accepted', overdue: true, contactBy: '2026-11-30T07:00:00Z' }, /^Overdue by 5 hours/, true],
+    [{ status: 'received', contactBy: '2026-12-01T12:00:00Z' }, /^The practice has your referral and will review it\.$/, false],
+    [{ status: 'scheduled', contactBy: '2026-11-13T12:00:00Z' }, /^The patient has an appointment\.$/, false],
+  ])('%o', (r, words, late) => {
+    const w = referrerWords(r, now);
+    expect(w.text).toMatch(words);
+    expect(w.late).toBe(late);
+  });
+  it.each([
+    ['silva', true],
+    ['ana silva', true],
+    ['Sílva', true],
+    ['silva jones', false],
+    ['K7Q2', true],
+    ['k7q2m9', true],
+    ['zz', false],
+    ['', true],
+  ])('“%s” matches Ana Silva (K7Q2-M9XD): %s', (q, want) => {
+    expect(matchesSearch({ ref: 'K7Q2-M9XD', patient: { firstName: 'Ana', lastName: 'Silva' } }, q)).toBe(want);
   });
 });

@@ -2,7 +2,7 @@
 // actions for a referral's `allowed` statuses, transition bodies and their checks, and times.
 // Pure functions only; imported by the staff and referrer pages, never by /refer or /status.
 import type { Appointment, ContactChannel, ContactOutcome, DeclineReason, Partner, PartnerInput, Referral, ReferralStatus, StatusUpdates, TimelineEntry, TransitionInput } from './types';
-import { statusLabel } from './format';
+import { formatDate, statusLabel } from './format';
 
 /** Statuses in lifecycle order: the order of the staff queue's views. */
 export const QUEUE_ORDER: ReferralStatus[] = [
@@ -35,6 +35,39 @@ export const REFERRER_STATUS_TEXT: Record<ReferralStatus, string> = {
 };
 
 export const referrerStatusText = (s: string) => REFERRER_STATUS_TEXT[s as ReferralStatus] ?? '';
+
+/** How late, in whole days (or hours, or minutes under an hour): "17 days", "5 hours"; '' when not late. */
+export function lateBy(iso: string, now: Date = new Date()): string {
+  const ms = now.getTime() - Date.parse(iso);
+  if (!(ms > 0)) return '';
+  const n = (x: number, one: string) => `${x} ${one}${x === 1 ? '' : 's'}`;
+  const min = Math.floor(ms / 60_000);
+  if (min < 60) return n(Math.max(1, min), 'minute');
+  const h = Math.floor(min / 60);
+  return h < 48 ? n(h, 'hour') : n(Math.floor(h / 24), 'day');
+}
+
+/**
+ * Where a referral stands for its referrer, in plain words: an overdue one (nobody has reached the
+ * patient by the contact-by time) says so and by how much, instead of its status's usual words.
+ */
+export function referrerWords(r: { status: string; overdue?: boolean; contactBy?: string }, now: Date = new Date()): { text: string; late: boolean } {
+  if (r.overdue && r.contactBy) {
+    const late = lateBy(r.contactBy, now);
+    if (late) return { text: `Overdue by ${late}: the practice was to contact the patient by ${formatDate(r.contactBy)} and has not reached them yet.`, late: true };
+  }
+  return { text: referrerStatusText(r.status), late: false };
+}
+
+/** Whether a referral matches a search of "My referrals": every word in the patient's name or the reference. */
+export function matchesSearch(r: { ref?: string; patient?: { firstName?: string; lastName?: string } }, query: string): boolean {
+  const fold = (x: string) => x.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const words = fold(query).split(/[\s,]+/).filter(Boolean);
+  if (!words.length) return true;
+  const hay = fold(`${r.patient?.firstName ?? ''} ${r.patient?.lastName ?? ''} ${r.ref ?? ''}`);
+  const ref = fold(r.ref ?? '').replace(/[^a-z0-9]/g, '');
+  return words.every((w) => hay.includes(w) || (w.replace(/[^a-z0-9]/g, '').length >= 3 && ref.includes(w.replace(/[^a-z0-9]/g, ''))));
+}
 
 export const DECLINE_REASONS: [DeclineReason, string][] = [
   ['not-a-match', 'Not a match for our practice'],

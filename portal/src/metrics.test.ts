@@ -13,7 +13,7 @@ const stat = (median: number | null = null, p90: number | null = null, n = media
 const accuracy = { counts: 'exact' as const, relativeError: 0.01, estimates: ['medianDaysToContact'] };
 const summary = (over: Partial<Summary> = {}): Summary => ({
   received: 0, accepted: 0, declined: 0, declinedBy: {}, contacted: 0, scheduled: 0, seen: 0, noShow: 0, closed: 0,
-  cancelled: 0, unreachable: 0, showRate: null, contactCompliance: null, hoursToContact: stat(), hoursToSchedule: stat(),
+  cancelled: 0, unreachable: 0, showRate: null, contactCompliance: null, due: 0, overdue: 0, hoursToContact: stat(), hoursToSchedule: stat(),
   hoursToVisit: stat(), formSeconds: stat(), medianDaysBetweenReferrals: null, ...over,
 });
 const group = (key: string, label: string, over: Partial<Summary> = {}): MetricsGroup => ({ key, label, ...summary(over) });
@@ -189,7 +189,7 @@ describe('per-source rows and sorting', () => {
   const view = {
     groups: [
       group('p_a', 'Alpha', { received: 12, scheduled: 5, seen: 2, showRate: 0.667, hoursToContact: stat(12, 12), contactCompliance: 1, medianDaysBetweenReferrals: 1.6 }),
-      group('p_b', 'Beta', { received: 3, scheduled: 3, seen: 3, showRate: 1, hoursToContact: stat(30, 40), contactCompliance: 0.5 }),
+      group('p_b', 'Beta', { received: 3, scheduled: 3, seen: 3, showRate: 1, hoursToContact: stat(30, 40), contactCompliance: 0.5, due: 2, overdue: 1 }),
       group('p_c', 'Gamma', { received: 3, scheduled: 1, seen: 0, showRate: 0, hoursToContact: stat(2, 3), contactCompliance: null }),
     ],
     sources: [
@@ -214,6 +214,7 @@ describe('per-source rows and sorting', () => {
     expect(names(sortRows(rows, 'showRate', 'asc'))).toEqual(['Gamma', 'Alpha', 'Beta', 'Harbor']);
     expect(names(sortRows(rows, 'hoursToContact', 'asc'))).toEqual(['Gamma', 'Alpha', 'Beta', 'Harbor']);
     expect(names(sortRows(rows, 'contactCompliance', 'desc'))).toEqual(['Alpha', 'Beta', 'Gamma', 'Harbor']);
+    expect(names(sortRows(rows, 'overdue', 'desc'))).toEqual(['Beta', 'Alpha', 'Gamma', 'Harbor']); // each source's overdue on its row
     expect(names(sortRows(rows, 'name', 'desc'))).toEqual(['Harbor', 'Gamma', 'Beta', 'Alpha']);
     expect(names(rows)).toEqual(['Alpha', 'Beta', 'Gamma', 'Harbor']); // not sorted in place
   });
@@ -229,10 +230,10 @@ describe('per-source rows and sorting', () => {
   it('exports the table as shown: its columns, its order, numbers in the header’s units', () => {
     const csv = sourcesCsv(sortRows(sourceRows(view), 'showRate', 'desc'));
     const lines = csv.split('\r\n');
-    expect(lines[0]).toBe('Source,Received,Scheduled,Seen,Show rate (%),Median time to contact (hours),Contacted on time (%),Median days between referrals,Status');
-    expect(lines[1]).toBe('Beta,3,3,3,100,30,50,,Active');
-    expect(lines[2]).toBe('Alpha,12,5,2,66.7,12,100,1.6,Active');
-    expect(lines[4]).toBe('Harbor,0,0,0,,,,,No referrals in the last 12 months');
+    expect(lines[0]).toBe('Source,Received,Scheduled,Seen,Show rate (%),Median time to contact (hours),Contacted on time (%),Overdue,Median days between referrals,Status');
+    expect(lines[1]).toBe('Beta,3,3,3,100,30,50,1,,Active');
+    expect(lines[2]).toBe('Alpha,12,5,2,66.7,12,100,0,1.6,Active');
+    expect(lines[4]).toBe('Harbor,0,0,0,,,,0,,No referrals in the last 12 months');
     expect(lines).toHaveLength(6); // header, 4 rows, and the final line end
     expect(SOURCE_COLUMNS[0].label).toBe('Source');
   });

@@ -346,6 +346,8 @@ export interface SourceRow {
   /** whether hoursToContact is an estimate (a sketch's median) */
   hoursToContactEstimate: boolean;
   contactCompliance: number | null;
+  /** referrals received in the range whose contact-by time passed with nobody reaching the patient yet */
+  overdue: number;
   /** an estimate whenever there is one */
   daysBetween: number | null;
   dormant: boolean;
@@ -364,7 +366,7 @@ export function sourceRows(view: Pick<MetricsView, 'groups' | 'sources'>): Sourc
     return {
       id: g.key, name: g.label || h?.name || g.key, received: g.received, scheduled: g.scheduled, seen: g.seen,
       showRate: g.showRate, hoursToContact: g.hoursToContact?.median ?? null, hoursToContactEstimate: !!g.hoursToContact?.estimate,
-      contactCompliance: g.contactCompliance,
+      contactCompliance: g.contactCompliance, overdue: g.overdue ?? 0,
       daysBetween: g.medianDaysBetweenReferrals, dormant: !!h?.dormant, dormancy: h ? dormancyText(h) : '',
     };
   });
@@ -372,12 +374,12 @@ export function sourceRows(view: Pick<MetricsView, 'groups' | 'sources'>): Sourc
   for (const h of view.sources) {
     if (listed.has(h.id)) continue;
     rows.push({ id: h.id, name: h.name, received: 0, scheduled: 0, seen: 0, showRate: null, hoursToContact: null,
-      hoursToContactEstimate: false, contactCompliance: null, daysBetween: null, dormant: h.dormant, dormancy: dormancyText(h) });
+      hoursToContactEstimate: false, contactCompliance: null, overdue: 0, daysBetween: null, dormant: h.dormant, dormancy: dormancyText(h) });
   }
   return rows;
 }
 
-export type SortKey = 'name' | 'received' | 'scheduled' | 'seen' | 'showRate' | 'hoursToContact' | 'contactCompliance' | 'daysBetween';
+export type SortKey = 'name' | 'received' | 'scheduled' | 'seen' | 'showRate' | 'hoursToContact' | 'contactCompliance' | 'overdue' | 'daysBetween';
 export type SortDir = 'asc' | 'desc';
 
 export interface Column {
@@ -401,6 +403,7 @@ export const SOURCE_COLUMNS: Column[] = [
   { key: 'showRate', label: 'Show rate', unit: '%', first: 'desc', numeric: true, show: (r) => fmtPercent(r.showRate), csv: (r) => percentNumber(r.showRate) },
   { key: 'hoursToContact', label: 'Median time to contact', unit: 'hours', first: 'asc', numeric: true, show: (r) => approx(fmtHours(r.hoursToContact), r.hoursToContactEstimate), csv: (r) => r.hoursToContact },
   { key: 'contactCompliance', label: 'Contacted on time', unit: '%', first: 'desc', numeric: true, show: (r) => fmtPercent(r.contactCompliance), csv: (r) => percentNumber(r.contactCompliance) },
+  { key: 'overdue', label: 'Overdue', first: 'desc', numeric: true, show: (r) => fmtCount(r.overdue), csv: (r) => r.overdue },
   { key: 'daysBetween', label: 'Median days between referrals', first: 'asc', numeric: true, show: (r) => approx(fmtDays(r.daysBetween), r.daysBetween != null), csv: (r) => r.daysBetween },
   { key: 'status', label: 'Status', show: (r) => (r.dormant ? cap(r.dormancy || 'quiet') : 'Active'), csv: (r) => (r.dormant ? cap(r.dormancy || 'quiet') : 'Active') },
 ];

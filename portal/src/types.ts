@@ -104,3 +104,6 @@ export interface PageProps {
   me: Me | null | undefined;
   setMe: (me: Me | null) => void;
 }
+
+/** issue 10: a new practice's onboarding checklist (GET /v1/onboarding). */
+export type Onboarding = Schemas['Onboarding'];

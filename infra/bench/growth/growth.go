@@ -206,7 +206,7 @@ func measure(ctx context.Context, endpoint string, tpl *template.Template, n, np
 	} {
 		var list []store.StoredBucket
 		oldest := metrics.DayOf(now.Add(-dayWindow))
-		for p, groups := range metrics.RollupBy(facts, period) {
+		for p, groups := range metrics.RollupBy(facts, period, now) {
 			if gran == "day" && p < oldest {
 				continue
 			}

@@ -21,9 +21,9 @@ const { chromium } = require('playwright-core');
 // The attribution build: the same metrics, plus which element was the LCP and which shifted most.
 const webVitals = readFileSync(join(dirname(require.resolve('web-vitals')), 'web-vitals.attribution.iife.js'), 'utf8');
 
-// The human pace of the scripted fill.
-const KEYSTROKE_MS = 280;
-const FIELD_MS = 3000;
+// The human pace of the scripted fill and the fill itself: fill.mjs (the e2e suite's a11y test
+// runs the same fill on a phone viewport).
+import { fill, KEYSTROKE_MS, FIELD_MS } from './fill.mjs';
 
 const out = { errors: [] };
 
@@ -147,75 +147,6 @@ async function vitals(context) {
     runs.floorSlow.push(await load(context, '/_bench/page.html', 'h1', true));
   }
   out.vitals = runs;
-}
-
-// Counts the visible inputs a person must fill: form controls shown (not in a closed <details>),
-// radio groups once, none whose label says "optional".
-const COUNT_INPUTS = () => {
-  const seen = new Set();
-  const names = [];
-  for (const el of document.querySelectorAll('form input, form select, form textarea')) {
-    if (['hidden', 'submit', 'button'].includes(el.type)) continue;
-    if (!el.checkVisibility?.() && el.offsetParent === null) continue;
-    if (el.closest('details:not([open])')) continue;
-    const label = (el.labels?.[0]?.textContent ?? el.getAttribute('aria-label') ?? '').toLowerCase();
-    if (label.includes('optional')) continue;
-    const key = el.type === 'radio' ? `radio:${el.name}` : el.id || el.name;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    names.push(el.type === 'radio' ? el.name : el.name || el.id);
-  }
-  return names;
-};
-
-// The scripted fill of the minimum referral at a human pace: a pause per field (reading,
-// deciding), then each keystroke; a click for the consent, the reason and the send button.
-const STEPS = [
-  { id: 'f-patient-firstName', text: 'Ana' },
-  { id: 'f-patient-lastName', text: 'Silva' },
-  { id: 'f-patient-dateOfBirth', text: '19800402' },
-  { id: 'f-patient-phone', text: '+1 555 0142' },
-  { id: 'f-patient-consentToContact' },
-  { id: 'f-reason' },
-  { submit: true },
-];
-
-async function fill(context, path) {
-  const page = context.pages()[0] ?? (await context.newPage());
-  try {
-    await page.goto(path, { waitUntil: 'load' });
-    await page.locator('form button[type=submit]').waitFor({ state: 'visible' });
-    const inputs = await page.evaluate(COUNT_INPUTS);
-    let formMillis = null;
-    page.on('response', async (r) => {
-      if (r.request().method() === 'POST' && new URL(r.url()).pathname === '/v1/referrals') {
-        formMillis = (await r.json().catch(() => ({}))).formMillis ?? null;
-      }
-    });
-    const t0 = Date.now();
-    let keystrokes = 0;
-    const steps = [];
-    for (const s of STEPS) {
-      await sleep(FIELD_MS);
-      const a = Date.now();
-      if (s.submit) {
-        await page.locator('form button[type=submit]').click();
-      } else if (s.text) {
-        await page.locator(`#${s.id}`).click();
-        await page.locator(`#${s.id}`).pressSequentially(s.text, { delay: KEYSTROKE_MS });
-        keystrokes += s.text.length;
-      } else {
-        await page.locator(`#${s.id}`).check();
-      }
-      if (s.submit) await page.locator('#sent-h').waitFor({ state: 'visible' });
-      // Time of the step beyond its pacing: what the page itself took.
-      steps.push({ step: s.id ?? 'send', ms: Date.now() - a - (s.text ? s.text.length * KEYSTROKE_MS : 0) });
-    }
-    const ms = Date.now() - t0;
-    return { ms, inputs, keystrokes, fields: STEPS.length, formMillis, steps, pacingMs: STEPS.length * FIELD_MS + keystrokes * KEYSTROKE_MS };
-  } finally {
-    await page.close().catch(() => {});
-  }
 }
 
 async function main() {

@@ -217,7 +217,7 @@ function Dashboard({ data, trendBy, onAnnounce }: { data: Loaded; trendBy: 'week
 
       <section class="metrics-section" aria-labelledby="kinds-h">
         <h2 id="kinds-h">By kind of source</h2>
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="By kind of source (scrolls sideways)">
           <table class="metrics-table">
             <thead>
               <tr>
@@ -228,6 +228,7 @@ function Dashboard({ data, trendBy, onAnnounce }: { data: Loaded; trendBy: 'week
                 <th scope="col" class="num">Show rate</th>
                 <th scope="col" class="num">Median time to contact</th>
                 <th scope="col" class="num">Contacted on time</th>
+                <th scope="col" class="num">Overdue</th>
               </tr>
             </thead>
             <tbody>
@@ -240,6 +241,7 @@ function Dashboard({ data, trendBy, onAnnounce }: { data: Loaded; trendBy: 'week
                   <td class="num">{fmtPercent(s?.showRate)}</td>
                   <td class="num">{approx(fmtHours(s?.hoursToContact.median), s?.hoursToContact.estimate)}</td>
                   <td class="num">{fmtPercent(s?.contactCompliance)}</td>
+                  <td class="num">{fmtCount(s?.overdue ?? 0)}</td>
                 </tr>
               ))}
             </tbody>
@@ -265,7 +267,10 @@ function Kpis({ total: t }: { total: Summary }) {
     ['Show rate', fmtPercent(t.showRate), t.seen + t.noShow ? `${fmtCount(t.seen)} seen · ${fmtCount(t.noShow)} missed` : 'no appointments kept or missed yet'],
     ['Median time to first contact', approx(fmtHours(t.hoursToContact.median), t.hoursToContact.estimate),
       t.hoursToContact.n ? `90% within ${approx(fmtHours(t.hoursToContact.p90), t.hoursToContact.estimate)} · ${fmtCount(t.hoursToContact.n)} contacted` : 'no patient contacted yet'],
-    ['Contacted on time', fmtPercent(t.contactCompliance), t.contacted ? 'first contact by the contact-by time' : 'no patient contacted yet'],
+    ['Contacted on time', fmtPercent(t.contactCompliance),
+      t.due ? `of ${fmtCount(t.due)} ${t.due === 1 ? 'referral' : 'referrals'} past their contact-by time, reached or not` : 'no contact-by time has passed yet'],
+    ['Overdue', fmtCount(t.overdue ?? 0),
+      t.overdue ? 'contact-by time passed, patient not reached yet' : 'none waiting past its contact-by time'],
     ['Median form time', approx(fmtSeconds(t.formSeconds.median), t.formSeconds.estimate),
       t.formSeconds.n ? `referrers’ time to fill the form · 90% within ${approx(fmtSeconds(t.formSeconds.p90), t.formSeconds.estimate)}` : 'no form timings yet'],
   ];
@@ -284,7 +289,7 @@ function Kpis({ total: t }: { total: Summary }) {
 
 function TrendTable({ points, trendBy }: { points: TrendPoint[]; trendBy: 'week' | 'month' }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-label={`Numbers per ${trendBy} (scrolls sideways)`}>
       <table class="metrics-table">
         <thead>
           <tr>
@@ -339,7 +344,8 @@ function SourcesTable({ view, range, save, onAnnounce }: {
           {dormant === 1 ? '1 source has' : `${dormant} sources have`} gone quiet by their own rhythm. A call or a visit may bring them back.
         </p>
       )}
-      <div class="table-wrap">
+      <p class="meta scroll-hint" aria-hidden="true">Scroll the table sideways for all {SOURCE_COLUMNS.length} columns →</p>
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Referral sources (scrolls sideways)">
         <table class="metrics-table sources-table">
           <caption class="visually-hidden">Referral sources; column headers sort the table</caption>
           <thead>

@@ -1,8 +1,10 @@
-// /referrals: the referrals this referrer sent, newest first: where each stands, in plain words, and its dates.
+// /referrals: the referrals this referrer sent, newest first: where each stands, in plain words (an
+// overdue one says so), and its dates; a search by the patient's name or the reference filters the
+// referrals loaded (a page at a time, so its cost stays one page).
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { formatDate, formatDateTime, initials } from '../format';
-import { referrerStatusText } from '../loop';
+import { matchesSearch, referrerWords } from '../loop';
 import { referrerScorecardText } from '../metrics';
 import type { PageProps, ReferrerScorecard } from '../types';
 import { StatusBadge, useTitle } from '../ui';
@@ -11,6 +13,9 @@ import { useReferrals } from './useReferrals';
 export default function MyReferrals(_: PageProps) {
   useTitle('My referrals');
   const { items, error, busy, hasMore, loadMore } = useReferrals('');
+  const [query, setQuery] = useState('');
+  const shown = items?.filter((r) => matchesSearch(r, query));
+  const overdue = items?.filter((r) => r.overdue).length ?? 0;
   return (
     <>
       <h1>My referrals</h1>
@@ -22,9 +27,28 @@ export default function MyReferrals(_: PageProps) {
           You have not sent a referral yet. <a href="/refer">Refer a patient</a>
         </p>
       )}
+      {overdue > 0 && (
+        <p class="notice notice-warn">
+          {overdue === 1 ? '1 referral is' : `${overdue} referrals are`} overdue: the practice has not reached the patient by the contact-by date.
+        </p>
+      )}
       {items && items.length > 0 && (
+        <div class="field search-field">
+          <label for="my-search">Search by patient name or reference</label>
+          <input id="my-search" type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} autoComplete="off"
+            aria-describedby="my-search-count" />
+          <p id="my-search-count" class="meta" aria-live="polite">
+            {query.trim()
+              ? `${shown?.length ?? 0} of the ${items.length} referrals loaded match${hasMore ? '; load more to search older ones' : ''}.`
+              : ''}
+          </p>
+        </div>
+      )}
+      {shown && shown.length > 0 && (
         <ul class="cards" aria-label="My referrals">
-          {items.map((r) => (
+          {shown.map((r) => {
+            const words = referrerWords(r);
+            return (
             <li key={r.id}>
               <a class="card card-link" href={`/referrals/${encodeURIComponent(r.id)}`}>
                 <span class="card-title">
@@ -32,15 +56,17 @@ export default function MyReferrals(_: PageProps) {
                 </span>
                 <span class="badges">
                   <StatusBadge status={r.status} />
+                  {words.late && <span class="badge badge-overdue">Overdue</span>}
                 </span>
-                <span class={r.status === 'needs-info' ? 'status-words attention' : 'status-words'}>{referrerStatusText(r.status)}</span>
+                <span class={r.status === 'needs-info' || words.late ? 'status-words attention' : 'status-words'}>{words.text}</span>
                 <span class="meta">
                   Sent {formatDate(r.createdAt)} · contact by {formatDate(r.contactBy)}
                   {r.appointment && r.status === 'scheduled' && <> · appointment {formatDateTime(r.appointment.at)}</>}
                 </span>
               </a>
             </li>
-          ))}
+            );
+          })}
         </ul>
       )}
       {hasMore && (

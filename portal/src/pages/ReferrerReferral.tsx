@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { statusLabel } from '../format';
-import { referrerStatusText } from '../loop';
+import { referrerWords } from '../loop';
 import type { AnswerInput, PageProps, Referral } from '../types';
 import { isEmail, isPhone } from '../validation';
 import { Field, fieldId, StatusBadge, useTitle } from '../ui';
@@ -33,7 +33,7 @@ export default function ReferrerReferral({ params }: PageProps) {
         <>
           <h1>{name}</h1>
           <p class="status-line">
-            <StatusBadge status={r.status} /> {referrerStatusText(r.status)}
+            <StatusBadge status={r.status} /> {referrerWords(r).text}
           </p>
           {r.appointment && (r.status === 'scheduled' || r.status === 'seen' || r.status === 'no-show') && (
             <p>

@@ -19,9 +19,21 @@ const FINAL_WORDS: Partial<Record<string, string>> = {
   cancelled: 'this referral was cancelled',
 };
 
+/** What was being written when someone else's change got in first (409/412): kept across the reload. */
+interface Draft {
+  to: ReferralStatus;
+  values: ActionValues;
+  /** the referral as the writer saw it */
+  before: { status: ReferralStatus; version: number };
+}
+
+/** The draft's typed text, for showing it when its action is no longer possible. */
+const draftText = (v: ActionValues) => [v.note, v.location].map((x) => x.trim()).filter(Boolean).join('\n');
+
 export default function StaffReferral({ params }: PageProps) {
   const { r, etag, error, reload, replace } = useReferral(params.id);
   const { message, messageRef, say } = useAnnouncer();
+  const [draft, setDraft] = useState<Draft | null>(null);
   const name = r ? `${r.patient.firstName} ${r.patient.lastName}` : 'Referral';
   useTitle(name);
 
@@ -46,6 +58,7 @@ export default function StaffReferral({ params }: PageProps) {
             {r.overdue && <strong class="overdue-text">Overdue by {overdueBy(r.contactBy) || 'a moment'}</strong>}
           </p>
           <Announcement message={message} messageRef={messageRef} />
+          {draft && <ConflictNotice draft={draft} r={r} onDismiss={() => setDraft(null)} />}
           {r.rating && (
             <section aria-labelledby="rating-h" class="rating-box">
               <h2 id="rating-h">Referrer’s rating of the handoff</h2>
@@ -56,13 +69,17 @@ export default function StaffReferral({ params }: PageProps) {
             key={`${r.id}-${r.version}`}
             r={r}
             etag={etag}
+            draft={draft}
             onDone={(next, tag, text) => {
+              setDraft(null);
               replace(next, tag);
               say(`${text} Status: ${statusLabel(next.status)}.`);
             }}
-            onConflict={async () => {
+            onConflict={async (to, values) => {
+              // Keep what was typed, re-read the referral, and say what changed.
+              setDraft({ to, values, before: { status: r.status, version: r.version } });
               const ok = await reload();
-              say(ok ? 'Someone else changed this referral — here is the latest.' : 'Someone else changed this referral, and it could not be reloaded. Reload the page.', ok ? 'ok' : 'bad');
+              if (!ok) say('Someone else changed this referral, and it could not be reloaded. Your text is kept; reload the page.', 'bad');
             }}
             onAllowed={(allowed) => replace({ ...r, allowed }, etag)}
           />
@@ -78,18 +95,53 @@ export default function StaffReferral({ params }: PageProps) {
   );
 }
 
+/**
+ * Says what changed while the draft was being written (the status and version before and now) and,
+ * when the drafted step is no longer possible, shows the typed text to copy.
+ */
+function ConflictNotice({ draft, r, onDismiss }: { draft: Draft; r: Referral; onDismiss: () => void }) {
+  const still = actionsFor(r).some((a) => a.to === draft.to);
+  const text = draftText(draft.values);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => ref.current?.focus(), [r.version]);
+  const moved = draft.before.status !== r.status;
+  return (
+    <div class="notice notice-warn conflict-notice" role="alert" tabIndex={-1} ref={ref}>
+      <p>
+        <strong>Someone else changed this referral while you were writing.</strong>{' '}
+        {moved
+          ? `It was “${statusLabel(draft.before.status)}” and is now “${statusLabel(r.status)}”`
+          : `Its status is still “${statusLabel(r.status)}”, but its details changed`}{' '}
+        (version {draft.before.version} → {r.version}); the page shows the latest, and the timeline below says who did what.
+      </p>
+      {still ? (
+        <p>Your text is kept in the form below: check that it still applies, then send it again.</p>
+      ) : (
+        <>
+          <p>“{statusLabel(draft.to)}” is no longer possible from here, so nothing was sent.{text ? ' What you typed, to copy:' : ''}</p>
+          {text && <pre class="draft-text">{text}</pre>}
+          <button type="button" class="secondary small-button" onClick={onDismiss}>Dismiss</button>
+        </>
+      )}
+    </div>
+  );
+}
+
 interface ActionsProps {
   r: Referral;
   etag: string | null;
+  /** a draft kept across a conflict: its action opens again with what was typed */
+  draft?: Draft | null;
   onDone: (r: Referral, etag: string | null, text: string) => void;
-  onConflict: () => void;
+  onConflict: (to: ReferralStatus, values: ActionValues) => void;
   onAllowed: (allowed: ReferralStatus[]) => void;
 }
 
-function Actions({ r, etag, onDone, onConflict, onAllowed }: ActionsProps) {
+function Actions({ r, etag, draft, onDone, onConflict, onAllowed }: ActionsProps) {
   const actions = actionsFor(r);
-  const [open, setOpen] = useState<Action | null>(null);
-  const [v, setV] = useState<ActionValues>(emptyAction);
+  const kept = draft ? actions.find((a) => a.to === draft.to && a.kind !== 'button') ?? null : null;
+  const [open, setOpen] = useState<Action | null>(kept);
+  const [v, setV] = useState<ActionValues>(() => (kept && draft ? draft.values : emptyAction()));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState('');
   const [busy, setBusy] = useState(false);
@@ -133,7 +185,7 @@ function Actions({ r, etag, onDone, onConflict, onAllowed }: ActionsProps) {
       onDone(data, tag, a.done);
     } catch (err) {
       setBusy(false);
-      if (err instanceof ApiError && (err.status === 409 || err.status === 412)) return onConflict();
+      if (err instanceof ApiError && (err.status === 409 || err.status === 412)) return onConflict(a.to, values);
       if (err instanceof ApiError && err.status === 422) {
         // an illegal move lists the moves allowed now; for a final referral there are none, and the
         // problem has no `allowed`

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, errorMessage } from '../api';
 import { formatDateTime, STATUS_LABEL, URGENCY_LABEL } from '../format';
 import { overdueBy, QUEUE_ORDER } from '../loop';
+import { OnboardingChecklist } from './OnboardingChecklist';
 import type { PageProps, Queue, ReferralStatus } from '../types';
 import { StatusBadge, useTitle } from '../ui';
 import { useReferrals } from './useReferrals';
@@ -23,6 +24,7 @@ export default function StaffReferrals({ query }: PageProps) {
     api.get<Queue>('/v1/queue').then(setQueue, (err) => setQueueError(errorMessage(err)));
   }, []);
 
+  const searched = (query.get('q') ?? '').trim();
   const asked = query.get('view');
   const valid = asked && (asked === 'overdue' || asked === 'all' || (QUEUE_ORDER as string[]).includes(asked));
   const view = valid ? asked : queue ? (queue.overdue > 0 ? 'overdue' : 'all') : queueError ? 'all' : null;
@@ -42,9 +44,18 @@ export default function StaffReferrals({ query }: PageProps) {
     );
   };
 
+  // On a phone the views are one row that scrolls sideways: the chosen one is scrolled into sight.
+  useEffect(() => {
+    const a = document.querySelector<HTMLElement>('.tabs a[aria-current=page]');
+    const row = a?.closest<HTMLElement>('.tabs');
+    if (a && row && row.scrollWidth > row.clientWidth) row.scrollLeft = Math.max(0, a.offsetLeft - row.offsetLeft - 16);
+  }, [view, queue]);
+
   return (
     <>
       <h1>Referrals</h1>
+      <OnboardingChecklist />
+      <QueueSearch q={searched} />
       {queueError && <p class="notice notice-bad" role="alert">Counts could not be loaded: {queueError}</p>}
       <nav aria-label="Referral views" class="tabs">
         <ul>
@@ -56,13 +67,36 @@ export default function StaffReferrals({ query }: PageProps) {
           {QUEUE_ORDER.filter((s) => FINISHED.has(s)).map((s) => tab(s, SHORT[s] ?? STATUS_LABEL[s]))}
         </ul>
       </nav>
-      {view ? <QueueList key={view} view={view} /> : <p class="loading" aria-live="polite">Loading…</p>}
+      {searched ? (
+        <QueueList key={`q:${searched}`} view="search" q={searched} />
+      ) : view ? (
+        <QueueList key={view} view={view} />
+      ) : (
+        <p class="loading" aria-live="polite">Loading…</p>
+      )}
     </>
   );
 }
 
-function QueueList({ view }: { view: string }) {
-  const filter = view === 'overdue' ? 'overdue=true' : view === 'all' ? '' : `status=${encodeURIComponent(view)}`;
+/**
+ * The queue's search (GET /v1/referrals?q=): by the start of the patient's first or last name, a
+ * date of birth or a reference. A GET form: the search is in the address, so Back returns to it.
+ */
+function QueueSearch({ q }: { q: string }) {
+  return (
+    <form class="queue-search" role="search" action="/practice/referrals" method="get">
+      <label for="queue-q">Find a patient</label>
+      <div class="search-row">
+        <input id="queue-q" name="q" type="search" defaultValue={q} maxLength={100} autoComplete="off" aria-describedby="queue-q-hint" />
+        <button type="submit" class="secondary">Search</button>
+      </div>
+      <p id="queue-q-hint" class="hint">Name, date of birth (MM/DD/YYYY) or reference, like “silva 04/02/1980” or R-7K3M9Q2P.</p>
+    </form>
+  );
+}
+
+function QueueList({ view, q }: { view: string; q?: string }) {
+  const filter = q ? `q=${encodeURIComponent(q)}` : view === 'overdue' ? 'overdue=true' : view === 'all' ? '' : `status=${encodeURIComponent(view)}`;
   const { items, error, busy, hasMore, loadMore } = useReferrals(filter);
   const now = new Date();
 
@@ -86,10 +120,18 @@ function QueueList({ view }: { view: string }) {
 
   return (
     <section aria-labelledby="view-h">
-      <h2 id="view-h">{viewName(view)}</h2>
+      <h2 id="view-h">{q ? `Search: “${q}”` : viewName(view)}</h2>
+      {q && (
+        <p>
+          <a href="/practice/referrals">Clear the search</a>
+        </p>
+      )}
       {error && <p class="notice notice-bad" role="alert">{error}</p>}
       {!items && !error && <p class="loading" aria-live="polite">Loading…</p>}
-      {items && items.length === 0 && (
+      {q && items && items.length === 0 && (
+        <p class="empty">{hasMore ? 'No match among the newest referrals looked through yet.' : `No referral matches “${q}”.`}</p>
+      )}
+      {!q && items && items.length === 0 && (
         <p class="empty">{view === 'all' ? 'No referrals yet. Invite partners from the Partners page.' : view === 'overdue' ? 'Nothing is overdue.' : `No referrals are “${viewName(view)}”.`}</p>
       )}
       {items && items.length > 0 && (
@@ -130,7 +172,7 @@ function QueueList({ view }: { view: string }) {
       )}
       {hasMore && (
         <button type="button" class="secondary" onClick={loadMore} disabled={busy}>
-          {busy ? 'Loading…' : 'Load more'}
+          {busy ? 'Loading…' : q ? 'Look further' : 'Load more'}
         </button>
       )}
     </section>

@@ -9,6 +9,8 @@ import type { StatusLookup, StatusLookupRequest } from '../types';
 
 const NO_MATCH = "The code and date of birth don't match. Check both; after 5 tries the code is locked — call the practice.";
 const LOCKED = 'This code is locked after 5 wrong tries. Call the practice to hear where your referral stands.';
+const lockedText = (p?: { name: string; phone: string }) =>
+  p?.phone ? `This code is locked: 5 wrong dates of birth were tried with it, so it cannot show your referral any more. Call ${p.name || 'the practice'} at ${p.phone} to hear where your referral stands.` : LOCKED;
 const TOO_MANY = 'Too many tries from this network; wait 15 minutes.';
 
 // The appointment reads in the practice's time zone (with its abbreviation), as its emails say it.
@@ -27,6 +29,7 @@ export default function Status() {
   const [dob, setDob] = useState('');
   const [errors, setErrors] = useState<{ code?: string; dob?: string }>({});
   const [failure, setFailure] = useState('');
+  const [call, setCall] = useState<{ name: string; phone: string } | null>(null); // a locked code's practice
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<StatusLookup | null>(null);
   const resultRef = useRef<HTMLHeadingElement>(null);
@@ -44,6 +47,7 @@ export default function Status() {
     e.preventDefault();
     if (busy) return;
     setFailure('');
+    setCall(null);
     const c = normalizeCode(code);
     const d = dob.trim();
     const errs: { code?: string; dob?: string } = {};
@@ -63,7 +67,9 @@ export default function Status() {
       if (s === 422 && err instanceof ApiError && Object.keys(err.errors).length) {
         setErrors({ code: err.errors.code, dob: err.errors.dateOfBirth });
       }
-      setFailure(s === 404 ? NO_MATCH : s === 423 ? LOCKED : s === 429 ? TOO_MANY : errorMessage(err));
+      const practice = s === 423 && err instanceof ApiError ? err.practice : undefined;
+      setCall(practice?.phone ? practice : null);
+      setFailure(s === 404 ? NO_MATCH : s === 423 ? lockedText(practice) : s === 429 ? TOO_MANY : errorMessage(err));
       setTimeout(() => failureRef.current?.focus());
     } finally {
       setBusy(false);
@@ -167,6 +173,11 @@ export default function Status() {
           <p class="notice notice-bad" role="alert" tabIndex={-1} ref={failureRef}>
             {failure}
           </p>
+        )}
+        {call && (
+          <a class="button call" href={`tel:${call.phone.replace(/[^\d+]/g, '')}`}>
+            Call {call.phone}
+          </a>
         )}
         <button type="submit" class="wide" disabled={busy}>
           {busy ? 'Checking…' : 'Check status'}
