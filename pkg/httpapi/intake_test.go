@@ -134,6 +134,10 @@ func TestSelfReferralLandsTagged(t *testing.T) {
 			}
 		})
 	}
+	// Nothing went to an empty address: a patient's own referral has no referrer to tell.
+	if n := e.mailsTo(""); n != 0 {
+		t.Errorf("%d messages to no address", n)
+	}
 	// The doctor the patient named is text on the referral, not a partner.
 	list := owner.do("GET", "/v1/partners", nil)
 	if strings.Contains(list.raw, "Bayview") {
