@@ -41,6 +41,8 @@ func As(event string) string {
 		return ""
 	case event == "referrals.anonymous":
 		return ""
+	case event == "submit.self-referral" || strings.HasPrefix(event, "submit.self-referral-"):
+		return "" // patients' own referrals: no sign-in
 	}
 	return "owner"
 }
