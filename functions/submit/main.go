@@ -1,4 +1,5 @@
-// Command submit is the referral submission function.
+// Command submit is the referral submission function: referrers' referrals, and patients' own
+// (confirmed by an emailed link).
 package main
 
 import (
@@ -7,12 +8,14 @@ import (
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/lambdahttp"
+	"github.com/referloop/referloop/pkg/notify/sesmail"
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing)
+	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing, awsenv.Mail, awsenv.Links)
 	if err != nil {
 		log.Fatalf("submit: %v", err)
 	}
-	lambdahttp.Start(httpapi.Submit(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(), OriginVerify: cfg.OriginVerify, Log: awsenv.Logger()}).Handler())
+	lambdahttp.Start(httpapi.Submit(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(),
+		Mailer: sesmail.New(cfg.AWS, cfg.Sender), Origin: cfg.PortalOrigin, OriginVerify: cfg.OriginVerify, Log: awsenv.Logger()}).Handler())
 }

@@ -41,6 +41,8 @@ func As(event string) string {
 		return ""
 	case event == "referrals.anonymous":
 		return ""
+	case event == "submit.self-referral" || strings.HasPrefix(event, "submit.self-referral-"):
+		return "" // patients' own referrals: no sign-in
 	}
 	return "owner"
 }
@@ -221,6 +223,8 @@ func referralKind(event string) string {
 		return "closed"
 	case event == "auth.session-needs-code":
 		return "bound"
+	case strings.HasPrefix(event, "submit.self-referral-"):
+		return "intake"
 	}
 	return "received"
 }
@@ -315,6 +319,9 @@ func (s *Stack) make(event, name string) (string, error) {
 			return p.Items[0].ID, nil
 		}
 	case "token":
+		if referralKind(event) == "intake" {
+			return s.intakeToken()
+		}
 		if referralKind(event) == "bound" {
 			// A link asked for in another browser: the event carries no link cookie, so it takes the code.
 			return s.requestLink(newBrowser(), seed.ReferrerEmail, seed.Slug)
@@ -406,4 +413,27 @@ func (s *Stack) Run(dir, outDir string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "%d of %d events in %s are ready to send (sessions last 30 minutes unused; links and codes work once)\n", ready, len(files), outDir)
 	return nil
+}
+
+var intakeRE = regexp.MustCompile(`/r/confirm#t=(t_[a-z0-9]{12}\.[A-Za-z0-9_-]{43})`)
+
+// intakeToken is the confirmation token of a patient's own referral to the demo practice (sent
+// through /r/{slug}'s route by a patient with a fresh address, so no daily limit is in the way).
+func (s *Stack) intakeToken() (string, error) {
+	email := "patient-" + strconv.FormatInt(time.Now().UnixNano(), 36) + "@example.com"
+	since := time.Now().Add(-time.Second)
+	form := map[string]any{"forWhom": "me", "sentBy": "ad", "reason": "Lower back pain", "website": "",
+		"patient": map[string]any{"firstName": "Rosa", "lastName": "Diaz", "dateOfBirth": "1975-06-14", "email": email, "consentToContact": true}}
+	if _, err := s.do(newBrowser(), http.MethodPost, "/v1/practices/"+seed.Slug+"/self-referrals", form, nil); err != nil {
+		return "", err
+	}
+	m, err := s.newestMail(email, since)
+	if err != nil {
+		return "", err
+	}
+	t := intakeRE.FindStringSubmatch(m.Text)
+	if t == nil {
+		return "", fmt.Errorf("the confirmation email has no link")
+	}
+	return t[1], nil
 }

@@ -32,6 +32,7 @@ const (
 	outbox        = tenant + "#OUTBOX"                    // the notifier's outbox
 	queueCounters = tenant + "#QUEUE"                     // the work queue's counters
 	views         = tenant + "#VIEW"                      // the dashboard's precomputed views
+	intake        = tenant + "#INTAKE"                    // patients' own referrals awaiting confirmation
 	code          = "CODE#*"                              // patient codes
 	link          = "LINK#*"                              // magic links
 	linkHead      = "LINKHEAD#*"                          // the newest batch of an address's links
@@ -92,6 +93,11 @@ var reach = map[string][]string{
 		g("UpdateItem", table, sessions),      // a session's last use
 		g("UpdateItem", table, rate+"submit-referrer#*", rate+"submit-practice#*"),
 		g("PutItem", table, referral),
+		// Patients' own referrals: slug, pending intakes, the intake partners, their limits.
+		g("GetItem", table, slug, intake, referral),
+		g("PutItem", table, intake, tenant),
+		g("UpdateItem", table, intake),
+		g("UpdateItem", table, rate+"intake-ip#*", rate+"intake-confirm-ip#*", rate+"intake-address#*", rate+"intake-practice#*"),
 	},
 	"ReferralsFunction": {
 		g("GetItem", table, referral, sessions),

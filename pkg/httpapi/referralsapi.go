@@ -17,6 +17,9 @@ import (
 func Submit(d *Deps) *API {
 	return &API{Name: "submit", deps: d, Routes: []Route{
 		{"POST", "/v1/referrals", d.referrer(d.submit)},
+		// A patient's own referral (/r/{slug}), confirmed by an emailed link (intakeapi.go).
+		{"POST", "/v1/practices/{slug}/self-referrals", d.public(d.selfRefer)},
+		{"POST", "/v1/self-referrals/confirmations", d.public(d.confirmSelfReferral)},
 	}}
 }
 

@@ -100,6 +100,7 @@ func TestRender(t *testing.T) {
 		{Digest{Referrer: referrerName, Practice: practiceName, Day: at, Items: []DigestItem{{Ref: "R-1", Status: referral.Seen, Link: "L"}}},
 			"1 referral update on Mar 4, 2026", []string{"R-1 is now seen: L\n"}, nil},
 	}
+	cases = append(cases, intakeCases()...)
 	rendered := map[string]bool{}
 	for _, c := range cases {
 		name := c.data.template()
@@ -170,7 +171,7 @@ func TestNoFieldForPHI(t *testing.T) {
 // TestPatientMessagesNameNoPractice: the data of what a patient gets has no field for the practice's
 // own name nor the referring office's, only the display name the practice chose for patients.
 func TestPatientMessagesNameNoPractice(t *testing.T) {
-	for _, d := range []Data{PatientCode{}, PatientCodeSMS{}, PatientUpdate{}} {
+	for _, d := range []Data{PatientCode{}, PatientCodeSMS{}, PatientUpdate{}, IntakeConfirm{}} {
 		typ := reflect.TypeOf(d)
 		if _, ok := typ.FieldByName("DisplayName"); !ok {
 			t.Errorf("%s has no DisplayName", typ.Name())
@@ -185,7 +186,8 @@ func TestPatientMessagesNameNoPractice(t *testing.T) {
 
 func allData() []Data {
 	return []Data{SignupConfirm{}, SigninLink{}, Invitation{}, MemberInvitation{}, Received{}, NewReferral{}, PatientCode{}, PatientCodeSMS{},
-		Question{}, Answered{}, StatusUpdate{}, Closed{}, PatientUpdate{}, Digest{}}
+		Question{}, Answered{}, StatusUpdate{}, Closed{}, PatientUpdate{}, Digest{},
+		IntakeConfirm{}}
 }
 
 // TestTemplatesAndData: each data type has its template and each template its data type; emails

@@ -30,6 +30,9 @@ type message struct {
 func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 	r, p := c.after, c.practice
 	add := func(kind, to string, d messages.Data) error {
+		if to == "" {
+			return nil // nobody to tell: a patient's own referral (pkg/intake) has no referrer's address
+		}
 		m, err := messages.Render(d)
 		if err == nil {
 			fx.messages = append(fx.messages, message{kind: kind, to: to, body: m, sms: m.Subject == ""})

@@ -56,6 +56,8 @@ const (
 	typeOnboarding   = "onboarding"
 	typeFind         = "find"
 	typeFindKey      = "findkey"
+	// A patient's own referral waiting for its emailed confirmation (pkg/intake).
+	typePendingIntake = "pendingintake"
 )
 
 // Practices, their staff and slugs.
@@ -191,3 +193,8 @@ const stamp = "2006-01-02T15:04:05.000000000Z"
 
 // hourLayout names an hour of the change feed.
 const hourLayout = "2006-01-02T15"
+
+// A patient's own referral (/r/{slug}) waiting for its emailed confirmation, in its practice's
+// partition of pending intakes, under the SHA-256 of the link's token (the token is never stored).
+func intakePK(tid string) string       { return "T#" + tid + "#INTAKE" }
+func intakeSK(tokenHash string) string { return "PENDING#" + tokenHash }

@@ -769,6 +769,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/practices/{slug}/self-referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A patient refers themselves or someone they know (no sign-in)
+         * @description The portal's `/r/{slug}` form. Asks "who sent you?" (`sentBy`): a doctor → the referral is
+         *     tagged as the provider kind, a friend or family member → patient, an ad or search or other →
+         *     self (someone referring another person is a patient's referral unless a doctor sent them).
+         *     A doctor the patient names is text on the referral's note, never a partner. Nothing reaches
+         *     the practice yet: the request is stored for 24 hours and a single-use confirmation link
+         *     (`<origin>/r/confirm#t=…`; the token carries the practice's id and a secret, no PHI) is
+         *     emailed to the patient, or to `yourEmail` when the form is for someone else. Limits: 10
+         *     forms per caller's address per 15 minutes (429); the practice's daily cap (a tenth of its
+         *     referral cap, 20 while new: 429, call the practice); 3 confirmation emails per address per
+         *     practice a day (past it, and for a filled honeypot `website`, the answer is the same 202 and
+         *     nothing is stored or sent).
+         */
+        post: operations["selfRefer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/self-referrals/confirmations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a patient's own referral by its emailed link (no sign-in)
+         * @description The `/r/confirm` page posts the link's fragment token. The first confirmation makes the
+         *     referral (201) through the same store path as a referrer's: the practice's queue, its
+         *     new-referral email, the patient's status code, the metrics. Confirming again answers the
+         *     same referral (200, `alreadyConfirmed`). A link older than 24 hours answers 410; an unknown
+         *     one 404. 30 confirmations per caller's address per 15 minutes.
+         */
+        post: operations["confirmSelfReferral"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1711,6 +1765,73 @@ export interface components {
             dismissed: boolean;
             /** @description The practice's public referral page (`/p/<slug>`): the link to share. */
             publicPath: string;
+        };
+        /**
+         * @example {
+         *       "forWhom": "me",
+         *       "sentBy": "ad",
+         *       "patient": {
+         *         "firstName": "Rosa",
+         *         "lastName": "Diaz",
+         *         "dateOfBirth": "1975-06-14",
+         *         "phone": "(415) 555-0142",
+         *         "email": "rosa.diaz@example.com",
+         *         "consentToContact": true
+         *       },
+         *       "reason": "Lower back pain for three weeks"
+         *     }
+         */
+        SelfReferralRequest: {
+            /** @enum {string} */
+            forWhom: "me" | "someone";
+            /**
+             * @description Who sent you? friend: a friend or family member; ad: an ad or a search.
+             * @enum {string}
+             */
+            sentBy: "doctor" | "friend" | "ad" | "other";
+            /** @description When a doctor sent the patient; text on the referral. */
+            doctorName?: string;
+            doctorPractice?: string;
+            /** @description Required when forWhom is someone. */
+            yourName?: string;
+            /**
+             * Format: email
+             * @description Required when forWhom is someone; the confirmation goes there.
+             */
+            yourEmail?: string;
+            patient: components["schemas"]["Patient"];
+            reason: string;
+            insurance?: string;
+            note?: string;
+            /** @description The honeypot; people leave it empty. */
+            website?: string;
+            formMillis?: number;
+        };
+        SelfReferralAccepted: {
+            /** @constant */
+            status: "check-your-email";
+            /** @description How long the emailed link works. */
+            validHours: number;
+        };
+        SelfReferralConfirmation: {
+            token: string;
+        };
+        SelfReferralConfirmed: {
+            /** @constant */
+            status: "confirmed";
+            alreadyConfirmed: boolean;
+            /** @description The referral's short reference (R-…). */
+            ref: string;
+            /** @enum {string} */
+            source: "provider" | "patient" | "self";
+            /** @description The practice's name for patients. */
+            displayName: string;
+            /** @description The practice's intake phone */
+            phone?: string;
+            /** Format: date-time */
+            contactBy: string;
+            /** @description Whether the patient's status code is on its way by email (on the first confirmation). */
+            statusCodeSent: boolean;
         };
     };
     responses: {
@@ -3412,6 +3533,100 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+        };
+    };
+    selfRefer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: components["parameters"]["Slug"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SelfReferralRequest"];
+            };
+        };
+        responses: {
+            /** @description Check your email (also the answer to a filled honeypot, or past the address's daily emails). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "check-your-email",
+                     *       "validHours": 24
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SelfReferralAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
+    confirmSelfReferral: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SelfReferralConfirmation"];
+            };
+        };
+        responses: {
+            /** @description The link was already confirmed; the same referral. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfReferralConfirmed"];
+                };
+            };
+            /** @description The referral was made. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SelfReferralConfirmed"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The link is unknown, mistyped or removed (`type …/intake-link-unknown`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link is older than 24 hours (`type …/intake-link-expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["RateLimited"];
         };
     };
 }

@@ -31,6 +31,10 @@ export const routes: Route[] = [
   { path: '/referrals', area: 'referrer', load: () => import('./pages/MyReferrals') },
   { path: '/referrals/:id', area: 'referrer', load: () => import('./pages/ReferrerReferral') },
   { path: '/practice/team', area: 'staff', load: () => import('./pages/Team') },
+  // Patients' own referrals and the one-pager (issue 11).
+  { path: '/r/confirm', area: 'public', load: () => import('./pages/SelfReferConfirm') },
+  { path: '/r/:slug', area: 'public', load: () => import('./pages/SelfRefer') },
+  { path: '/p/:slug/print', area: 'public', load: () => import('./pages/OnePager') },
 ];
 
 export function homeOf(me: Me): string {

@@ -38,6 +38,15 @@ export default function PublicPractice({ params }: PageProps) {
         </p>
         <LinkRequest practice={profile.slug} label="Your work email" button="Email me a link to refer" />
       </section>
+      <section class="panel" aria-labelledby="patient-h">
+        <h2 id="patient-h">Are you a patient?</h2>
+        <p>
+          <a href={`/r/${profile.slug}`}>Refer yourself, or someone you know</a>: no referral from a doctor needed.
+        </p>
+      </section>
+      <p class="small">
+        <a href={`/p/${profile.slug}/print`}>Print the one-page “how to refer” sheet</a>
+      </p>
     </>
   );
 }

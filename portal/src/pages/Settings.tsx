@@ -166,6 +166,13 @@ export default function Settings({ me }: PageProps) {
             </button>
           )}
         </p>
+        <p>
+          <a href={`/p/${profile.slug}/print`}>The one-pager: how to refer, with a QR code, and the introduction email</a>
+        </p>
+        <p>
+          Patients can ask you for an appointment themselves, for them or someone they know:{' '}
+          <a href={`/r/${profile.slug}`} class="mono">{`${location.origin}/r/${profile.slug}`}</a>
+        </p>
       </section>
 
       <form onSubmit={save} noValidate class="stack">
