@@ -59,5 +59,8 @@ func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
 	if fx.counters != nil {
 		err = errors.Join(err, n.Store.ApplyCounters(ctx, *fx.counters, n.now()))
 	}
+	if fx.outreach != nil {
+		err = errors.Join(err, n.applyOutreach(ctx, c, *fx.outreach))
+	}
 	return errors.Join(failed, err)
 }

@@ -22,8 +22,9 @@ var projections = []projection{
 	{"audit", (*Notifier).auditWrite},
 	{"fact", (*Notifier).metricFact},
 	{"code", (*Notifier).patientCode},
-	{"counters", (*Notifier).counters}, // counters.go
-	{"messages", (*Notifier).plan},     // plan.go
+	{"counters", (*Notifier).counters},           // counters.go
+	{"messages", (*Notifier).plan},               // plan.go
+	{"outreach", (*Notifier).outreachProjection}, // outreach.go
 }
 
 // effects is what the projections of one change decided.
@@ -37,6 +38,8 @@ type effects struct {
 	messages []message
 	// counters is the change's delta of the work queue's and the referrer's counts.
 	counters *store.CounterDelta
+	// outreach is a new referral to count per day and the thank-yous it may bring (outreach.go).
+	outreach *outreachWork
 }
 
 // put is one idempotent put, made through the store it is given.

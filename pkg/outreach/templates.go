@@ -154,3 +154,12 @@ func oneLine(s string) string {
 		return r
 	}, s))
 }
+
+// Outreach email limits: every outreach email (an automatic thank-you, an introduction or check-in
+// sent from a partner's page) counts against both, per UTC day. Scopes of the rate counters.
+const (
+	EmailsPerAddress  = 2   // to one address from one practice
+	EmailsPerPractice = 100 // from one practice
+	ScopeAddress      = "outreach-address"
+	ScopePractice     = "outreach-practice"
+)
