@@ -251,7 +251,7 @@ type FollowUpsView struct {
 	Today   string              `json:"today"`
 	WeekEnd string              `json:"weekEnd"`
 	Groups  []outreach.DueGroup `json:"groups"`
-	Members []TeamMember            `json:"members"`
+	Members []TeamMember        `json:"members"`
 }
 
 func (d *Deps) followUps(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
@@ -301,7 +301,7 @@ type OutreachView struct {
 	Today       string                  `json:"today"`
 	Suggestions []outreach.Suggestion   `json:"suggestions"`
 	Channels    []outreach.ChannelStats `json:"channels"`
-	Members     []TeamMember                `json:"members"`
+	Members     []TeamMember            `json:"members"`
 }
 
 // MaxChannelTouches bounds the touches of the last year the channel table reads.
@@ -500,7 +500,8 @@ func (d *Deps) sendOutreachEmail(w http.ResponseWriter, r *http.Request, c *auth
 		return err
 	}
 	tpl := s.Template(in.Kind)
-	m := messages.Message{Subject: tpl.Subject, Text: outreach.Fill(tpl.Body, "", pr.Name) + "\n"}
+	m := messages.Message{Subject: tpl.Subject, Text: outreach.Fill(tpl.Body, "", pr.Name) + "\n\n" +
+		outreach.HowToRefer(d.origin(r)+"/p/"+pr.Slug) + "\n"}
 	if err := d.Mailer.Send(ctx, m.Email(p.ContactEmail)); err != nil {
 		return err
 	}

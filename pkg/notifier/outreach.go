@@ -88,7 +88,8 @@ func (n *Notifier) thank(ctx context.Context, c *change, tpl outreach.Template, 
 	r := c.after
 	to := r.Referrer.Email
 	body := outreach.Fill(tpl.Body, outreach.FirstName(r.Referrer.Name), c.practice.Name)
-	m := message{kind: "thanks-" + event, to: to, body: messages.Message{Subject: tpl.Subject, Text: body + "\n"},
+	m := message{kind: "thanks-" + event, to: to, body: messages.Message{Subject: tpl.Subject,
+		Text: body + "\n\n" + outreach.HowToRefer(n.Origin+"/p/"+c.practice.Slug) + "\n"},
 		quotas: outreachQuotas(r.TenantID, ids.EmailKey(to))}
 	note := store.Notification{Key: store.MessageKey(r.ULID, r.Version, m.kind), Kind: m.kind, Referral: r.ID, At: n.now()}
 	outcome, _, err := n.deliver(ctx, r.TenantID, note, m)

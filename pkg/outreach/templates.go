@@ -163,3 +163,6 @@ const (
 	ScopeAddress      = "outreach-address"
 	ScopePractice     = "outreach-practice"
 )
+
+// HowToRefer is the line Referloop adds under every outreach email: the practice's referral link.
+func HowToRefer(link string) string { return "To refer a patient: " + link }

@@ -78,9 +78,9 @@ func (s *Store) CreateTouch(ctx context.Context, tid string, t outreach.Touch, p
 // noteTouch keeps the partner's last touch day (only ever later).
 func (s *Store) noteTouch(ctx context.Context, tid, pid, day string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(referralPK(tid, pid), partnerOutreachSK()),
-		UpdateExpression:         cond("SET lastTouch = :d, #t = :t"),
-		ConditionExpression:      cond("attribute_not_exists(lastTouch) OR lastTouch < :d"),
-		ExpressionAttributeNames: map[string]string{"#t": attrType},
+		UpdateExpression:          cond("SET lastTouch = :d, #t = :t"),
+		ConditionExpression:       cond("attribute_not_exists(lastTouch) OR lastTouch < :d"),
+		ExpressionAttributeNames:  map[string]string{"#t": attrType},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":d": str(day), ":t": str(typePartnerOutreach)}})
 	if isConditionFailed(err) {
 		return nil
@@ -260,8 +260,8 @@ func (s *Store) CountReferral(ctx context.Context, tid, pid, ulid string, at tim
 			ExpressionAttributeNames:  map[string]string{"#d": day, "#t": attrType},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":t": str(typeDaily)}}},
 		{Update: &types.Update{TableName: &s.Table, Key: key(referralPK(tid, pid), partnerOutreachSK()),
-			UpdateExpression:          cond("ADD total :one SET #t = :t"),
-			ExpressionAttributeNames:  map[string]string{"#t": attrType},
+			UpdateExpression:          cond("ADD #n :one SET #t = :t"),
+			ExpressionAttributeNames:  map[string]string{"#n": "total", "#t": attrType},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":t": str(typePartnerOutreach)}}},
 	}})
 	if reasons := cancelled(err); len(reasons) > 0 {
