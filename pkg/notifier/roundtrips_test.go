@@ -123,8 +123,10 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 	// messages (acknowledgement, intake alert, code by email and by text); the text's three caps
 	// (the referrer's day, the practice's month, every practice's month); one batch of puts; the
 	// two audit records (the write and the sends), each its own conditional put into the
-	// append-only audit table, where no role may batch-write; the counters' transaction.
-	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2 + 3, "BatchWriteItem": 1, "PutItem": 2, "TransactWriteItems": 1})
+	// append-only audit table, where no role may batch-write; the counters' transaction; and the
+	// outreach count (pkg/store CountReferral): the referral's marker read, whether it is its
+	// partner's only referral (a Query of at most two keys), the marker, day and total transaction.
+	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2 + 1, "Query": 1, "UpdateItem": 1 + 4*2 + 3, "BatchWriteItem": 1, "PutItem": 2, "TransactWriteItems": 1 + 1})
 	handle(created[b.ID], created[c.ID])
 
 	for _, id := range []string{a.ID, b.ID, c.ID} {
