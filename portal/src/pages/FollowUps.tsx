@@ -134,7 +134,7 @@ function ChannelTable({ channels }: { channels: ChannelStats[] }) {
       {used.length === 0 ? (
         <p class="empty">No touches logged in the last year yet.</p>
       ) : (
-        <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="channels-h">
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Table: touches followed by referrals">
           <table class="audit channels">
             <caption class="visually-hidden">Touches followed by referrals, by channel</caption>
             <thead>
