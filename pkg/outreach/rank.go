@@ -135,11 +135,8 @@ func Rank(sources []Source, today string) []Suggestion {
 		dm, sent := rh.Dormant(end)
 		switch {
 		case src.Total == 0 && rh.Referrals == 0:
-			if now.Sub(src.CreatedAt) < 0 {
-				continue
-			}
 			s.Reason, s.Detail = ReasonProspect, "No referral yet."
-			r.group, r.score = 2, now.Sub(src.CreatedAt).Hours()
+			r.group, r.score = 2, max(0, end.Sub(src.CreatedAt).Hours())
 		case sent && dm.Dormant:
 			s.Reason = ReasonQuiet
 			s.Detail = "No referral in " + plural(*s.DaysSinceLast, "day") + "; it used to send one about every " +
