@@ -12,10 +12,10 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing, awsenv.Mail)
+	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing, awsenv.Mail, awsenv.Links)
 	if err != nil {
 		log.Fatalf("outreach: %v", err)
 	}
 	lambdahttp.Start(httpapi.Outreach(&httpapi.Deps{Store: cfg.Store(), Signer: cfg.Signer(), Mailer: sesmail.New(cfg.AWS, cfg.Sender),
-		OriginVerify: cfg.OriginVerify, Log: awsenv.Logger()}).Handler())
+		Origin: cfg.PortalOrigin, OriginVerify: cfg.OriginVerify, Log: awsenv.Logger()}).Handler())
 }
