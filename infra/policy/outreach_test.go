@@ -11,7 +11,7 @@ func init() {
 	reach["OutreachFunction"] = []string{
 		// The practice, its partners, members and templates; sessions; a touch, a partner's
 		// referrals per day and outreach numbers.
-		g("GetItem", table, tenant, sessions, referral),
+		g("GetItem", table, tenant, sessions, referral, tenant+"#VIEW"),
 		g("Query", table, tenant, referral, followUps, touchLog), // partners, members; touches; due list; touch log
 		g("PutItem", table, referral, followUps, touchLog),       // a touch with its due and log entries
 		g("UpdateItem", table, referral, tenant, sessions),       // a follow-up done, last touch; templates; a session's last use

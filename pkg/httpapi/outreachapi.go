@@ -328,13 +328,18 @@ func (d *Deps) outreachOverview(w http.ResponseWriter, r *http.Request, c *auth.
 	if err != nil {
 		return err
 	}
+	// The rollup's health view (one item): the rhythm of referrals from before the daily counts.
+	health, err := d.Store.HealthOf(ctx, c.Tenant, false)
+	if err != nil && !store.IsNotFound(err) {
+		return err
+	}
 	sources := make([]outreach.Source, 0, len(partners))
 	daily := map[string]outreach.Daily{}
 	for _, p := range partners {
 		po := nums[p.ID]
 		daily[p.ID] = po.Daily
 		sources = append(sources, outreach.Source{ID: p.ID, Name: p.Name, Kind: p.Kind, CreatedAt: p.CreatedAt, Daily: po.Daily,
-			Total: po.Total, LastTouch: po.LastTouch})
+			Total: po.Total, LastTouch: po.LastTouch, Rolled: health.Sources[p.ID]})
 	}
 	touches, err := d.Store.TouchLog(ctx, c.Tenant, now.AddDate(-1, 0, 0).Format(time.DateOnly), today, MaxChannelTouches)
 	if err != nil {

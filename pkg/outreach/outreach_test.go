@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/valid"
 )
 
@@ -334,4 +335,24 @@ func fieldsOf(err error) ([]string, bool) {
 		out = append(out, e.Field)
 	}
 	return out, ok
+}
+
+// TestRankUsesTheRollupBeforeDailyCounts: a partner whose referrals all came before the daily
+// counts began is judged by the rollup's rhythm, never called a prospect.
+func TestRankUsesTheRollupBeforeDailyCounts(t *testing.T) {
+	now, _ := ParseDay("2026-06-30")
+	gap := 10 * 86400.0
+	busy := metricsRhythm(12, now.AddDate(0, 0, -5), gap)
+	quiet := metricsRhythm(12, now.AddDate(0, 0, -120), gap)
+	got := Rank([]Source{
+		{ID: "p_busy", Name: "Busy", Kind: "pcp", CreatedAt: now.AddDate(-2, 0, 0), Daily: Daily{}, Rolled: busy},
+		{ID: "p_quiet", Name: "Quiet", Kind: "pcp", CreatedAt: now.AddDate(-2, 0, 0), Daily: Daily{}, Rolled: quiet},
+	}, "2026-06-30")
+	if len(got) != 1 || got[0].PartnerID != "p_quiet" || got[0].Reason != ReasonQuiet {
+		t.Fatalf("rank %+v", got)
+	}
+}
+
+func metricsRhythm(n int, last time.Time, gap float64) metrics.Rhythm {
+	return metrics.Rhythm{Referrals: n, Last: last.Unix(), MedianGap: &gap}
 }

@@ -21,6 +21,9 @@ type Source struct {
 	// Total is every referral the partner ever sent (counted since outreach counting began).
 	Total     int
 	LastTouch string
+	// Rolled is the partner's rhythm over the last 12 months from the rollup's health view (zero when
+	// there is none): it speaks for referrals received before the daily counts began.
+	Rolled metrics.Rhythm
 }
 
 // Reasons a partner is on the "who to reach out to" list.
@@ -127,6 +130,9 @@ func Rank(sources []Source, today string) []Suggestion {
 			s.RecentlyTouched = true
 		}
 		rh := Rhythm(src.Daily, now)
+		if rh.Referrals == 0 && src.Rolled.Referrals > 0 {
+			rh = src.Rolled // referrals from before the daily counts began
+		}
 		if rh.Referrals > 0 {
 			days := int(end.Sub(time.Unix(rh.Last, 0)).Hours() / 24)
 			s.DaysSinceLast = &days
@@ -134,7 +140,7 @@ func Rank(sources []Source, today string) []Suggestion {
 		r := ranked{}
 		dm, sent := rh.Dormant(end)
 		switch {
-		case src.Total == 0 && rh.Referrals == 0:
+		case src.Total == 0 && rh.Referrals == 0 && src.Rolled.Referrals == 0:
 			s.Reason, s.Detail = ReasonProspect, "No referral yet."
 			r.group, r.score = 2, max(0, end.Sub(src.CreatedAt).Hours())
 		case sent && dm.Dormant:
