@@ -30,7 +30,8 @@ func As(event string) string {
 	switch event {
 	case "referrals.list-referrer", "referrals.list-referrer-by-status", "referrals.get", "referrals.bad-cursor",
 		"submit.create", "submit.replay", "submit.key-reused", "submit.missing-key", "submit.invalid", "submit.too-large",
-		"pipeline.answer", "practice.as-referrer", "practice.audit-as-staff-or-referrer", "metrics.as-referrer":
+		"pipeline.answer", "practice.as-referrer", "practice.audit-as-staff-or-referrer", "metrics.as-referrer",
+		"outreach.as-referrer":
 		return "referrer"
 	}
 	fn, _, _ := strings.Cut(event, ".")

@@ -104,6 +104,7 @@ var Builders = map[string]func(*Deps) *API{
 	"pipeline":  Pipeline,
 	"status":    Status,
 	"metrics":   Metrics,
+	"outreach":  Outreach,
 }
 
 // Handler serves the API's routes, with body limit, panic recovery, security headers, a deadline

@@ -63,5 +63,8 @@ func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
 	if fx.find != nil { // the staff queue's search index (idempotent: a redelivery writes the same items)
 		err = errors.Join(err, n.Store.DeleteFindEntries(ctx, r.TenantID, r.ULID, fx.find.stale), n.Store.PutFindEntries(ctx, fx.find.referral))
 	}
+	if fx.outreach != nil {
+		err = errors.Join(err, n.applyOutreach(ctx, c, *fx.outreach))
+	}
 	return errors.Join(failed, err)
 }

@@ -23,9 +23,10 @@ var projections = []projection{
 	{"audit", (*Notifier).auditWrite},
 	{"fact", (*Notifier).metricFact},
 	{"code", (*Notifier).patientCode},
-	{"counters", (*Notifier).counters}, // counters.go
-	{"messages", (*Notifier).plan},     // plan.go
-	{"search", (*Notifier).search},     // the staff queue's search index (issue 10)
+	{"counters", (*Notifier).counters},           // counters.go
+	{"messages", (*Notifier).plan},               // plan.go
+	{"search", (*Notifier).search},               // the staff queue's search index (issue 10)
+	{"outreach", (*Notifier).outreachProjection}, // outreach.go
 }
 
 // effects is what the projections of one change decided.
@@ -41,6 +42,8 @@ type effects struct {
 	counters *store.CounterDelta
 	// find is the referral to index for the staff queue's search, and the terms it no longer has.
 	find *findUpdate
+	// outreach is a new referral to count per day and the thank-yous it may bring (outreach.go).
+	outreach *outreachWork
 }
 
 type findUpdate struct {

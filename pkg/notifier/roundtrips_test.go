@@ -125,8 +125,10 @@ func TestStoreRoundTripsPerRecord(t *testing.T) {
 	// two audit records (the write and the sends), each its own conditional put into the
 	// append-only audit table, where no role may batch-write; the counters' transaction; and the
 	// staff queue's search index (issue 10): the practice's search key (one update that makes it
-	// if absent) and one batch of the referral's search entries.
-	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2, "UpdateItem": 1 + 4*2 + 3 + 1, "BatchWriteItem": 1 + 1, "PutItem": 2, "TransactWriteItems": 1})
+	// if absent) and one batch of the referral's search entries; and the outreach count (pkg/store
+	// CountReferral): the referral's marker read, whether it is its partner's only referral (a Query
+	// of at most two keys), the marker, day and total transaction.
+	expect("a new referral", handle(created[a.ID]), map[string]int{"GetItem": 2 + 1, "Query": 1, "UpdateItem": 1 + 4*2 + 3 + 1, "BatchWriteItem": 1 + 1, "PutItem": 2, "TransactWriteItems": 1 + 1})
 	handle(created[b.ID], created[c.ID])
 
 	for _, id := range []string{a.ID, b.ID, c.ID} {

@@ -198,3 +198,28 @@ const hourLayout = "2006-01-02T15"
 // partition of pending intakes, under the SHA-256 of the link's token (the token is never stored).
 func intakePK(tid string) string       { return "T#" + tid + "#INTAKE" }
 func intakeSK(tokenHash string) string { return "PENDING#" + tokenHash }
+
+// Outreach (pkg/outreach): a partner's touches, its referrals per day of a year, the marker that
+// counted a referral there once, and its outreach numbers sit in the partner's item collection;
+// the tenant's open follow-ups by due day and its touch log by day have a partition each; the
+// practice's templates and automatic thank-you switches are one item of the tenant.
+const (
+	typeTouch            = "touch"
+	typeTouchLog         = "touchlog"
+	typeFollowUp         = "followup"
+	typeDaily            = "daily"
+	typeDailyMark        = "dailymark"
+	typePartnerOutreach  = "outreach"
+	typeOutreachSettings = "templates"
+)
+
+func touchSK(id string) string                   { return "TOUCH#" + id }
+func touchPrefix() string                        { return "TOUCH#" }
+func followUpPK(tid string) string               { return "T#" + tid + "#FOLLOWUP" }
+func followUpSK(due, pid, touchID string) string { return due + "#" + pid + "#" + touchID }
+func touchLogPK(tid string) string               { return "T#" + tid + "#TOUCHLOG" }
+func touchLogSK(day, pid, touchID string) string { return day + "#" + pid + "#" + touchID }
+func dailySK(year int) string                    { return "DAILY#" + fmt.Sprintf("%04d", year) }
+func dailyMarkSK(ulid string) string             { return "DAILYREF#" + ulid }
+func partnerOutreachSK() string                  { return "OUTREACH" }
+func outreachSettingsSK() string                 { return "OUTREACH#TEMPLATES" }

@@ -823,6 +823,175 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/partners/{id}/touches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A partner's touches, newest first, each with what followed it (staff)
+         * @description At most 100 touches. Beside each, the partner's referrals in the 30, 60 and 90 days after
+         *     the touch's day and in the 90 days before it, also as rates per 30 days so the windows
+         *     compare (a window still running says how many of its days passed). `warnings` holds a gentle
+         *     warning when the partner got more than 3 touches in the last 30 days and none was answered.
+         */
+        get: operations["listTouches"];
+        put?: never;
+        /**
+         * Log a touch with a partner (staff)
+         * @description `who` defaults to the signed-in member, `response` to `none`; a follow-up date puts the
+         *     touch on the due list of its owner (`followUpOwner`, default `who`). `date` is the
+         *     practice's date (not in the future, within five years); a follow-up is not before it.
+         */
+        post: operations["createTouch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/touches/{touchId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Mark a touch's follow-up done (staff)
+         * @description Takes it off the due list. A follow-up done already is a 409.
+         */
+        patch: operations["completeFollowUp"];
+        trace?: never;
+    };
+    "/v1/partners/{id}/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email the partner the practice's introduction or check-in, and log it as a touch (staff)
+         * @description To the partner's contact address, in the practice's words (`/v1/templates`) under Referloop's
+         *     fixed subject, with the practice's referral link. Every outreach email (these and the
+         *     automatic thank-yous) counts against 2 a day per address and 100 a day per practice (429).
+         */
+        post: operations["sendOutreachEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/follow-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The due list, by owner (staff)
+         * @description Open follow-ups due up to six days after today, grouped by their owner (the signed-in
+         *     member's group first): overdue, today, later this week. One read of the due index,
+         *     whatever the number of touches.
+         */
+        get: operations["listFollowUps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/outreach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom to reach out to, and which channels were followed by referrals (staff)
+         * @description `suggestions`: quiet sources (no referral for more than twice their usual gap, the
+         *     dashboard's dormant rule), sources whose last 90 days fell to two thirds or less of the 90
+         *     before, and prospects (no referral yet); partners touched in the last 14 days come after the
+         *     others. `channels`: per channel over the last year, of the touches whose window has passed,
+         *     the share followed by at least one referral from their partner within 30, 60 and 90 days,
+         *     and referrals per touch (automatic thank-yous left out). From each partner's referrals per
+         *     day, never from the referrals themselves.
+         */
+        get: operations["getOutreach"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The practice's message templates and automatic thank-you switches (staff) */
+        get: operations["listTemplates"];
+        /**
+         * Turn the automatic thank-yous on or off (staff)
+         * @description `autoFirstReferral`: thank a referring provider for their office's first referral;
+         *     `autoSeen`: thank them when their patient was seen (only where the patient agreed to share
+         *     outcomes and the office wants updates). Sent by the stream consumer once per event, within
+         *     the outreach email limits, logged as touches (`who` = `automatic`), never with patient details.
+         */
+        put: operations["putAutoThanks"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: components["schemas"]["TemplateKind"];
+            };
+            cookie?: never;
+        };
+        /** One template (staff) */
+        get: operations["getTemplate"];
+        /**
+         * Write a template in the practice's words (staff)
+         * @description Plain text up to 2,000 characters with line breaks; `{{first_name}}` and `{{practice}}` are
+         *     the only placeholders (any other `{{…}}` is refused), replaced as plain text: nothing is
+         *     executed. An empty body (or the default's text) goes back to the default. The subject is
+         *     Referloop's own and fixed: the practice's text is never in a header.
+         */
+        put: operations["putTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1833,6 +2002,163 @@ export interface components {
             /** @description Whether the patient's status code is on its way by email (on the first confirmation). */
             statusCodeSent: boolean;
         };
+        /** @enum {string} */
+        TouchChannel: "visit" | "call" | "email" | "lunch" | "event" | "letter" | "other";
+        /** @enum {string} */
+        TouchResponse: "none" | "positive" | "neutral" | "declined";
+        TouchInput: {
+            /** Format: date */
+            date: string;
+            channel: components["schemas"]["TouchChannel"];
+            /** @description A team member's id; default the signed-in member. */
+            who?: string;
+            summary?: string;
+            response?: components["schemas"]["TouchResponse"];
+            /** Format: date */
+            followUpDate?: string;
+            /** @description Default `who`. */
+            followUpOwner?: string;
+        };
+        AttributionWindow: {
+            days: number;
+            /** @description Days of the window that have passed. */
+            elapsed: number;
+            complete: boolean;
+            referrals: number;
+            /** @description Referrals per 30 days over the elapsed days; null when none elapsed. */
+            perThirtyDays: number | null;
+        };
+        Touch: {
+            id: string;
+            partnerId: string;
+            /** Format: date */
+            date: string;
+            channel: components["schemas"]["TouchChannel"];
+            /** @description A team member's id */
+            who: string;
+            summary: string;
+            response: components["schemas"]["TouchResponse"];
+            followUp?: {
+                /** Format: date */
+                due: string;
+                owner: string;
+                /** Format: date-time */
+                doneAt?: string;
+                doneBy?: string;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /**
+             * @description What made an automatic touch.
+             * @enum {string}
+             */
+            event?: "first-referral" | "seen";
+            attribution: {
+                before: components["schemas"]["AttributionWindow"];
+                /** @description The 30, 60 and 90 days after the touch's day. */
+                after: components["schemas"]["AttributionWindow"][];
+            };
+        };
+        Warning: {
+            /** @enum {string} */
+            code: "many-unanswered";
+            detail: string;
+        };
+        TouchList: {
+            partnerId: string;
+            /** Format: date */
+            today: string;
+            touches: components["schemas"]["Touch"][];
+            warnings: components["schemas"]["Warning"][];
+        };
+        TouchCreated: {
+            touch: components["schemas"]["Touch"];
+            warnings: components["schemas"]["Warning"][];
+        };
+        TeamMember: {
+            id: string;
+            name: string;
+        };
+        DueItem: {
+            touchId: string;
+            partnerId: string;
+            partnerName: string;
+            /** Format: date */
+            due: string;
+            owner: string;
+            channel: components["schemas"]["TouchChannel"];
+            /** Format: date */
+            touchDate: string;
+            summary: string;
+        };
+        FollowUps: {
+            /** Format: date */
+            today: string;
+            /** Format: date */
+            weekEnd: string;
+            groups: {
+                owner: string;
+                overdue: components["schemas"]["DueItem"][];
+                today: components["schemas"]["DueItem"][];
+                thisWeek: components["schemas"]["DueItem"][];
+            }[];
+            members: components["schemas"]["TeamMember"][];
+        };
+        Suggestion: {
+            partnerId: string;
+            name: string;
+            kind: components["schemas"]["PartnerKind"];
+            liaison?: string;
+            /** @enum {string} */
+            reason: "quiet" | "fell" | "prospect";
+            detail: string;
+            last90: number;
+            prior90: number;
+            daysSinceLast: number | null;
+            /** Format: date */
+            lastTouch?: string;
+            recentlyTouched: boolean;
+        };
+        ChannelStats: {
+            channel: components["schemas"]["TouchChannel"];
+            touches: number;
+            windows: {
+                days: number;
+                /** @description Touches whose window has passed. */
+                eligible: number;
+                /** @description Of those */
+                followed: number;
+                share: number | null;
+                referrals: number;
+                referralsPerTouch: number | null;
+            }[];
+        };
+        OutreachView: {
+            /** Format: date */
+            today: string;
+            suggestions: components["schemas"]["Suggestion"][];
+            channels: components["schemas"]["ChannelStats"][];
+            members: components["schemas"]["TeamMember"][];
+        };
+        /** @enum {string} */
+        TemplateKind: "introduction" | "thanks-first-referral" | "thanks-seen" | "check-in" | "patient-invite";
+        Template: {
+            kind: components["schemas"]["TemplateKind"];
+            /** @description Referloop's fixed subject ("" for the patient note */
+            subject: string;
+            body: string;
+            /** @description The practice's own words (else the default). */
+            custom: boolean;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        Templates: {
+            templates: components["schemas"]["Template"][];
+            placeholders: string[];
+            autoFirstReferral: boolean;
+            autoSeen: boolean;
+        };
     };
     responses: {
         /** @description The same answer whether or not the address can sign in. */
@@ -2039,6 +2365,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The practice's date (the browser's local date), within a day of the UTC date; default the UTC date. */
+        Today: string;
         /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
         CSRFToken: string;
         /**
@@ -3627,6 +3955,342 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
             429: components["responses"]["RateLimited"];
+        };
+    };
+    listTouches: {
+        parameters: {
+            query?: {
+                /** @description The practice's date (the browser's local date), within a day of the UTC date; default the UTC date. */
+                today?: components["parameters"]["Today"];
+            };
+            header?: never;
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The touches and the warnings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TouchList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Validation"];
+        };
+    };
+    createTouch: {
+        parameters: {
+            query?: {
+                /** @description The practice's date (the browser's local date), within a day of the UTC date; default the UTC date. */
+                today?: components["parameters"]["Today"];
+            };
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "date": "2026-11-23",
+                 *       "channel": "lunch",
+                 *       "summary": "Lunch with the front desk; left the one-pager.",
+                 *       "response": "positive",
+                 *       "followUpDate": "2026-11-30"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TouchInput"];
+            };
+        };
+        responses: {
+            /** @description The touch, and the partner's warnings now. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TouchCreated"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+        };
+    };
+    completeFollowUp: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+                touchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    followUpDone: true;
+                };
+            };
+        };
+        responses: {
+            /** @description The touch, its follow-up done. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Touch"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+        };
+    };
+    sendOutreachEmail: {
+        parameters: {
+            query?: {
+                /** @description The practice's date (the browser's local date), within a day of the UTC date; default the UTC date. */
+                today?: components["parameters"]["Today"];
+            };
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "introduction" | "check-in";
+                };
+            };
+        };
+        responses: {
+            /** @description Sent; the touch that logs it. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        touch: components["schemas"]["Touch"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+            429: components["responses"]["DailyLimit"];
+        };
+    };
+    listFollowUps: {
+        parameters: {
+            query?: {
+                /** @description The practice's date (the browser's local date), within a day of the UTC date; default the UTC date. */
+                today?: components["parameters"]["Today"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The due list. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowUps"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Validation"];
+        };
+    };
+    getOutreach: {
+        parameters: {
+            query?: {
+                /** @description The practice's date (the browser's local date), within a day of the UTC date; default the UTC date. */
+                today?: components["parameters"]["Today"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The suggestions and the channels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutreachView"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Validation"];
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every template (the practice's words or the default) and the switches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Templates"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    putAutoThanks: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    autoFirstReferral: boolean;
+                    autoSeen: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The templates and switches now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Templates"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: components["schemas"]["TemplateKind"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    putTemplate: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path: {
+                kind: components["schemas"]["TemplateKind"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The template now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
         };
     };
 }

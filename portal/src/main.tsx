@@ -39,7 +39,7 @@ function Header({ area, me, signOut }: { area: Area; me: Me | null | undefined; 
   const inArea = (area === 'staff' || area === 'referrer') && me;
   const links: [string, string][] =
     area === 'staff'
-      ? [['/practice/referrals', 'Referrals'], ['/practice/partners', 'Partners'], ['/practice/metrics', 'Metrics'], ['/practice/settings', 'Settings'], ...(me?.user.role === 'owner' ? [['/practice/audit', 'Audit'] as [string, string]] : []), ...(me?.user.role === 'owner' ? [['/practice/team', 'Team'] as [string, string]] : [])]
+      ? [['/practice/referrals', 'Referrals'], ['/practice/partners', 'Partners'], ['/practice/follow-ups', 'Follow-ups'], ['/practice/metrics', 'Metrics'], ['/practice/settings', 'Settings'], ...(me?.user.role === 'owner' ? [['/practice/audit', 'Audit'] as [string, string]] : []), ...(me?.user.role === 'owner' ? [['/practice/team', 'Team'] as [string, string]] : [])]
     : area === 'referrer' ? [['/refer', 'New referral'], ['/referrals', 'My referrals']]
     : [];
   return (

@@ -9,6 +9,7 @@ import type { Errors, PartnerValues } from '../validation';
 import { Field, FieldError, Status, useTitle } from '../ui';
 import { ScorecardDetails } from './PartnerScorecard';
 import { isPending, stateWords } from './people';
+import { PartnerOutreach } from './PartnerOutreach';
 
 const emptyPartner = (): PartnerValues => ({ name: '', kind: 'pcp', specialty: '', npi: '', contactEmail: '' });
 const byName = (a: Partner, b: Partner) => a.name.localeCompare(b.name);
@@ -82,6 +83,7 @@ function PartnerCard({ partner: p, open, onSaved }: { partner: Partner; open: bo
       {p.unconfirmed && <ConfirmSource partner={p} onSaved={onSaved} />}
       <StatusUpdatesForm partner={p} onSaved={onSaved} />
       <ScorecardDetails partner={p} />
+      <PartnerOutreach partnerId={p.id} partnerName={p.name} contactEmail={p.contactEmail} open={typeof location !== 'undefined' && location.hash === `#${h}`} />
       <Referrers partner={p} invited={invited} />
       <details open={open}>
         <summary>Invite a referrer</summary>
