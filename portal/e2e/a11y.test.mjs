@@ -101,6 +101,9 @@ describe(`accessibility (axe-core) against ${BASE_URL}`, { timeout: 300_000, ski
     [anon, staff, referrer] = await Promise.all([openBrowser(), openBrowser(), openBrowser()]);
     await signIn(staff.page, OWNER, { home: '**/practice/referrals' });
     await signIn(referrer.page, REFERRER, { practice: SLUG, home: /\/(refer|referrals)$/ });
+    // The metrics page shows its tables once the rollup has run (make dev runs it on a timer).
+    const res = await fetch(`${BASE_URL}/_dev/rollup`, { method: 'POST' });
+    assert.ok(res.ok, `POST /_dev/rollup: ${res.status} ${await res.text()}`);
   });
   after(async () => {
     await Promise.all([anon, staff, referrer].map((b) => b?.close()));

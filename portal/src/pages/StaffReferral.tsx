@@ -79,7 +79,7 @@ export default function StaffReferral({ params }: PageProps) {
               // Keep what was typed, re-read the referral, and say what changed.
               setDraft({ to, values, before: { status: r.status, version: r.version } });
               const ok = await reload();
-              if (!ok) say('Someone else changed this referral, and it could not be reloaded. Your text is kept; reload the page.', 'bad');
+              say(ok ? 'Someone else changed this referral — here is the latest.' : 'Someone else changed this referral, and it could not be reloaded. Reload the page.', ok ? 'ok' : 'bad');
             }}
             onAllowed={(allowed) => replace({ ...r, allowed }, etag)}
           />
@@ -100,13 +100,12 @@ export default function StaffReferral({ params }: PageProps) {
  * when the drafted step is no longer possible, shows the typed text to copy.
  */
 function ConflictNotice({ draft, r, onDismiss }: { draft: Draft; r: Referral; onDismiss: () => void }) {
-  const still = actionsFor(r).some((a) => a.to === draft.to);
+  const still = actionsFor(r).some((a) => a.to === draft.to && a.kind !== 'button');
   const text = draftText(draft.values);
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => ref.current?.focus(), [r.version]);
   const moved = draft.before.status !== r.status;
+  // The announcement above says that something changed (and has the focus); this says what.
   return (
-    <div class="notice notice-warn conflict-notice" role="alert" tabIndex={-1} ref={ref}>
+    <div class="notice notice-warn conflict-notice">
       <p>
         <strong>Someone else changed this referral while you were writing.</strong>{' '}
         {moved
@@ -114,7 +113,9 @@ function ConflictNotice({ draft, r, onDismiss }: { draft: Draft; r: Referral; on
           : `Its status is still “${statusLabel(r.status)}”, but its details changed`}{' '}
         (version {draft.before.version} → {r.version}); the page shows the latest, and the timeline below says who did what.
       </p>
-      {still ? (
+      {!text ? (
+        <p>Your step was not saved: check the latest, then try it again.</p>
+      ) : still ? (
         <p>Your text is kept in the form below: check that it still applies, then send it again.</p>
       ) : (
         <>
