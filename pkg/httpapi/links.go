@@ -64,11 +64,6 @@ func (d *Deps) IssueLink(ctx context.Context, origin string, l store.Link) (stri
 	return urls[0], nil
 }
 
-// newLink stores an unbound link for l (an invitation) and returns its URL.
-func (d *Deps) newLink(ctx context.Context, r *http.Request, l store.Link) (string, error) {
-	return d.IssueLink(ctx, d.origin(r), l)
-}
-
 // The link problems a confirmation may meet besides invalid-link.
 var (
 	codeRequired = problem.New(http.StatusUnauthorized, "code-required", "Enter the code from the email",

@@ -198,7 +198,7 @@ func TestInvitationLinks(t *testing.T) {
 			owner = e.signIn(ownerEmail, "")
 
 			// Resend: a new link, the one before stops working.
-			email, list, path := invite()
+			email, _, path := invite()
 			old := e.lastToken(email)
 			if r := owner.do("POST", path, nil); r.status != 202 || r.body["state"] != "pending" {
 				t.Fatalf("resend: %d %s", r.status, r.raw)
