@@ -30,11 +30,13 @@ const (
 	maxCC         = 3  // MAX_LENGTH_COUNTRY_CODE
 )
 
-// The metadata file's shapes (internal/phonegen writes them).
+// The metadata file's shapes (internal/phonegen writes them). A territory stays JSON until a
+// number needs it: the first Parse decodes the country codes and one or two territories, not
+// all 254.
 type metadataFile struct {
-	CountryCodes map[string][]string   `json:"cc"`
-	Regions      map[string]*territory `json:"r"`
-	NonGeo       map[string]*territory `json:"ng"`
+	CountryCodes map[string][]string        `json:"cc"`
+	Regions      map[string]json.RawMessage `json:"r"`
+	NonGeo       map[string]json.RawMessage `json:"ng"`
 }
 
 type territory struct {
@@ -81,11 +83,12 @@ type nformat struct {
 	NPOptionalWhenFmt bool     `json:"npo"`
 }
 
-// metadata is the file, read once, on first use.
+// metadata is the file, read once, on first use; each territory decoded when first needed.
 type metadata struct {
 	ccRegions map[int][]string
-	regions   map[string]*territory
-	nonGeo    map[int]*territory
+	regions   map[string]json.RawMessage
+	nonGeo    map[string]json.RawMessage
+	decoded   sync.Map // "US" or "+800" → *territory
 }
 
 var (
@@ -107,28 +110,33 @@ func md() *metadata {
 		if err := json.Unmarshal(raw, &f); err != nil {
 			panic("phone: metadata.json.gz: " + err.Error())
 		}
-		m := &metadata{ccRegions: make(map[int][]string, len(f.CountryCodes)), regions: f.Regions, nonGeo: make(map[int]*territory, len(f.NonGeo))}
+		m := &metadata{ccRegions: make(map[int][]string, len(f.CountryCodes)), regions: f.Regions, nonGeo: f.NonGeo}
 		for k, v := range f.CountryCodes {
 			cc, _ := strconv.Atoi(k)
 			m.ccRegions[cc] = v
 		}
-		for k, v := range f.NonGeo {
-			cc, _ := strconv.Atoi(k)
-			m.nonGeo[cc] = v
-		}
-		for _, t := range m.regions {
-			for len(t.Types) < numTypes {
-				t.Types = append(t.Types, desc{})
-			}
-		}
-		for _, t := range m.nonGeo {
-			for len(t.Types) < numTypes {
-				t.Types = append(t.Types, desc{})
-			}
-		}
 		loaded = m
 	})
 	return loaded
+}
+
+// territory decodes (once) the territory stored as raw under key in the cache.
+func (m *metadata) territory(key string, raw json.RawMessage, ok bool) *territory {
+	if t, done := m.decoded.Load(key); done {
+		return t.(*territory)
+	}
+	if !ok {
+		return nil
+	}
+	t := new(territory)
+	if err := json.Unmarshal(raw, t); err != nil {
+		panic("phone: metadata.json.gz: " + key + ": " + err.Error())
+	}
+	for len(t.Types) < numTypes {
+		t.Types = append(t.Types, desc{})
+	}
+	v, _ := m.decoded.LoadOrStore(key, t)
+	return v.(*territory)
 }
 
 // regexps caches each pattern compiled (the library's regexFor): a pattern is compiled when a
@@ -186,12 +194,18 @@ var (
 )
 
 // metadataForRegion: getMetadataForRegion (nil for a region it does not support).
-func metadataForRegion(region string) *territory { return md().regions[region] }
+func metadataForRegion(region string) *territory {
+	m := md()
+	raw, ok := m.regions[region]
+	return m.territory(region, raw, ok)
+}
 
 // metadataForRegionOrCallingCode: getMetadataForRegionOrCallingCode.
 func metadataForRegionOrCallingCode(cc int, region string) *territory {
 	if region == nonGeoRegion {
-		return md().nonGeo[cc]
+		m, key := md(), strconv.Itoa(cc)
+		raw, ok := m.nonGeo[key]
+		return m.territory("+"+key, raw, ok)
 	}
 	return metadataForRegion(region)
 }

@@ -1,0 +1,59 @@
+package phone
+
+import (
+	"sync"
+	"testing"
+)
+
+// BenchmarkFirstParse: the first Parse after the process starts (a Lambda's first request that
+// reads a number): the metadata read (gunzip, JSON) and the patterns the number needs compiled.
+// It forgets the loaded metadata and the compiled patterns before each Parse.
+func BenchmarkFirstParse(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		loadOnce, loaded = sync.Once{}, nil
+		regexps.Clear()
+		if _, err := Parse("(201) 555-0123", "US"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParse: a Parse once the metadata and the number's patterns are in memory.
+func BenchmarkParse(b *testing.B) {
+	b.ReportAllocs()
+	for _, c := range []struct{ name, typed, country string }{{"US", "(201) 555-0123", "US"}, {"GB", "+44 20 7946 0958", "US"}} {
+		b.Run(c.name, func(b *testing.B) {
+			Parse(c.typed, c.country)
+			for i := 0; i < b.N; i++ {
+				if _, err := Parse(c.typed, c.country); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestNothingAtInit: importing the package reads no metadata and compiles no pattern; the first
+// Parse does.
+func TestNothingAtInit(t *testing.T) {
+	// Runs before any other test of the package touches it only when run alone; so it checks
+	// the state a fresh process has by forgetting it first, then that the first use loads it.
+	loadOnce, loaded = sync.Once{}, nil
+	regexps.Clear()
+	if loaded != nil {
+		t.Fatal("metadata loaded")
+	}
+	if _, err := Parse("+44 20 7946 0958", "US"); err != nil {
+		t.Fatal(err)
+	}
+	if loaded == nil {
+		t.Fatal("Parse did not load the metadata")
+	}
+	n := 0
+	regexps.Range(func(_, _ any) bool { n++; return true })
+	if n == 0 || n > 40 {
+		t.Errorf("%d patterns compiled for one number, want a few (only the ones it needs)", n)
+	}
+	t.Logf("one Parse compiled %d patterns", n)
+}
