@@ -34,26 +34,25 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// TestNothingAtInit: importing the package reads no metadata and compiles no pattern; the first
-// Parse does.
-func TestNothingAtInit(t *testing.T) {
-	// Runs before any other test of the package touches it only when run alone; so it checks
-	// the state a fresh process has by forgetting it first, then that the first use loads it.
+// TestFirstUseLoads: the first Parse reads the metadata and compiles only the patterns its number
+// needs (TestMain checks that importing the package did neither).
+func TestFirstUseLoads(t *testing.T) {
 	loadOnce, loaded = sync.Once{}, nil
 	regexps.Clear()
-	if loaded != nil {
-		t.Fatal("metadata loaded")
-	}
 	if _, err := Parse("+44 20 7946 0958", "US"); err != nil {
 		t.Fatal(err)
 	}
 	if loaded == nil {
 		t.Fatal("Parse did not load the metadata")
 	}
-	n := 0
+	n, territories := 0, 0
 	regexps.Range(func(_, _ any) bool { n++; return true })
+	loaded.decoded.Range(func(_, _ any) bool { territories++; return true })
 	if n == 0 || n > 40 {
 		t.Errorf("%d patterns compiled for one number, want a few (only the ones it needs)", n)
 	}
-	t.Logf("one Parse compiled %d patterns", n)
+	if territories != 2 {
+		t.Errorf("%d territories decoded for a GB number read in the US, want 2", territories)
+	}
+	t.Logf("one Parse compiled %d patterns, decoded %d territories", n, territories)
 }
