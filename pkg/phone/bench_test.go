@@ -56,3 +56,38 @@ func TestFirstUseLoads(t *testing.T) {
 	}
 	t.Logf("one Parse compiled %d patterns, decoded %d territories", n, territories)
 }
+
+// TestConcurrentFirstUse: 16 goroutines reading numbers of 6 countries at once from a fresh
+// process state (the metadata loaded once, territories decoded and patterns compiled under
+// contention) get the answers one goroutine gets; 20 trials, meant for -race.
+func TestConcurrentFirstUse(t *testing.T) {
+	inputs := []struct{ typed, country string }{{"(201) 555-0123", "US"}, {"+44 20 7946 0958", "US"}, {"030 123456", "DE"},
+		{"+1 613 555 0142", "US"}, {"+882345678901", "GB"}, {"020 7946 0958", "GB"}, {"+61 2 9374 4000", "US"}, {"555-0100", "US"}}
+	want := make([]Number, len(inputs))
+	for i, in := range inputs {
+		want[i], _ = Parse(in.typed, in.country)
+	}
+	for trial := 0; trial < 20; trial++ {
+		loadOnce, loaded = sync.Once{}, nil
+		regexps.Clear()
+		var wg sync.WaitGroup
+		errs := make(chan string, 16*len(inputs))
+		for g := 0; g < 16; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for k := range inputs {
+					i := (g + k) % len(inputs)
+					if got, _ := Parse(inputs[i].typed, inputs[i].country); got != want[i] {
+						errs <- inputs[i].typed
+					}
+				}
+			}(g)
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Errorf("trial %d: %q read differently under contention", trial, e)
+		}
+	}
+}
