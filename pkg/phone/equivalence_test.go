@@ -279,3 +279,17 @@ func TestCountryEquivalence(t *testing.T) {
 		t.Errorf("Country(001) = %q", got)
 	}
 }
+
+// BenchmarkLibraryParse: Parse as it was on the library (libParse), beside BenchmarkParse.
+func BenchmarkLibraryParse(b *testing.B) {
+	for _, c := range []struct{ name, typed, country string }{{"US", "(201) 555-0123", "US"}, {"GB", "+44 20 7946 0958", "US"}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := libParse(c.typed, c.country); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
