@@ -1,7 +1,18 @@
-// Package phone is the one place phone numbers are read, stored and shown, with libphonenumber
-// (github.com/nyaruka/phonenumbers): a number is typed as people write it in the practice's
-// country ("(201) 555-0123" in the US), stored in E.164 ("+12015550123") and shown in the
-// country's national format, or the international one for a number of another country.
+// Package phone is the one place phone numbers are read, stored and shown: a number is typed as
+// people write it in the practice's country ("(201) 555-0123" in the US), stored in E.164
+// ("+12015550123") and shown in the country's national format, or the international one for a
+// number of another country.
+//
+// The rules are libphonenumber's, on its metadata: metadata.json.gz is generated (go generate,
+// internal/gen) from github.com/nyaruka/phonenumbers, and this package reads it with the standard
+// library only, the parts of libphonenumber it needs re-implemented in libphonenumber.go (parse,
+// possible length, validity, region, E.164/national/international formats). The library itself
+// links google.golang.org/protobuf and golang.org/x/text into a binary (+7 to 11 MiB a Lambda
+// bootstrap, over the 10 MiB budget), so, as pkg/metrics does with DDSketch, only the generator
+// and the tests import it: equivalence_test.go holds this package's answers equal to the
+// library's over a generated corpus, and the test fails when the file is not the generator's.
+// The metadata is read on first use (sync.Once) and each pattern compiled when first needed;
+// the package does nothing at init.
 //
 // Two levels of "good": a number is Possible when it has the length of a number of its country
 // (the API takes it and stores it), and Textable when libphonenumber knows it as a number in use
@@ -9,10 +20,10 @@
 // possible, not textable: a referrer may type one, and the form says the patient will get no text.
 package phone
 
+//go:generate go run ./internal/gen
+
 import (
 	"strings"
-
-	"github.com/nyaruka/phonenumbers"
 )
 
 // DefaultCountry is a practice's country when it set none.
@@ -42,7 +53,7 @@ const (
 // not one.
 func Country(c string) string {
 	c = strings.ToUpper(strings.TrimSpace(c))
-	if len(c) != 2 || phonenumbers.GetCountryCodeForRegion(c) == 0 {
+	if len(c) != 2 || countryCodeForRegion(c) == 0 {
 		return ""
 	}
 	return c
@@ -65,27 +76,27 @@ func Parse(typed, country string) (Number, error) {
 			return Number{}, ErrNotNumber
 		}
 	}
-	n, err := phonenumbers.Parse(typed, country)
+	n, err := parse(typed, country)
 	if err != nil {
 		return Number{}, ErrNotNumber
 	}
 	// Possible, and dialable from anywhere in the country: a number without its area code
 	// (IS_POSSIBLE_LOCAL_ONLY, "555-0100" in the US) is refused.
-	if phonenumbers.IsPossibleNumberWithReason(n) != phonenumbers.IS_POSSIBLE {
+	if possible(n) != isPossible {
 		return Number{}, ErrLength
 	}
-	out := Number{E164: phonenumbers.Format(n, phonenumbers.E164), Textable: phonenumbers.IsValidNumber(n)}
+	out := Number{E164: format(n, e164), Textable: valid(n)}
 	if out.Textable {
-		if r := phonenumbers.GetRegionCodeForNumber(n); r != "001" && r != "ZZ" {
+		if r := regionForNumber(n); r != nonGeoRegion && r != unknownRegion {
 			out.Region = r
 		} else {
 			out.Textable = false
 		}
 	}
-	if phonenumbers.GetCountryCodeForRegion(country) == int(n.GetCountryCode()) {
-		out.National = phonenumbers.Format(n, phonenumbers.NATIONAL)
+	if countryCodeForRegion(country) == n.cc {
+		out.National = format(n, national)
 	} else {
-		out.National = phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+		out.National = format(n, international)
 	}
 	return out, nil
 }
