@@ -21,7 +21,7 @@ var columnSynonyms = map[string][]string{
 	"kind": {"kind", "type", "partnertype", "sourcetype", "category", "providertype", "referraltype", "referrertype"},
 	"specialty": {"specialty", "speciality", "specialization", "specialisation", "taxonomy", "department",
 		"primaryspecialty", "providerspecialty"},
-	"npi": {"npi", "npinumber", "npino", "nationalprovideridentifier", "providernpi", "npiid", "individualnpi", "groupnpi"},
+	"npi":   {"npi", "npinumber", "npino", "nationalprovideridentifier", "providernpi", "npiid", "individualnpi", "groupnpi"},
 	"email": {"email", "emailaddress", "contactemail", "mail", "emailaddr", "officeemail", "primaryemail"},
 	"phone": {"phone", "phonenumber", "telephone", "telephonenumber", "tel", "officephone", "mainphone", "phoneno",
 		"ph", "workphone", "businessphone", "contactphone"},
@@ -111,6 +111,7 @@ type RowPlan struct {
 	// stored version an update was planned from.
 	Partner *Partner `json:"-"`
 	Version int      `json:"-"`
+	OldNPI  string   `json:"-"`
 }
 
 // Plan is what a partner import would do: row by row, and in sum.
@@ -326,7 +327,7 @@ func planRow(h Header, row sheet.Row, x *index, members map[string]string, seen 
 	}
 	p := *match
 	p.Apply(in)
-	rp.Action, rp.Partner, rp.Version = ActionUpdate, &p, max(match.Version, 1)
+	rp.Action, rp.Partner, rp.Version, rp.OldNPI = ActionUpdate, &p, max(match.Version, 1), match.NPI
 	return rp
 }
 

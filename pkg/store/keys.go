@@ -53,6 +53,10 @@ const (
 	typeCounter      = "counter"
 	typeCounted      = "counted"
 	typeStats        = "stats"
+	// Partner record and imports (issue 11).
+	typeNPI         = "npi"
+	typeImport      = "import"
+	typeImportChunk = "importchunk"
 )
 
 // Practices, their staff and slugs.
@@ -177,3 +181,11 @@ const stamp = "2006-01-02T15:04:05.000000000Z"
 
 // hourLayout names an hour of the change feed.
 const hourLayout = "2006-01-02T15"
+
+// Partner records and imports (issue 11): a partner's NPI marker beside it (unique per practice);
+// an import's job item beside the partners, and its chunks of rows in a partition of their own (the
+// importer reads them from the stream).
+func npiSK(npi string) string             { return "NPI#" + npi }
+func importSK(id string) string           { return "IMPORT#" + id }
+func importChunkPK(tid, id string) string { return "T#" + tid + "#IMPORT#" + id }
+func importChunkSK(n int) string          { return fmt.Sprintf("CHUNK#%05d", n) }
