@@ -209,3 +209,13 @@ func (s *Store) NoteReferral(ctx context.Context, tid, pid string, at time.Time)
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// ReferralsOfPartner lists a partner's referrals, newest first: a Query on its item collection.
+func (s *Store) ReferralsOfPartner(ctx context.Context, tid, pid string, limit int, cursor string) (Page, error) {
+	pk := referralPK(tid, pid)
+	in := &dynamodb.QueryInput{TableName: &s.Table,
+		KeyConditionExpression:    cond("PK = :pk AND begins_with(SK, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":p": str(referralPrefix())},
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit))}
+	return s.page(ctx, in, attrPK, pk, cursor)
+}
