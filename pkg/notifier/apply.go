@@ -59,5 +59,8 @@ func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
 	if fx.counters != nil {
 		err = errors.Join(err, n.Store.ApplyCounters(ctx, *fx.counters, n.now()))
 	}
+	for _, u := range fx.updates {
+		err = errors.Join(err, u(ctx, n.Store))
+	}
 	return errors.Join(failed, err)
 }

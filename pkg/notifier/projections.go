@@ -22,8 +22,9 @@ var projections = []projection{
 	{"audit", (*Notifier).auditWrite},
 	{"fact", (*Notifier).metricFact},
 	{"code", (*Notifier).patientCode},
-	{"counters", (*Notifier).counters}, // counters.go
-	{"messages", (*Notifier).plan},     // plan.go
+	{"counters", (*Notifier).counters},    // counters.go
+	{"messages", (*Notifier).plan},        // plan.go
+	{"partner", (*Notifier).partnerDates}, // partnerdates.go
 }
 
 // effects is what the projections of one change decided.
@@ -37,6 +38,9 @@ type effects struct {
 	messages []message
 	// counters is the change's delta of the work queue's and the referrer's counts.
 	counters *store.CounterDelta
+	// updates are conditional, idempotent updates (a partner's referral dates), made one by one
+	// after the batch.
+	updates []put
 }
 
 // put is one idempotent put, made through the store it is given.

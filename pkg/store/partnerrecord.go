@@ -195,20 +195,23 @@ func (s *Store) DeletePartner(ctx context.Context, tid string, p partner.Partner
 }
 
 // NoteReferral records on its partner that a referral arrived at at (the stage's input, O(1)): the
-// first and last referral dates and the count. The notifier calls it once per new referral.
+// first and last referral dates and the count. The notifier calls it once per new referral; a
+// redelivery (the same at) or an older referral arriving late changes nothing (the condition), so
+// the count is of referrals noted in order.
 func (s *Store) NoteReferral(ctx context.Context, tid, pid string, at time.Time) error {
-	t := str(at.UTC().Format(time.RFC3339Nano))
+	t := str(at.UTC().Format(stamp))
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(tenantPK(tid), partnerSK(pid)),
-		ConditionExpression:       cond("attribute_exists(PK)"),
+		ConditionExpression:       cond("attribute_exists(PK) AND (attribute_not_exists(lastReferralAt) OR lastReferralAt < :t)"),
 		UpdateExpression:          cond("SET firstReferralAt = if_not_exists(firstReferralAt, :t), lastReferralAt = :t ADD referralCount :one"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": t, ":one": num(1)}})
 	if isConditionFailed(err) {
-		return nil // the partner is gone: nothing to note
+		return nil
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("note referral: %w", err)
+	}
+	return nil
 }
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 // ReferralsOfPartner lists a partner's referrals, newest first: a Query on its item collection.
 func (s *Store) ReferralsOfPartner(ctx context.Context, tid, pid string, limit int, cursor string) (Page, error) {
@@ -219,3 +222,5 @@ func (s *Store) ReferralsOfPartner(ctx context.Context, tid, pid string, limit i
 		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit))}
 	return s.page(ctx, in, attrPK, pk, cursor)
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
