@@ -89,8 +89,6 @@ func (d *Deps) putPractice(w http.ResponseWriter, r *http.Request, c *auth.Claim
 	return nil
 }
 
-
-
 type inviteRequest struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
@@ -172,7 +170,6 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 }
 
 func isOwner(role string) bool { return role == practice.RoleOwner }
-
 
 func (d *Deps) auditDay(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	q := r.URL.Query()

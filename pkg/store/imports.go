@@ -304,4 +304,3 @@ func (s *Store) ImportChunks(ctx context.Context, tid, id string) (left []int, e
 	}
 	return left, err
 }
-
