@@ -32,6 +32,7 @@ const (
 	outbox        = tenant + "#OUTBOX"                    // the notifier's outbox
 	queueCounters = tenant + "#QUEUE"                     // the work queue's counters
 	views         = tenant + "#VIEW"                      // the dashboard's precomputed views
+	imports       = tenant + "#IMPORT#*"                  // an import's chunks (issue 11)
 	code          = "CODE#*"                              // patient codes
 	link          = "LINK#*"                              // magic links
 	linkHead      = "LINKHEAD#*"                          // the newest batch of an address's links
@@ -110,6 +111,7 @@ var reach = map[string][]string{
 		g("PutItem", table, queueCounters),              // the counters' transaction
 		g("UpdateItem", table, queueCounters, referral), // (authorised item by item)
 		g("PutItem", audit, auditDay),
+		g("UpdateItem", table, tenant), // a new referral noted on its partner (its stage)
 	},
 	"MetricsFunction": {
 		g("GetItem", table, tenant, sessions, rollup, views),
@@ -121,6 +123,20 @@ var reach = map[string][]string{
 		g("PutItem", table, rollup, views),
 		g("Query", table, change, facts, buckets),
 		g("BatchWriteItem", table, buckets, views),
+	},
+	// The referral network (issue 11).
+	"NetworkFunction": {
+		g("GetItem", table, tenant, sessions, views), // partners, staff, import jobs; sessions; stages
+		g("Query", table, tenant, referral),          // partners, staff; a partner's referrals
+		g("PutItem", table, tenant, imports),         // partners and NPI markers, import jobs; chunks
+		g("DeleteItem", table, tenant),               // a partner no referral points at; NPI markers
+		g("UpdateItem", table, sessions),             // a session's last use
+	},
+	"ImporterFunction": {
+		g("GetItem", table, tenant),
+		g("PutItem", table, tenant),
+		g("DeleteItem", table, tenant),
+		g("UpdateItem", table, tenant, imports), // the job's counters; a chunk's done mark
 	},
 }
 

@@ -402,5 +402,5 @@ func ImportID(tid, kind string, file []byte) string {
 
 // ImportPartnerID is the id of the partner the row at line of an import creates.
 func ImportPartnerID(importID string, line int) string {
-	return "p_" + ids.Hash(fmt.Sprintf("%s#%d", importID, line))[:20]
+	return "p_" + ids.Hash(fmt.Sprintf("%s#%d", importID, line))[:12] // p_ and 12, as ids.Short (the IAM key patterns)
 }
