@@ -109,7 +109,7 @@ export default function PartnerImport(_: PageProps) {
               <option value="reject">Rejected</option>
             </select>
           </div>
-          <div class="table-scroll">
+          <div class="table-scroll" tabIndex={0} role="region" aria-label="Rows of the file">
             <table>
               <caption class="visually-hidden">Rows of the file and what happens to each</caption>
               <thead><tr><th scope="col">Line</th><th scope="col">Name</th><th scope="col">NPI</th><th scope="col">Result</th><th scope="col">Why</th></tr></thead>
