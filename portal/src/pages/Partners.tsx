@@ -77,18 +77,18 @@ export default function Partners({ query }: PageProps) {
       </p>
       <form class="filters" role="search" aria-label="Find partners" onSubmit={(e) => e.preventDefault()}>
         <div class="field">
-          <label for="f-q">Search</label>
+          <label for="f-q">Search partners</label>
           <input id="f-q" type="search" value={filters.q} onInput={set('q')} placeholder="Name, NPI or email" autocomplete="off" />
         </div>
         <div class="field">
-          <label for="f-filter-kind">Kind</label>
+          <label for="f-filter-kind">Filter by type</label>
           <select id="f-filter-kind" value={filters.kind} onChange={set('kind')}>
-            <option value="">Any kind</option>
+            <option value="">Any type</option>
             {(Object.keys(KIND_LABEL) as PartnerKind[]).map((k) => <option key={k} value={k}>{KIND_LABEL[k]}</option>)}
           </select>
         </div>
         <div class="field">
-          <label for="f-filter-stage">Stage</label>
+          <label for="f-filter-stage">Filter by stage</label>
           <select id="f-filter-stage" value={filters.stage} onChange={set('stage')}>
             <option value="">Any stage (not archived)</option>
             {(Object.keys(STAGE_LABEL) as PartnerStage[]).map((k) => <option key={k} value={k}>{STAGE_LABEL[k]}</option>)}
@@ -96,7 +96,7 @@ export default function Partners({ query }: PageProps) {
         </div>
         {members.length > 0 && (
           <div class="field">
-            <label for="f-filter-liaison">Liaison</label>
+            <label for="f-filter-liaison">Filter by liaison</label>
             <select id="f-filter-liaison" value={filters.liaison} onChange={set('liaison')}>
               <option value="">Anyone</option>
               <option value="none">No liaison</option>
@@ -105,7 +105,7 @@ export default function Partners({ query }: PageProps) {
           </div>
         )}
         <div class="field">
-          <label for="f-filter-tag">Tag</label>
+          <label for="f-filter-tag">Filter by tag</label>
           <input id="f-filter-tag" value={filters.tag} onInput={set('tag')} autocomplete="off" />
         </div>
         <div class="field">
