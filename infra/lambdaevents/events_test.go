@@ -31,6 +31,7 @@ import (
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/httpapi"
 	"github.com/referloop/referloop/pkg/ids"
+	"github.com/referloop/referloop/pkg/importer"
 	"github.com/referloop/referloop/pkg/lambdahttp"
 	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/notifier"
@@ -317,7 +318,7 @@ var cases = map[string]want{
 		check:  func(t *testing.T, w *world, r result) { w.profileUnchanged(t) }},
 	"practice.missing-csrf": {status: 403, as: owner, problem: "csrf",
 		check: func(t *testing.T, w *world, r result) { w.profileUnchanged(t) }},
-	"practice.list-partners": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+	"network.list-partners": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
 		if got := names(r.body); got != "Harbor Chiropractic, Northside Family Medicine" {
 			t.Errorf("partners %q", got)
 		}
@@ -327,7 +328,7 @@ var cases = map[string]want{
 			}
 		}
 	}},
-	"practice.create-partner": {status: 201, as: owner, check: func(t *testing.T, w *world, r result) {
+	"network.create-partner": {status: 201, as: owner, check: func(t *testing.T, w *world, r result) {
 		id := str(r.body, "id")
 		if !strings.HasPrefix(id, "p_") || str(r.body, "name") != "Bayview Orthopedics" || str(r.body, "kind") != "specialist" ||
 			str(r.body, "npi") != "1245319599" || str(r.body, "contactEmail") != "referrals@bayview.example" || str(r.body, "createdAt") == "" {
@@ -336,7 +337,7 @@ var cases = map[string]want{
 		if loc := header(r.resp, "Location"); loc != "/v1/partners/"+id {
 			t.Errorf("Location %q", loc)
 		}
-		if got := names(w.invoke(t, "practice.list-partners").body); got != "Bayview Orthopedics, Harbor Chiropractic, Northside Family Medicine" {
+		if got := names(w.invoke(t, "network.list-partners").body); got != "Bayview Orthopedics, Harbor Chiropractic, Northside Family Medicine" {
 			t.Errorf("partners after create: %q", got)
 		}
 	}},
@@ -669,7 +670,7 @@ var cases = map[string]want{
 		}
 	}},
 	"status.lookup-invalid": {status: 422, problem: "validation", fields: []string{"code", "dateOfBirth"}},
-	"practice.update-partner": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+	"network.update-partner": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
 		if str(r.body, "id") != w.vals["partnerId"] || str(r.body, "name") != "Northside Family Medicine" || str(r.body, "kind") != "pcp" ||
 			str(r.body, "npi") != "1234567893" || str(r.body, "statusUpdates") != partner.UpdatesDigest || str(r.body, "createdAt") == "" {
 			t.Errorf("Partner = %s", r.resp.Body)
@@ -898,6 +899,49 @@ var cases = map[string]want{
 			t.Errorf("stored onboarding %+v, %v", o, err)
 		}
 	}},
+	// ---- the referral network (issue 11) ----
+	"network.get-partner": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "id") != w.vals["partnerId"] || str(r.body, "stage") == "" || header(r.resp, "ETag") == "" {
+			t.Errorf("Partner = %s", r.resp.Body)
+		}
+	}},
+	"network.partner-referrals": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		if len(list(r.body, "items")) == 0 || strings.Contains(r.resp.Body, "dateOfBirth") || strings.Contains(r.resp.Body, "patient") {
+			t.Errorf("a partner's referral lines (no patient details): %s", r.resp.Body)
+		}
+	}},
+	"network.delete-partner": {status: 204, as: owner, setup: func(t *testing.T, w *world) {
+		p := partner.Partner{ID: "p_deleteme0001", Name: "Typo Clinic", Kind: "pcp", NPI: "1000000004", StatusUpdates: partner.UpdatesEach, CreatedAt: time.Now()}
+		if err := w.deps.Store.CreatePartner(context.Background(), w.demo.TenantID, p); err != nil {
+			t.Fatal(err)
+		}
+	}, check: func(t *testing.T, w *world, r result) {
+		if _, err := w.deps.Store.Partner(context.Background(), w.demo.TenantID, "p_deleteme0001"); !store.IsNotFound(err) {
+			t.Errorf("still there: %v", err)
+		}
+	}},
+	"network.delete-partner-with-referrals": {status: 409, as: owner, problem: "has-referrals"},
+	"network.import-dry-run": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		rows := list(r.body, "rows")
+		if len(rows) != 2 || rows[0].(map[string]any)["action"] != "create" || rows[1].(map[string]any)["action"] != "reject" {
+			t.Errorf("dry run = %s", r.resp.Body)
+		}
+	}},
+	"network.import": {status: 202, as: owner, check: func(t *testing.T, w *world, r result) {
+		if !strings.HasPrefix(header(r.resp, "Location"), "/v1/imports/i_") || num(r.body, "chunks") != 1 || num(r.body, "rejected") != 1 {
+			t.Errorf("import = %s", r.resp.Body)
+		}
+	}},
+	"network.get-import": {status: 200, as: owner, setup: func(t *testing.T, w *world) { w.startImport(t) }, check: func(t *testing.T, w *world, r result) {
+		if str(r.body, "status") != "running" || num(r.body, "chunks") != 1 {
+			t.Errorf("import = %s", r.resp.Body)
+		}
+	}},
+	"network.export-partners": {status: 200, as: owner, check: func(t *testing.T, w *world, r result) {
+		if !strings.HasPrefix(header(r.resp, "Content-Type"), "text/csv") || !strings.Contains(r.resp.Body, "Northside Family Medicine") {
+			t.Errorf("export: %s", r.resp.Body)
+		}
+	}},
 }
 
 // newMember is the address practice.add-member invites to the demo practice's team.
@@ -1085,8 +1129,13 @@ func TestEventShapes(t *testing.T) {
 			if ev.Headers["user-agent"] != rc.HTTP.UserAgent || ev.Headers["host"] != rc.DomainName {
 				t.Errorf("user-agent/host headers disagree with requestContext")
 			}
-			if ev.Body != "" {
-				if mt, _, _ := mime.ParseMediaType(ev.Headers["content-type"]); mt != "application/json" {
+			if mt, _, _ := mime.ParseMediaType(ev.Headers["content-type"]); ev.Body != "" && mt == "text/csv" {
+				// CSV imports (issue 11): the file as the browser sends it.
+				if !strings.HasPrefix(ev.RouteKey, "POST /v1/imports/") {
+					t.Errorf("a CSV body on %s", ev.RouteKey)
+				}
+			} else if ev.Body != "" {
+				if mt != "application/json" {
 					t.Errorf("a body with content-type %q", ev.Headers["content-type"])
 				}
 				if !json.Valid([]byte(ev.Body)) {
@@ -1107,10 +1156,40 @@ func TestEventShapes(t *testing.T) {
 // streamWant is what one DynamoDB stream batch must do, fed to notifier.Notifier.Handle.
 type streamWant struct {
 	check func(t *testing.T, w *world, resp events.DynamoDBEventResponse)
+	// setup runs before the event (importer: the import its chunk belongs to).
+	setup func(t *testing.T, w *world)
 }
 
 // streamCases has one entry per notifier event of events/.
 var streamCases = map[string]streamWant{
+	// The importer (issue 11): an import's first chunk applied once, its job counted and done.
+	"importer.chunk": {setup: func(t *testing.T, w *world) { w.startImport(t) }, check: func(t *testing.T, w *world, resp events.DynamoDBEventResponse) {
+		if len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("failures %v", resp.BatchItemFailures)
+		}
+		ctx := context.Background()
+		job, err := w.deps.Store.ImportJob(ctx, w.demo.TenantID, testImportID)
+		if err != nil || job.Status != store.ImportDone || job.Created != 1 || job.Updated != 1 {
+			t.Errorf("job %+v, %v", job, err)
+		}
+		if p, err := w.deps.Store.Partner(ctx, w.demo.TenantID, "p_imported0001"); err != nil || p.NPI != "1000000004" {
+			t.Errorf("imported partner %+v, %v", p, err)
+		}
+		// The update moved Northside's NPI marker: its old NPI is free again.
+		if p, err := w.deps.Store.Partner(ctx, w.demo.TenantID, w.demo.PartnerIDs[0]); err != nil || p.NPI != "1987654328" || p.Phone != "+13125550142" || p.Version != 2 {
+			t.Errorf("updated partner %+v, %v", p, err)
+		}
+		if err := w.deps.Store.CreatePartner(ctx, w.demo.TenantID, partner.Partner{ID: "p_oldnpi000001", Name: "X", Kind: "pcp", NPI: "1234567893"}); err != nil {
+			t.Errorf("the old NPI is still taken: %v", err)
+		}
+		// Redelivered: counted once.
+		if again := w.invokeStream(t, "importer.chunk"); len(again.BatchItemFailures) != 0 {
+			t.Fatalf("redelivery failures %v", again.BatchItemFailures)
+		}
+		if job, _ := w.deps.Store.ImportJob(ctx, w.demo.TenantID, testImportID); job.Created != 1 || job.Done != 1 {
+			t.Errorf("after a redelivery: %+v", job)
+		}
+	}},
 	// A new referral (INSERT), its acceptance (MODIFY) and a rate-limit counter (not a referral).
 	"notifier.stream-batch": {check: func(t *testing.T, w *world, resp events.DynamoDBEventResponse) {
 		ctx := context.Background()
@@ -1242,6 +1321,9 @@ func TestStreamEvents(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, dir, want{})
+			if wnt.setup != nil {
+				wnt.setup(t, w)
+			}
 			resp := w.invokeStream(t, name)
 			wnt.check(t, w, resp)
 		})
@@ -1270,8 +1352,19 @@ func (w *world) invokeStream(t *testing.T, name string) events.DynamoDBEventResp
 	raw := w.fill(t, name)
 	decodeStream(t, raw)
 	var b []byte
+	fn, _, _ := strings.Cut(name, ".")
 	if w.via != nil {
-		b = w.via.invoke(t, "notifier", raw)
+		b = w.via.invoke(t, fn, raw)
+	} else if fn == "importer" {
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+		defer cancel()
+		out, err := (&importer.Importer{Store: w.storeFor(t, "importer"), Log: w.deps.Log}).Handle(ctx, decodeStream(t, raw))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if b, err = json.Marshal(out); err != nil {
+			t.Fatal(err)
+		}
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -1784,7 +1877,7 @@ func (w *world) invokeWith(t *testing.T, name string, edit func(*events.APIGatew
 		}
 	}
 	r := result{resp: resp}
-	if resp.Body != "" {
+	if mt, _, _ := mime.ParseMediaType(header(resp, "Content-Type")); resp.Body != "" && mt != "text/csv" { // exports are CSV
 		if err := json.Unmarshal([]byte(resp.Body), &r.body); err != nil {
 			t.Fatalf("%s: %d with a body that is not a JSON object: %v\n%s", name, resp.StatusCode, err, resp.Body)
 		}
@@ -1896,6 +1989,8 @@ func checkCommon(t *testing.T, wnt want, r result) {
 	wantType := "application/json"
 	if resp.StatusCode >= 400 {
 		wantType = "application/problem+json"
+	} else if strings.Contains(header(resp, "Content-Disposition"), ".csv") {
+		wantType = "text/csv" // GET /v1/exports/* (issue 11)
 	}
 	if mt, _, _ := mime.ParseMediaType(header(resp, "Content-Type")); mt != wantType {
 		t.Errorf("Content-Type %q, want %s", header(resp, "Content-Type"), wantType)
@@ -2216,5 +2311,19 @@ func TestEventfillKnowsEachCase(t *testing.T) {
 		if got := eventfill.As(name); got != cases[name].as {
 			t.Errorf("eventfill.As(%q) = %q, the case is %q", name, got, cases[name].as)
 		}
+	}
+}
+
+// testImportID is the import events/importer.chunk.json and network.get-import belong to.
+const testImportID = "i_0123456789abcdef01234567"
+
+// startImport stores an import of one chunk (one partner to create) for the demo practice.
+func (w *world) startImport(t *testing.T) {
+	t.Helper()
+	p := partner.Partner{ID: "p_imported0001", Name: "Imported Clinic", Kind: "pcp", NPI: "1000000004", StatusUpdates: partner.UpdatesEach, CreatedAt: time.Now()}
+	_, _, err := w.deps.Store.StartImport(context.Background(), w.demo.TenantID, store.Import{ID: testImportID, Kind: "partners", CreatedAt: time.Now()},
+		[]store.ChunkRow{{Line: 2, Action: partner.ActionCreate, Partner: p}})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -164,6 +164,8 @@ var eventFunctions = map[string]eventFunction{
 	"notifier": {events: []string{"DynamoDB", "ScheduleV2"}, pkg: "github.com/referloop/referloop/pkg/notifier", typ: "Notifier", method: "Invoke"},
 	// The metric rollup: an EventBridge Scheduler event in (its content unused), one run.
 	"rollup": {events: []string{"ScheduleV2"}, pkg: "github.com/referloop/referloop/pkg/rollup", typ: "Runner", method: "Run"},
+	// CSV imports (issue 11): the stream's import chunks in, the records to retry out.
+	"importer": {events: []string{"DynamoDB"}, pkg: "github.com/referloop/referloop/pkg/importer", typ: "Importer", method: "Handle"},
 }
 
 // The notifier's entry point takes any event; a stream batch goes to Handle, the shape of a

@@ -183,9 +183,13 @@ func TestEmulator(t *testing.T) {
 			continue
 		}
 		for _, name := range sortedKeys(streamCases) {
-			run(arch, "notifier", name, func(t *testing.T) {
+			fn, _, _ := strings.Cut(name, ".")
+			run(arch, fn, name, func(t *testing.T) {
 				w := newWorld(t, dir, want{})
 				em.attach(t, w, arch)
+				if s := streamCases[name].setup; s != nil {
+					s(t, w)
+				}
 				streamCases[name].check(t, w, w.invokeStream(t, name))
 			})
 		}

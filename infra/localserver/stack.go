@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/aws/aws-lambda-go/events"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/referloop/referloop/pkg/auth"
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/httpapi"
+	"github.com/referloop/referloop/pkg/importer"
 	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/rollup"
 	"github.com/referloop/referloop/pkg/store"
@@ -103,7 +105,18 @@ func Start(ctx context.Context, o Options) (*Stack, error) {
 		st.Close()
 		return nil, fmt.Errorf("stream: %w", err)
 	}
-	st.Feeder = &streamfeed.Feeder{Reader: reader, Handler: st.Notifier.Handle, Interval: 100 * time.Millisecond,
+	// The importer reads the same stream (in AWS: its own event source, filtered on import chunks).
+	imp := &importer.Importer{Store: st.Store, Log: st.Deps.Log}
+	feed := func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		r, err := st.Notifier.Handle(ctx, ev)
+		if err != nil {
+			return r, err
+		}
+		ri, err := imp.Handle(ctx, ev)
+		r.BatchItemFailures = append(r.BatchItemFailures, ri.BatchItemFailures...)
+		return r, err
+	}
+	st.Feeder = &streamfeed.Feeder{Reader: reader, Handler: feed, Interval: 100 * time.Millisecond,
 		OnError: func(err error) { st.Deps.Log.Warn("notifier", "error", err.Error()) }}
 	st.Mailbox.Troubles = func() []string {
 		var out []string

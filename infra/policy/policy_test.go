@@ -33,6 +33,7 @@ const (
 	queueCounters = tenant + "#QUEUE"                     // the work queue's counters
 	views         = tenant + "#VIEW"                      // the dashboard's precomputed views
 	intake        = tenant + "#INTAKE"                    // patients' own referrals awaiting confirmation
+	imports       = tenant + "#IMPORT#*"                  // an import's chunks (issue 11)
 	code          = "CODE#*"                              // patient codes
 	link          = "LINK#*"                              // magic links
 	linkHead      = "LINKHEAD#*"                          // the newest batch of an address's links
@@ -133,7 +134,7 @@ var reach = map[string][]string{
 		g("PutItem", table, queueCounters),              // the counters' transaction
 		g("UpdateItem", table, queueCounters, referral), // (authorised item by item)
 		g("PutItem", audit, auditDay),
-		g("UpdateItem", table, tenant),   // issue 10: the practice's search key, made once
+		g("UpdateItem", table, tenant),   // issue 10: the practice's search key, made once; issue 11: a new referral noted on its partner (its stage)
 		g("BatchWriteItem", table, find), // issue 10: a referral's search entries
 	},
 	"MetricsFunction": {
@@ -149,6 +150,20 @@ var reach = map[string][]string{
 		g("UpdateItem", table, queueCounters),               // a fold of the counter's ended slots
 		g("Query", table, tenant, referral),                 // a first repair: partners, their referrals
 		g("BatchWriteItem", table, queueCounters, referral), // its counted markers, referrers' numbers
+	},
+	// The referral network (issue 11).
+	"NetworkFunction": {
+		g("GetItem", table, tenant, sessions, views), // partners, staff, import jobs; sessions; stages
+		g("Query", table, tenant, referral),          // partners, staff; a partner's referrals
+		g("PutItem", table, tenant, imports),         // partners and NPI markers, import jobs; chunks
+		g("DeleteItem", table, tenant),               // a partner no referral points at; NPI markers
+		g("UpdateItem", table, sessions),             // a session's last use
+	},
+	"ImporterFunction": {
+		g("GetItem", table, tenant),
+		g("PutItem", table, tenant),
+		g("DeleteItem", table, tenant),
+		g("UpdateItem", table, tenant, imports), // the job's counters; a chunk's done mark
 	},
 }
 

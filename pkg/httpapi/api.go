@@ -93,6 +93,9 @@ type API struct {
 	Name   string
 	Routes []Route
 	deps   *Deps
+	// bodyLimits raises MaxBody for a route pattern ("POST /v1/imports/partners").
+	bodyLimits map[string]int64
+	mux        *http.ServeMux
 }
 
 // Builders maps each API function's folder name (functions/<name>) to its API.
@@ -105,6 +108,7 @@ var Builders = map[string]func(*Deps) *API{
 	"status":    Status,
 	"metrics":   Metrics,
 	"outreach":  Outreach,
+	"network":   Network,
 }
 
 // Handler serves the API's routes, with body limit, panic recovery, security headers, a deadline
@@ -117,6 +121,7 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, problem.NotFound("route "+r.Method+" "+r.URL.Path))
 	})
+	a.mux = mux
 	return a.wrap(mux)
 }
 
@@ -155,7 +160,7 @@ func (a *API) wrap(next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), requestKey{}, rq), requestTimeout(r.Context(), fallback))
 		defer cancel()
 		r = r.WithContext(ctx)
-		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
+		r.Body = http.MaxBytesReader(sw, r.Body, a.bodyLimit(r))
 		defer func() {
 			if v := recover(); v != nil {
 				rq.log.Error("panic", "api", a.Name, "route", r.Pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -291,4 +296,14 @@ func (d *Deps) origin(r *http.Request) string {
 		return "https://" + h
 	}
 	return "https://" + r.Host
+}
+
+// bodyLimit is the largest body the route of r takes: MaxBody unless the API raised it.
+func (a *API) bodyLimit(r *http.Request) int64 {
+	if len(a.bodyLimits) > 0 && a.mux != nil {
+		if _, pattern := a.mux.Handler(r); a.bodyLimits[pattern] > 0 {
+			return a.bodyLimits[pattern]
+		}
+	}
+	return MaxBody
 }

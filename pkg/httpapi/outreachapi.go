@@ -76,8 +76,9 @@ func (d *Deps) today(r *http.Request, f *valid.Fields) (string, time.Time) {
 	return q, t
 }
 
-// partnerOf reads the partner of the path (404 when it is not the practice's).
-func (d *Deps) partnerOf(r *http.Request, c *auth.Claims) (partner.Partner, error) {
+// pathPartner reads the partner of the path (404 when it is not the practice's), without its
+// stage (networkapi.go's partnerOf adds it, at the cost of the rollup's view).
+func (d *Deps) pathPartner(r *http.Request, c *auth.Claims) (partner.Partner, error) {
 	return d.Store.Partner(r.Context(), c.Tenant, r.PathValue("id"))
 }
 
@@ -122,7 +123,7 @@ func (d *Deps) listTouches(w http.ResponseWriter, r *http.Request, c *auth.Claim
 		return err
 	}
 	ctx := r.Context()
-	p, err := d.partnerOf(r, c)
+	p, err := d.pathPartner(r, c)
 	if err != nil {
 		return err
 	}
@@ -163,7 +164,7 @@ func (d *Deps) createTouch(w http.ResponseWriter, r *http.Request, c *auth.Claim
 		return err
 	}
 	ctx := r.Context()
-	p, err := d.partnerOf(r, c)
+	p, err := d.pathPartner(r, c)
 	if err != nil {
 		return err
 	}
@@ -204,7 +205,7 @@ func (d *Deps) createTouch(w http.ResponseWriter, r *http.Request, c *auth.Claim
 
 func (d *Deps) completeFollowUp(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	ctx := r.Context()
-	p, err := d.partnerOf(r, c)
+	p, err := d.pathPartner(r, c)
 	if err != nil {
 		return err
 	}
@@ -470,7 +471,7 @@ func (d *Deps) sendOutreachEmail(w http.ResponseWriter, r *http.Request, c *auth
 		return err
 	}
 	ctx := r.Context()
-	p, err := d.partnerOf(r, c)
+	p, err := d.pathPartner(r, c)
 	if err != nil {
 		return err
 	}

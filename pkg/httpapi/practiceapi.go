@@ -16,15 +16,13 @@ import (
 	"github.com/referloop/referloop/pkg/valid"
 )
 
-// Practice is the practice administration function: the intake profile, partners, invitations.
+// Practice is the practice administration function: the intake profile, invitations of a partner's
+// referrers (the partner record itself is the network function's, networkapi.go).
 func Practice(d *Deps) *API {
 	return &API{Name: "practice", deps: d, Routes: []Route{
 		{"GET", "/v1/practice", d.staff(d.getPractice)},
 		{"PUT", "/v1/practice", d.staff(d.putPractice)},
-		{"GET", "/v1/partners", d.staff(d.listPartners)},
-		{"POST", "/v1/partners", d.staff(d.createPartner)},
 		{"POST", "/v1/partners/{id}/invitations", d.staff(d.invite)},
-		{"PUT", "/v1/partners/{id}", d.staff(d.updatePartner)},
 		{"GET", "/v1/partners/{id}/referrers", d.staff(d.listReferrers)},
 		{"DELETE", "/v1/partners/{id}/referrers/{referrerId}", d.staff(d.deactivateReferrer)},
 		{"GET", "/v1/members", d.withSession(isOwner, d.listMembers)},
@@ -96,37 +94,6 @@ func (d *Deps) putPractice(w http.ResponseWriter, r *http.Request, c *auth.Claim
 		return err
 	}
 	writePractice(w, http.StatusOK, p)
-	return nil
-}
-
-func (d *Deps) listPartners(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
-	list, err := d.Store.Partners(r.Context(), c.Tenant)
-	if err != nil {
-		return err
-	}
-	if list == nil {
-		list = []partner.Partner{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": list})
-	return nil
-}
-
-func (d *Deps) createPartner(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
-	var in partner.Input
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	in.Normalize()
-	if err := in.Validate(); err != nil {
-		return err
-	}
-	p := partner.Partner{ID: ids.Short("p_"), Name: in.Name, Kind: in.Kind, Specialty: in.Specialty, NPI: in.NPI,
-		ContactEmail: in.ContactEmail, StatusUpdates: in.StatusUpdates, CreatedAt: d.now()}
-	if err := d.Store.CreatePartner(r.Context(), c.Tenant, p); err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/v1/partners/"+p.ID)
-	writeJSON(w, http.StatusCreated, p)
 	return nil
 }
 
@@ -210,28 +177,6 @@ func (d *Deps) invite(w http.ResponseWriter, r *http.Request, c *auth.Claims) er
 }
 
 func isOwner(role string) bool { return role == practice.RoleOwner }
-
-func (d *Deps) updatePartner(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
-	ctx := r.Context()
-	p, err := d.Store.Partner(ctx, c.Tenant, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	var in partner.Input
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	in.Normalize()
-	if err := in.Validate(); err != nil {
-		return err
-	}
-	p.Name, p.Kind, p.Specialty, p.NPI, p.ContactEmail, p.StatusUpdates = in.Name, in.Kind, in.Specialty, in.NPI, in.ContactEmail, in.StatusUpdates
-	if err := d.Store.UpdatePartner(ctx, c.Tenant, p); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
-}
 
 func (d *Deps) auditDay(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	q := r.URL.Query()

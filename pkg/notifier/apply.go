@@ -66,5 +66,8 @@ func (n *Notifier) apply(ctx context.Context, c *change, fx effects) error {
 	if fx.outreach != nil {
 		err = errors.Join(err, n.applyOutreach(ctx, c, *fx.outreach))
 	}
+	for _, u := range fx.updates {
+		err = errors.Join(err, u(ctx, n.Store))
+	}
 	return errors.Join(failed, err)
 }

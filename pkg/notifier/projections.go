@@ -27,6 +27,7 @@ var projections = []projection{
 	{"messages", (*Notifier).plan},               // plan.go
 	{"search", (*Notifier).search},               // the staff queue's search index (issue 10)
 	{"outreach", (*Notifier).outreachProjection}, // outreach.go
+	{"partner", (*Notifier).partnerDates},        // partnerdates.go
 }
 
 // effects is what the projections of one change decided.
@@ -44,6 +45,9 @@ type effects struct {
 	find *findUpdate
 	// outreach is a new referral to count per day and the thank-yous it may bring (outreach.go).
 	outreach *outreachWork
+	// updates are conditional, idempotent updates (a partner's referral dates), made one by one
+	// after the batch.
+	updates []put
 }
 
 type findUpdate struct {

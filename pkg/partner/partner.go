@@ -51,6 +51,26 @@ type Partner struct {
 	// Unconfirmed marks a source that signed itself up from the practice's public page: its details
 	// are the person's own until staff confirm it (or merge it into a partner they know).
 	Unconfirmed bool `json:"unconfirmed,omitempty"`
+
+	// The full record (issue 11); every field is optional, so items written before it read as they
+	// were.
+	Details
+	// Version guards edits (If-Match); 0 on an item written before versions, read as 1.
+	Version   int        `json:"version"`
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	// ArchivedAt is when staff archived the partner: it stays (its referrals point at it) but leaves
+	// the working lists. MergedInto is the partner it was merged into (then it is archived too).
+	ArchivedAt *time.Time `json:"archivedAt,omitempty"`
+	MergedInto string     `json:"mergedInto,omitempty"`
+	// FirstReferralAt and LastReferralAt are kept by the notifier as referrals arrive (the stage's
+	// O(1) input); ReferralCount counts them.
+	FirstReferralAt *time.Time `json:"firstReferralAt,omitempty"`
+	LastReferralAt  *time.Time `json:"lastReferralAt,omitempty"`
+	ReferralCount   int        `json:"referralCount,omitempty"`
+	// ImportID is the import that created the partner, if one did.
+	ImportID string `json:"importId,omitempty"`
+	// Stage is derived on read (StageOf), never stored.
+	Stage string `json:"stage,omitempty"`
 }
 
 // Status update preferences.
@@ -68,6 +88,7 @@ type Input struct {
 	NPI           string `json:"npi"`
 	ContactEmail  string `json:"contactEmail"`
 	StatusUpdates string `json:"statusUpdates,omitempty"`
+	Details
 }
 
 // Referrer is a person who refers patients for a partner: the identity (practice, email).
@@ -96,6 +117,7 @@ func (in *Input) Normalize() {
 	if in.StatusUpdates == "" {
 		in.StatusUpdates = UpdatesEach
 	}
+	in.Details.normalize()
 }
 
 // Validate checks a new partner.
@@ -115,6 +137,7 @@ func (in *Input) Validate() error {
 	default:
 		f.Add("statusUpdates", "must be each, digest or none")
 	}
+	in.Details.validate(&f)
 	return f.Err()
 }
 

@@ -58,6 +58,10 @@ const (
 	typeFindKey      = "findkey"
 	// A patient's own referral waiting for its emailed confirmation (pkg/intake).
 	typePendingIntake = "pendingintake"
+	// Partner record and imports (issue 11).
+	typeNPI         = "npi"
+	typeImport      = "import"
+	typeImportChunk = "importchunk"
 )
 
 // Practices, their staff and slugs.
@@ -223,3 +227,11 @@ func dailySK(year int) string                    { return "DAILY#" + fmt.Sprintf
 func dailyMarkSK(ulid string) string             { return "DAILYREF#" + ulid }
 func partnerOutreachSK() string                  { return "OUTREACH" }
 func outreachSettingsSK() string                 { return "OUTREACH#TEMPLATES" }
+
+// Partner records and imports (issue 11): a partner's NPI marker beside it (unique per practice);
+// an import's job item beside the partners, and its chunks of rows in a partition of their own (the
+// importer reads them from the stream).
+func npiSK(npi string) string             { return "NPI#" + npi }
+func importSK(id string) string           { return "IMPORT#" + id }
+func importChunkPK(tid, id string) string { return "T#" + tid + "#IMPORT#" + id }
+func importChunkSK(n int) string          { return fmt.Sprintf("CHUNK#%05d", n) }

@@ -14,18 +14,10 @@ import (
 	"github.com/referloop/referloop/pkg/partner"
 )
 
-// CreatePartner stores a new partner of a tenant.
+// CreatePartner stores a new partner of a tenant, with its NPI's marker in the same transaction
+// (partnerrecord.go): ErrExists when the id is taken, *NPITakenError when the NPI is.
 func (s *Store) CreatePartner(ctx context.Context, tid string, p partner.Partner) error {
-	item, err := marshal(p, map[string]string{attrPK: tenantPK(tid), attrSK: partnerSK(p.ID), attrType: typePartner})
-	if err != nil {
-		return err
-	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
-		ConditionExpression: cond("attribute_not_exists(PK)")})
-	if isConditionFailed(err) {
-		return ErrExists
-	}
-	return err
+	return s.createPartner(ctx, tid, p)
 }
 
 // Partner reads one partner of a tenant.

@@ -195,10 +195,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The practice's referring partners, by name (staff) */
+        /**
+         * The practice's referring partners, searched, filtered and sorted (staff)
+         * @description One Query of the practice's partner items, filtered and sorted in memory (a practice has
+         *     hundreds to a few thousand partners). Archived and merged partners are left out unless
+         *     `stage=archived` or `archived=include`. Each partner carries its derived `stage`.
+         */
         get: operations["listPartners"];
         put?: never;
-        /** Add a referring partner (staff) */
+        /** Add a referring partner (staff); its NPI must be unique in the practice (409) */
         post: operations["createPartner"];
         delete?: never;
         options?: never;
@@ -622,13 +627,99 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One partner with its stage (staff); its ETag is its version */
+        get: operations["getPartner"];
         /**
-         * Replace a referring partner's details (staff)
-         * @description The whole `PartnerInput`: a field left out is emptied, and `statusUpdates` left out goes
-         *     back to `each`. `id` and `createdAt` never change.
+         * Replace a referring partner's details, archive or restore it (staff)
+         * @description The whole `PartnerInput` (the document GET returned can be sent back: its read-only fields are
+         *     ignored): a field left out is emptied, and `statusUpdates` left out goes back to `each`.
+         *     `archived: true` archives the partner (it leaves the working lists; its referrals stay),
+         *     `false` restores it. With If-Match (the ETag GET gave) an edit made since is a 409.
          */
         put: operations["updatePartner"];
+        post?: never;
+        /** Delete a partner no referral points at (staff); one with referrals is archived instead (409) */
+        delete: operations["deletePartner"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner's referrals, newest first, 50 a page, without patient details (staff) */
+        get: operations["partnerReferrals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import partners from a CSV file (staff); dryRun=true shows what it would do
+         * @description Headers are matched by name, forgiving case, spacing, punctuation and synonyms ("Practice
+         *     Name", "NPI #", "Zip", "Postal Code", "E-mail", "Phone Number", "Type", "Street Address",
+         *     "City", "State"...); other columns are ignored (listed in `header.ignored`). Rows are
+         *     matched to partners by NPI, then email, then name: cells the file leaves empty keep what is
+         *     stored. A row repeating an earlier one (same NPI, else email, else name) is rejected as a
+         *     duplicate. With `dryRun=true` the answer is the plan, row by row (200), and nothing
+         *     changes; without it the import starts (202, `Location: /v1/imports/{id}`) and the importer
+         *     applies it in the background. The id comes from the file: the same file again answers the
+         *     same import and changes nothing. At most 10,000 rows, 6 MB.
+         */
+        post: operations["importPartners"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import's progress (staff) */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exports/{what}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The practice's partners as CSV (staff); referrals and touches are not exported yet (404)
+         * @description Cells that would start a formula in a spreadsheet (=, +, -, @, tab, carriage return) get a leading apostrophe.
+         */
+        get: operations["exportCSV"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1285,6 +1376,93 @@ export interface components {
             contactEmail?: string;
             /** @description How the partner's referrers hear about status changes; `each` when left out. */
             statusUpdates?: components["schemas"]["StatusUpdates"];
+            organization?: string;
+            address?: string;
+            /** @description 5 digits or ZIP+4 (12345-6789); 9 digits are written with the dash. */
+            zip?: string;
+            /** @description As typed (US when it has no country code); stored in E.164. */
+            phone?: string;
+            /** @description As phone. */
+            fax?: string;
+            tags?: string[];
+            /** @description The member id (GET /v1/members) of the team member who owns the relationship; an active member. */
+            liaison?: string;
+        };
+        /** @description A `PartnerInput`, with `archived`; the read-only fields of a `Partner` are accepted and ignored. */
+        PartnerUpdate: {
+            archived?: boolean;
+        } & components["schemas"]["PartnerInput"];
+        /**
+         * @description `prospect`: no referral yet; `active`; `quiet`: the rollups' dormant rule (no referral in more
+         *     than twice its median gap and at least 30 days; with fewer than three referrals, none in 60
+         *     days); `archived`: set by staff.
+         * @enum {string}
+         */
+        PartnerStage: "prospect" | "active" | "quiet" | "archived";
+        ReferralLine: {
+            id: string;
+            status: components["schemas"]["ReferralStatus"];
+            urgency: string;
+            /** @description The referrer's name. */
+            referrer: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ImportRow: {
+            /** @description The row's first line in the file (the header is line 1). */
+            line: number;
+            /** @enum {string} */
+            action: "create" | "update" | "unchanged" | "reject";
+            name?: string;
+            npi?: string;
+            partnerId?: string;
+            /** @description Why a row is rejected. */
+            reasons?: string[];
+            /** @description The fields an update changes. */
+            changes?: string[];
+            /** @description What was read loosely (an unknown type as other */
+            notes?: string[];
+        };
+        ImportSummary: {
+            rows: number;
+            create: number;
+            update: number;
+            unchanged: number;
+            reject: number;
+        };
+        ImportReport: {
+            dryRun: boolean;
+            header: {
+                /** @description Each field's column (0-based). */
+                columns: {
+                    [key: string]: number;
+                };
+                ignored: string[];
+            };
+            rows: components["schemas"]["ImportRow"][];
+            summary: components["schemas"]["ImportSummary"];
+        };
+        Import: {
+            id: string;
+            /** @enum {string} */
+            kind: "partners";
+            /** @enum {string} */
+            status: "running" | "done";
+            planned: components["schemas"]["ImportSummary"];
+            chunks: number;
+            chunksDone: number;
+            created: number;
+            updated: number;
+            unchanged: number;
+            rejected: number;
+            /** @description The first 200 rejected rows. */
+            rejects: components["schemas"]["ImportRow"][];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt?: string;
         };
         /**
          * @description How a partner's referrers hear about their referrals' status changes: `each` change by
@@ -1312,6 +1490,31 @@ export interface components {
             createdAt: string;
             /** @description A source that signed itself up from the practice's public page; absent once staff confirm it. */
             unconfirmed?: boolean;
+            organization?: string;
+            address?: string;
+            zip?: string;
+            /** @description E.164. */
+            phone?: string;
+            /** @description E.164. */
+            fax?: string;
+            tags?: string[];
+            /** @description A member id. */
+            liaison?: string;
+            /** @description Its ETag. */
+            version?: number;
+            /** Format: date-time */
+            updatedAt?: string;
+            /** Format: date-time */
+            archivedAt?: string;
+            mergedInto?: string;
+            /** Format: date-time */
+            firstReferralAt?: string;
+            /** Format: date-time */
+            lastReferralAt?: string;
+            referralCount?: number;
+            /** @description The import that created it. */
+            importId?: string;
+            stage?: components["schemas"]["PartnerStage"];
         };
         PartnerList: {
             items: components["schemas"]["Partner"][];
@@ -2739,14 +2942,25 @@ export interface operations {
     };
     listPartners: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A prefix of a word of the name or organization, of the NPI or of the email. */
+                q?: string;
+                kind?: components["schemas"]["PartnerKind"];
+                stage?: components["schemas"]["PartnerStage"];
+                /** @description A member id, or `none` for partners without a liaison. */
+                liaison?: string;
+                /** @description A tag (any case). */
+                tag?: string;
+                archived?: "include";
+                sort?: "name" | "-name" | "stage" | "last-referral" | "-last-referral" | "created" | "-created" | "referrals" | "-referrals";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every partner, by name. */
+            /** @description The partners that match, in the order asked (then by name). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2788,6 +3002,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
@@ -3609,12 +3824,42 @@ export interface operations {
             429: components["responses"]["RateLimited"];
         };
     };
+    getPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The partner. */
+            200: {
+                headers: {
+                    /** @description The partner's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     updatePartner: {
         parameters: {
             query?: never;
             header: {
                 /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
                 "X-CSRF-Token": components["parameters"]["CSRFToken"];
+                /** @description The ETag the partner was read with. */
+                "If-Match"?: string;
             };
             path: {
                 /** @description A partner's id. */
@@ -3634,7 +3879,7 @@ export interface operations {
                  *       "statusUpdates": "digest"
                  *     }
                  */
-                "application/json": components["schemas"]["PartnerInput"];
+                "application/json": components["schemas"]["PartnerUpdate"];
             };
         };
         responses: {
@@ -3651,9 +3896,166 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
+        };
+    };
+    deletePartner: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+        };
+    };
+    partnerReferrals: {
+        parameters: {
+            query?: {
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the partner's referrals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ReferralLine"][];
+                        /** @description Empty on the last page. */
+                        nextCursor: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Validation"];
+        };
+    };
+    importPartners: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description The dry run's plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description The import, started (or the same file's import). */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    exportCSV: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                what: "partners" | "referrals" | "touches";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
         };
     };
     getAuditDay: {

@@ -269,6 +269,9 @@ export function partnerInput(p: Partner, statusUpdates: StatusUpdates): PartnerI
   if (p.npi) body.npi = p.npi;
   if (p.contactEmail) body.contactEmail = p.contactEmail;
   body.statusUpdates = statusUpdates;
+  // The full record (issue 11): a PUT replaces it, so what is set is sent back.
+  for (const k of ['organization', 'address', 'zip', 'phone', 'fax', 'liaison'] as const) if (p[k]) body[k] = p[k];
+  if (p.tags?.length) body.tags = p.tags;
   return body;
 }
 

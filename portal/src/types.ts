@@ -22,6 +22,12 @@ export type Partner = Schemas['Partner'];
 /** The body of POST /v1/partners and PUT /v1/partners/{id}. */
 export type PartnerInput = Schemas['PartnerInput'];
 export type PartnerList = Schemas['PartnerList'];
+export type PartnerStage = Schemas['PartnerStage'];
+export type PartnerUpdate = Schemas['PartnerUpdate'];
+export type ReferralLine = Schemas['ReferralLine'];
+export type ImportReport = Schemas['ImportReport'];
+export type ImportRow = Schemas['ImportRow'];
+export type ImportJob = Schemas['Import'];
 export type InviteRequest = Schemas['InviteRequest'];
 export type SignupRequest = Schemas['SignupRequest'];
 export type LinkRequest = Schemas['LinkRequest'];

@@ -1,9 +1,10 @@
-// /practice/partners: referral partners, adding one, and inviting referrers.
+// /practice/partners: referral partners (searched, filtered and sorted by the API), adding one, and
+// inviting referrers; each partner's own page is /practice/partners/:id, the CSV import /practice/partners/import.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { KIND_LABEL } from '../format';
 import { partnerInput } from '../loop';
-import type { InviteRequest, PageProps, Partner, PartnerInput, PartnerKind, PartnerList, Referrer, ReferrerList, StatusUpdates } from '../types';
+import type { InviteRequest, Member, PageProps, Partner, PartnerInput, PartnerKind, PartnerList, PartnerStage, Referrer, ReferrerList, StatusUpdates } from '../types';
 import { isEmail, validatePartner } from '../validation';
 import type { Errors, PartnerValues } from '../validation';
 import { Field, FieldError, Status, useTitle } from '../ui';
@@ -14,7 +15,37 @@ import { PartnerOutreach } from './PartnerOutreach';
 const emptyPartner = (): PartnerValues => ({ name: '', kind: 'pcp', specialty: '', npi: '', contactEmail: '' });
 const byName = (a: Partner, b: Partner) => a.name.localeCompare(b.name);
 
-export default function Partners(_: PageProps) {
+const STAGE_LABEL: Record<PartnerStage, string> = { prospect: 'Prospect', active: 'Active', quiet: 'Quiet', archived: 'Archived' };
+const SORTS: [string, string][] = [
+  ['name', 'Name A–Z'],
+  ['-name', 'Name Z–A'],
+  ['stage', 'Stage'],
+  ['-last-referral', 'Latest referral first'],
+  ['-referrals', 'Most referrals'],
+  ['-created', 'Newest first'],
+];
+
+export function StageBadge({ stage }: { stage?: PartnerStage }) {
+  return stage ? <span class={`badge badge-stage-${stage}`}>{STAGE_LABEL[stage]}</span> : null;
+}
+
+interface Filters {
+  q: string;
+  kind: string;
+  stage: string;
+  liaison: string;
+  tag: string;
+  sort: string;
+}
+
+export const partnersQuery = (f: Filters): string => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v && !(k === 'sort' && v === 'name')) q.set(k, k === 'q' ? v.trim() : v);
+  const s = q.toString();
+  return '/v1/partners' + (s ? '?' + s : '');
+};
+
+export default function Partners({ query }: PageProps) {
   useTitle('Partners');
   const [partners, setPartners] = useState<Partner[] | null>(null);
   const [loadError, setLoadError] = useState('');
@@ -22,18 +53,77 @@ export default function Partners(_: PageProps) {
   const [onlyNew, setOnlyNew] = useState(() => new URLSearchParams(location.search).get('new') === '1');
   const newCount = (partners ?? []).filter((p) => p.unconfirmed).length;
   const shown = (partners ?? []).filter((p) => !onlyNew || p.unconfirmed);
+  const [filters, setFilters] = useState<Filters>(() => ({
+    q: query?.get('q') ?? '', kind: query?.get('kind') ?? '', stage: query?.get('stage') ?? '',
+    liaison: query?.get('liaison') ?? '', tag: query?.get('tag') ?? '', sort: query?.get('sort') ?? 'name',
+  }));
+  const [members, setMembers] = useState<Member[]>([]);
+  const path = partnersQuery(filters);
 
   useEffect(() => {
-    api.get<PartnerList>('/v1/partners').then((r) => setPartners(r.items ?? []), (err) => setLoadError(errorMessage(err)));
+    const t = setTimeout(() => {
+      api.get<PartnerList>(path).then((r) => { setPartners(r.items ?? []); setLoadError(''); }, (err) => setLoadError(errorMessage(err)));
+    }, filters.q ? 200 : 0);
+    return () => clearTimeout(t);
+  }, [path]);
+  useEffect(() => {
+    api.get<{ items: Member[] }>('/v1/members').then((r) => setMembers(r.items ?? []), () => setMembers([])); // the owner's list; staff filter without it
   }, []);
+  const set = (k: keyof Filters) => (e: Event) => setFilters((f) => ({ ...f, [k]: (e.currentTarget as HTMLInputElement).value }));
+  const filtered = Object.entries(filters).some(([k, v]) => v && k !== 'sort');
 
   return (
     <>
       <h1>Partners</h1>
       <p>Practices and people who refer patients to you. Invite a referrer and they can send referrals with a two-minute form.</p>
+      <p class="actions">
+        <a class="button secondary" href="/practice/partners/import">Import from a spreadsheet (CSV)</a>{' '}
+        <a class="button secondary" href="/v1/exports/partners" download>Export partners (CSV)</a>
+      </p>
+      <form class="filters" role="search" aria-label="Find partners" onSubmit={(e) => e.preventDefault()}>
+        <div class="field">
+          <label for="f-q">Search partners</label>
+          <input id="f-q" type="search" value={filters.q} onInput={set('q')} placeholder="Name, NPI or email" autocomplete="off" />
+        </div>
+        <div class="field">
+          <label for="f-filter-kind">Filter by type</label>
+          <select id="f-filter-kind" value={filters.kind} onChange={set('kind')}>
+            <option value="">Any type</option>
+            {(Object.keys(KIND_LABEL) as PartnerKind[]).map((k) => <option key={k} value={k}>{KIND_LABEL[k]}</option>)}
+          </select>
+        </div>
+        <div class="field">
+          <label for="f-filter-stage">Filter by stage</label>
+          <select id="f-filter-stage" value={filters.stage} onChange={set('stage')}>
+            <option value="">Any stage (not archived)</option>
+            {(Object.keys(STAGE_LABEL) as PartnerStage[]).map((k) => <option key={k} value={k}>{STAGE_LABEL[k]}</option>)}
+          </select>
+        </div>
+        {members.length > 0 && (
+          <div class="field">
+            <label for="f-filter-liaison">Filter by liaison</label>
+            <select id="f-filter-liaison" value={filters.liaison} onChange={set('liaison')}>
+              <option value="">Anyone</option>
+              <option value="none">No liaison</option>
+              {members.map((m) => <option key={m.id} value={m.id}>{m.name || m.email}</option>)}
+            </select>
+          </div>
+        )}
+        <div class="field">
+          <label for="f-filter-tag">Filter by tag</label>
+          <input id="f-filter-tag" value={filters.tag} onInput={set('tag')} autocomplete="off" />
+        </div>
+        <div class="field">
+          <label for="f-sort">Sort by</label>
+          <select id="f-sort" value={filters.sort} onChange={set('sort')}>
+            {SORTS.map(([k, label]) => <option key={k} value={k}>{label}</option>)}
+          </select>
+        </div>
+      </form>
       {loadError && <p class="notice notice-bad" role="alert">{loadError}</p>}
       {!partners && !loadError && <p class="loading" aria-live="polite">Loading…</p>}
-      {partners && partners.length === 0 && <p class="empty">No partners yet. Add the first one below.</p>}
+      {partners && <p class="meta" aria-live="polite">{partners.length === 1 ? '1 partner' : `${partners.length} partners`}{filtered ? ' match' : ''}</p>}
+      {partners && partners.length === 0 && !filtered && <p class="empty">No partners yet. Add the first one below, or import your spreadsheet.</p>}
       {partners && (newCount > 0 || onlyNew) && (
         <div class="notice notice-ok" role="status">
           <p>
@@ -71,14 +161,16 @@ function PartnerCard({ partner: p, open, onSaved }: { partner: Partner; open: bo
   return (
     <section class="card" aria-labelledby={h}>
       <h2 id={h} class="card-title">
-        {p.name}
+        <a href={`/practice/partners/${encodeURIComponent(p.id)}`}>{p.name}</a> <StageBadge stage={p.stage} />
         {p.unconfirmed && <span class="badge"> New source</span>}
       </h2>
       <p class="meta">
+        {p.organization && <>{p.organization} · </>}
         {KIND_LABEL[p.kind] ?? p.kind}
         {p.specialty && <> · {p.specialty}</>}
         {p.npi && <> · NPI {p.npi}</>}
         {p.contactEmail && <> · {p.contactEmail}</>}
+        {p.tags?.length ? <> · {p.tags.join(', ')}</> : null}
       </p>
       {p.unconfirmed && <ConfirmSource partner={p} onSaved={onSaved} />}
       <StatusUpdatesForm partner={p} onSaved={onSaved} />
@@ -171,7 +263,7 @@ function ConfirmSource({ partner, onSaved }: { partner: Partner; onSaved: (p: Pa
 
 /** The partner's referrers, loaded when opened: each with its state, a pending invitation with Resend and
  *  Revoke, an active referrer with Deactivate. */
-function Referrers({ partner, invited }: { partner: Partner; invited: number }) {
+export function Referrers({ partner, invited }: { partner: Partner; invited: number }) {
   const [open, setOpen] = useState(false);
   const [list, setList] = useState<Referrer[] | null>(null);
   const [status, setStatus] = useState({ text: '', tone: 'ok' as 'ok' | 'bad' });
@@ -265,7 +357,7 @@ function Referrers({ partner, invited }: { partner: Partner; invited: number }) 
   );
 }
 
-function InviteForm({ partner, onSent }: { partner: Partner; onSent: () => void }) {
+export function InviteForm({ partner, onSent }: { partner: Partner; onSent: () => void }) {
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [errors, setErrors] = useState<Errors>({});
