@@ -49,7 +49,7 @@ func intakePractice(t *testing.T, e *env, name, owner string) (*client, string) 
 	c := e.practice(name, owner)
 	intake := "intake@" + strings.Split(owner, "@")[1]
 	if r := c.do("PUT", "/v1/practice", map[string]any{"name": name, "conditions": []string{"Low back pain"},
-		"intakeContact":  map[string]string{"name": "Maria", "phone": "+1 555 0100", "email": intake},
+		"intakeContact":  map[string]string{"name": "Maria", "phone": "(201) 555-0100", "email": intake},
 		"contactByHours": map[string]int{"default": 48, "urgent": 24}}); r.status != 200 {
 		t.Fatalf("profile: %d %s", r.status, r.raw)
 	}

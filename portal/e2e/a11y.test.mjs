@@ -132,6 +132,9 @@ describe(`accessibility (axe-core) against ${BASE_URL}`, { timeout: 300_000, ski
     const mine = await apiGet(referrer.page, '/v1/referrals?limit=5');
     const mineRef = (mine.items ?? mine.referrals ?? mine)[0]?.id;
     assert.ok(staffRef && mineRef, 'the seed has referrals for staff and for the referrer');
+    const partners = await apiGet(staff.page, '/v1/partners');
+    const partnerId = (partners.items ?? partners.partners ?? partners)[0]?.id;
+    assert.ok(partnerId, 'the seed has partners');
 
     // How to visit each route: the URL and who.
     const visit = {
@@ -140,6 +143,9 @@ describe(`accessibility (axe-core) against ${BASE_URL}`, { timeout: 300_000, ski
       '/signin': { url: '/signin', as: anon },
       '/auth': { url: '/auth', as: anon },
       '/p/:slug': { url: `/p/${SLUG}`, as: anon },
+      '/p/:slug/print': { url: `/p/${SLUG}/print`, as: anon },
+      '/r/:slug': { url: `/r/${SLUG}`, as: anon },
+      '/practice/partners/:id': { url: `/practice/partners/${partnerId}`, as: staff },
       '/status': { url: '/status', as: anon },
       '/rate': { url: '/rate', as: anon },
       '/practice': { url: '/practice', as: staff },

@@ -23,7 +23,7 @@ const seeded = await fetch(`${BASE_URL}/v1/practices/${SLUG}/profile`).then((r) 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const partnerName = `Bayview Family Practice ${run}`;
 const referrerEmail = uniqueEmail('outreach-referrer');
-const patient = { first: `Ottoline${run.slice(-4)}`, last: `Farquhar${run.slice(0, 4)}`, dob: '1968-07-21', phone: '+1 555 0142', reason: `Shoulder pain ${run}` };
+const patient = { first: `Ottoline${run.slice(-4)}`, last: `Farquhar${run.slice(0, 4)}`, dob: '1968-07-21', phone: '(201) 555-0142', reason: `Shoulder pain ${run}` };
 const summary = `Lunch with Dr. Amari's team ${run}; left the one-pager.`;
 
 const p2 = (n) => String(n).padStart(2, '0');
@@ -89,7 +89,7 @@ describe(`outreach against ${BASE_URL}`, { timeout: 240_000, skip: seeded ? fals
   it('the owner turns on the first-referral thank-you, adds a partner and invites its referrer', async () => {
     const { page } = staff;
     await page.goto('/signin');
-    await page.getByLabel('Your work email').fill(OWNER);
+    await page.getByLabel('Your email').fill(OWNER);
     const since = Date.now();
     await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
     await page.getByRole('heading', { name: 'Check your email' }).waitFor();

@@ -66,7 +66,7 @@ async function sendReferral(page, first, last) {
   await page.getByLabel('First name').fill(first);
   await page.getByLabel('Last name').fill(last);
   await page.getByLabel('Date of birth').fill('1980-04-02');
-  await page.getByLabel('Phone').fill('+1 555 0142');
+  await page.getByLabel('Phone').fill('(201) 555-0142');
   await page.getByLabel(/agrees to be contacted/).check();
   await page.getByRole('radio', { name: 'Other' }).check();
   await page.getByLabel('Other reason').fill('Low back pain after lifting');

@@ -33,7 +33,7 @@ export const STEPS = [
   { id: 'f-patient-firstName', text: 'Ana' },
   { id: 'f-patient-lastName', text: 'Silva' },
   { id: 'f-patient-dateOfBirth', text: '19800402' },
-  { id: 'f-patient-phone', text: '+1 555 0142' },
+  { id: 'f-patient-phone', text: '(201) 555-0142' },
   { id: 'f-patient-consentToContact' },
   { id: 'f-reason' },
   { submit: true },
