@@ -145,18 +145,3 @@ type DigestItem struct {
 	Status referral.Status // as the referrer may see it
 	Link   string
 }
-
-func (SignupConfirm) template() string    { return "signup-confirm.tmpl" }
-func (SigninLink) template() string       { return "signin-link.tmpl" }
-func (Invitation) template() string       { return "invitation.tmpl" }
-func (MemberInvitation) template() string { return "member-invitation.tmpl" }
-func (Received) template() string         { return "received.tmpl" }
-func (NewReferral) template() string      { return "new-referral.tmpl" }
-func (PatientCode) template() string      { return "patient-code.tmpl" }
-func (PatientCodeSMS) template() string   { return "patient-code-sms.tmpl" }
-func (Question) template() string         { return "question.tmpl" }
-func (Answered) template() string         { return "answered.tmpl" }
-func (StatusUpdate) template() string     { return "status-update.tmpl" }
-func (Closed) template() string           { return "closed.tmpl" }
-func (PatientUpdate) template() string    { return "patient-update.tmpl" }
-func (Digest) template() string           { return "digest.tmpl" }

@@ -10,5 +10,3 @@ type IntakeConfirm struct {
 	Link          string // the single-use confirmation link: a token, no PHI
 	Hours         int    // how long the link works
 }
-
-func (IntakeConfirm) template() string { return "intake-confirm.tmpl" }

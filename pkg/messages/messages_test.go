@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/referloop/referloop/pkg/referral"
@@ -103,7 +102,7 @@ func TestRender(t *testing.T) {
 	cases = append(cases, intakeCases()...)
 	rendered := map[string]bool{}
 	for _, c := range cases {
-		name := c.data.template()
+		name := reflect.TypeOf(c.data).Name()
 		rendered[name] = true
 		t.Run(name, func(t *testing.T) {
 			m, err := Render(c.data)
@@ -133,10 +132,10 @@ func TestRender(t *testing.T) {
 			}
 		})
 	}
-	// Every template has a case above.
-	for name := range templates {
-		if !rendered[name] {
-			t.Errorf("templates/%s has no case in TestRender", name)
+	// Every message has a case above.
+	for _, d := range allData() {
+		if name := reflect.TypeOf(d).Name(); !rendered[name] {
+			t.Errorf("%s has no case in TestRender", name)
 		}
 	}
 }
@@ -190,29 +189,18 @@ func allData() []Data {
 		IntakeConfirm{}}
 }
 
-// TestTemplatesAndData: each data type has its template and each template its data type; emails
-// define a subject, text messages do not.
-func TestTemplatesAndData(t *testing.T) {
-	seen := map[string]bool{}
+// TestEmailsAndTexts: an email has a subject, a text message does not; both have a text, whatever
+// the data.
+func TestEmailsAndTexts(t *testing.T) {
 	for _, d := range allData() {
-		name := d.template()
-		tmpl, ok := templates[name]
-		if !ok {
-			t.Errorf("%T: no templates/%s", d, name)
-			continue
+		name := reflect.TypeOf(d).Name()
+		m, err := Render(d)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-		seen[name] = true
-		if tmpl.Lookup("text") == nil {
-			t.Errorf("templates/%s defines no text", name)
-		}
-		sms := strings.HasSuffix(name, "-sms.tmpl")
-		if (tmpl.Lookup("subject") == nil) != sms {
-			t.Errorf("templates/%s: an email defines a subject, a text message does not", name)
-		}
-	}
-	for name := range templates {
-		if !seen[name] {
-			t.Errorf("templates/%s has no data type", name)
+		sms := strings.HasSuffix(name, "SMS")
+		if (m.Subject == "") != sms || m.Text == "" {
+			t.Errorf("%s: an email has a subject and a text, a text message a text only: %+v", name, m)
 		}
 	}
 }
@@ -246,13 +234,10 @@ func TestOneLineFields(t *testing.T) {
 
 type badSubject struct{ S string }
 
-func (badSubject) template() string { return "test-bad-subject" }
+func (d badSubject) message() Message { return Message{Subject: "Hi\nBcc: x", Text: d.S} }
 
-// TestSubjectMustBeOneLine: a template whose subject breaks a line is refused, whatever the data.
+// TestSubjectMustBeOneLine: a message whose subject breaks a line is refused, whatever the data.
 func TestSubjectMustBeOneLine(t *testing.T) {
-	templates["test-bad-subject"] = template.Must(template.New("test-bad-subject").Funcs(funcs).
-		Parse(`{{define "subject"}}Hi{{"\n"}}Bcc: x{{end}}{{define "text"}}{{.S}}{{end}}`))
-	defer delete(templates, "test-bad-subject")
 	if _, err := Render(badSubject{"x"}); err == nil {
 		t.Fatal("a subject with a line break was rendered")
 	}
