@@ -5,9 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nyaruka/phonenumbers"
-
 	"github.com/referloop/referloop/pkg/metrics"
+	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/practice"
 	"github.com/referloop/referloop/pkg/valid"
 )
@@ -112,30 +111,19 @@ func (d *Details) validate(f *valid.Fields) {
 	}
 }
 
-// Phone reads a phone number as typed (US when it has no country code) and writes it in E.164.
+// Phone reads a phone number as typed (US when it has no country code) and writes it in E.164; ok
+// is false unless it is a valid number (pkg/phone, libphonenumber's rules).
 func Phone(s string) (string, bool) {
-	n, err := phonenumbers.Parse(s, "US")
-	if err != nil || !phonenumbers.IsValidNumber(n) {
+	n, err := phone.Parse(s, "US")
+	if err != nil || !n.Textable {
 		return "", false
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), true
+	return n.E164, true
 }
 
 // PhoneDisplay writes an E.164 number as people read it: national form for US numbers, international
 // otherwise ("" stays "").
-func PhoneDisplay(e164 string) string {
-	if e164 == "" {
-		return ""
-	}
-	n, err := phonenumbers.Parse(e164, "US")
-	if err != nil {
-		return e164
-	}
-	if phonenumbers.GetRegionCodeForNumber(n) == "US" {
-		return phonenumbers.Format(n, phonenumbers.NATIONAL)
-	}
-	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
-}
+func PhoneDisplay(e164 string) string { return phone.Display(e164, "US") }
 
 func validZIP(z string) bool {
 	switch len(z) {
