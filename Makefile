@@ -144,8 +144,8 @@ bin/with: $(shell find infra/cmd/with infra/dynamodblocal infra/template -name '
 # One DynamoDB Local and one summary for both modules: root ./... skips the nested bench module, so
 # its tests run in the same pipe; either go test failing fails the pipe (pipefail), as does testsum.
 test: node-deps system-deps lint portal-test portal bin/testsum bin/with ## lint, portal types and unit tests, Go unit + integration tests on DynamoDB Local (product and bench modules), browser end-to-end
-	bin/with -- bash -c 'set -o pipefail; { rc=0; $(GO) test -json -count=1 -tags e2e ./... || rc=$$?; \
-	  $(GO) -C $(BENCHMOD) test -json -count=1 ./... || rc=$$?; exit $$rc; } | bin/testsum'
+	bin/with -- bash -c 'set -o pipefail; { rc=0; $(GO) test -json -count=1 -timeout 30m -tags e2e ./... || rc=$$?; \
+	  $(GO) -C $(BENCHMOD) test -json -count=1 -timeout 30m ./... || rc=$$?; exit $$rc; } | bin/testsum'
 
 .PHONY: portal-test
 portal-test: portal-types ## the portal's unit tests (vitest), after portal-types

@@ -49,7 +49,7 @@ func TestPortalEndToEnd(t *testing.T) {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	ctx, cancel := context.WithTimeout(ctx, 8*time.Minute) // a11y.test.mjs: axe on every page twice and a paced fill, ~100 s
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Minute) // nine files in one browser, one at a time; a11y.test.mjs alone (axe on every page twice and a paced fill) ~100 s
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "--test", "--test-concurrency=1", "e2e/")
 	cmd.Dir = filepath.Join(root, "portal")
