@@ -64,9 +64,7 @@ func TestDetailsValidate(t *testing.T) {
 			err := in.Validate()
 			var got []string
 			if fe, ok := validAs(err); ok {
-				for _, e := range fe {
-					got = append(got, e)
-				}
+				got = append(got, fe...)
 			}
 			if len(got) != len(c.fields) {
 				t.Fatalf("errors %v, want fields %v", got, c.fields)

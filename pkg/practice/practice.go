@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/referloop/referloop/pkg/fold"
 
 	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/valid"
@@ -207,7 +207,7 @@ func Slugify(name string) string {
 			w.Reset()
 		}
 	}
-	for _, r := range norm.NFKD.String(name) {
+	for _, r := range fold.Compatible(name) {
 		switch {
 		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 			w.WriteRune(unicode.ToLower(r))

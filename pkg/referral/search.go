@@ -5,7 +5,7 @@ import (
 	"time"
 	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/referloop/referloop/pkg/fold"
 )
 
 // The staff queue's search finds a referral by the patient's name (the start of any word of the
@@ -25,7 +25,7 @@ var plainLetters = strings.NewReplacer("ø", "o", "æ", "ae", "œ", "oe", "ß", 
 // foldWord lowercases a word and drops its accents and everything but letters and digits.
 func foldWord(s string) string {
 	var b strings.Builder
-	for _, r := range norm.NFD.String(plainLetters.Replace(strings.ToLower(s))) {
+	for _, r := range fold.Canonical(plainLetters.Replace(strings.ToLower(s))) {
 		if unicode.Is(unicode.Mn, r) {
 			continue
 		}
