@@ -6,7 +6,6 @@ import (
 	"log"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/referloop/referloop/pkg/awsenv"
 	"github.com/referloop/referloop/pkg/notifier"
@@ -20,7 +19,7 @@ func main() {
 		log.Fatalf("notifier: %v", err)
 	}
 	n := &notifier.Notifier{Store: cfg.Store(), Mailer: sesmail.New(cfg.AWS, cfg.Sender), Signer: cfg.Signer(),
-		Origin: cfg.PortalOrigin, Log: awsenv.Logger(), SMS: &snssms.SNS{Client: sns.NewFromConfig(cfg.AWS)},
+		Origin: cfg.PortalOrigin, Log: awsenv.Logger(), SMS: &snssms.SNS{Config: cfg.AWS},
 		Texts: notifier.TextRules{Countries: cfg.SMSCountries, PerPracticeMonth: cfg.SMSPerPracticeMonth, PerMonth: cfg.SMSPerMonth}}
 	lambda.Start(n.Invoke)
 }

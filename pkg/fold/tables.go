@@ -320,7 +320,7 @@ var runes = [...]uint16{
 
 // offsets holds, for entry i, the start of its canonical fold (2i) and of its compatibility
 // fold (2i+1) in data.
-var offsets = [...]uint32{
+var offsets = [...]uint16{
 	0, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23,
 	25, 27, 28, 30, 31, 33, 34, 36, 41, 43, 48, 50, 55, 56, 57, 58,
 	59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74,

@@ -69,7 +69,10 @@ func Write(w io.Writer) error {
 		data.WriteString(e.Cmp)
 	}
 	offs = append(offs, data.Len())
-	fmt.Fprintf(w, "// offsets holds, for entry i, the start of its canonical fold (2i) and of its compatibility\n// fold (2i+1) in data.\nvar offsets = [...]uint32{")
+	if data.Len() > 0xFFFF {
+		return fmt.Errorf("the folds take %d bytes: more than uint16 offsets reach", data.Len())
+	}
+	fmt.Fprintf(w, "// offsets holds, for entry i, the start of its canonical fold (2i) and of its compatibility\n// fold (2i+1) in data.\nvar offsets = [...]uint16{")
 	for i, o := range offs {
 		if i%16 == 0 {
 			fmt.Fprintf(w, "\n")
