@@ -295,3 +295,36 @@ func TestLinkBoundToTheAskingBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedInvitationAnswersAsSent: SES refusing an invitee (every unverified address in SES's
+// sandbox) leaves the invitation pending, to resend or revoke, and answers as if it had gone; the
+// refusal is logged without the address.
+func TestRefusedInvitationAnswersAsSent(t *testing.T) {
+	e := newEnv(t)
+	owner := e.practice("Refusing Clinic", "owner@refusing.example")
+	logs := &logBuffer{}
+	e.deps.Log = slog.New(slog.NewJSONHandler(logs, nil))
+	e.deps.Mailer = &fakeMailer{rec: e.mail, fail: func(m notify.Message) error {
+		if strings.HasSuffix(m.To, "@sandboxed.example") {
+			return errors.New("ses: MessageRejected")
+		}
+		return nil
+	}}
+	owner.addMember("lee@sandboxed.example", "Lee", "staff") // fails the test unless 201
+	if s := owner.state("/v1/members", "lee@sandboxed.example"); s != "pending" {
+		t.Errorf("the member whose invitation SES refused is %q, want pending", s)
+	}
+	owner.invite("Sandboxed Clinic", "dr@sandboxed.example") // fails the test unless 202
+	out := logs.String()
+	if strings.Count(out, "MessageRejected") != 2 {
+		t.Errorf("the refusals are not both logged: %s", out)
+	}
+	if strings.Contains(out, "sandboxed.example") {
+		t.Errorf("the log names the address: %s", out)
+	}
+	for _, m := range e.mail.Sent() {
+		if strings.HasSuffix(m.To, "@sandboxed.example") {
+			t.Errorf("a refused email was recorded as sent to %s", m.To)
+		}
+	}
+}

@@ -144,7 +144,10 @@ func (d *Deps) sendReferrerInvitation(ctx context.Context, r *http.Request, c *a
 	if err != nil {
 		return err
 	}
-	return d.Mailer.Send(ctx, m.Email(ref.Email))
+	// A refused email (SES refusing the recipient, say) is logged and answered as sent: the
+	// invitation stays pending, to resend or revoke.
+	d.sendLinkMail(ctx, r, m.Email(ref.Email))
+	return nil
 }
 
 // referrerOf finds a partner's referrer by id (one Query of the tenant's referrers).
@@ -336,7 +339,8 @@ func (d *Deps) sendMemberInvitation(ctx context.Context, r *http.Request, c *aut
 	if err != nil {
 		return err
 	}
-	return d.Mailer.Send(ctx, m.Email(u.Email))
+	d.sendLinkMail(ctx, r, m.Email(u.Email)) // a refused email: logged, the invitation stays pending
+	return nil
 }
 
 func cmpOr(a, b string) string {
