@@ -112,6 +112,8 @@ type StatusUpdate struct {
 	Appointment time.Time       // when scheduled; zero otherwise
 	Decline     string          // the decline reason code (referral.DeclineReasons) when declined
 	Link        string
+	// Rescheduled: the referral stays scheduled and its appointment moved (to Appointment).
+	Rescheduled bool
 }
 
 // Closed tells the referrer the loop is closed and asks them to rate the handoff.

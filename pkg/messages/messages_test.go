@@ -256,3 +256,19 @@ func TestStatusWords(t *testing.T) {
 		}
 	}
 }
+
+// TestRescheduledSaysTheAppointmentMoved: a new appointment time is news, in its own words, never
+// "is now scheduled" again.
+func TestRescheduledSaysTheAppointmentMoved(t *testing.T) {
+	ny, _ := time.LoadLocation("America/New_York")
+	at := time.Date(2026, 12, 8, 14, 30, 0, 0, time.UTC).In(ny)
+	m, err := Render(StatusUpdate{Referrer: "Dr. Patel", Practice: "Lakeside PT", Ref: "R-7K2Q", Status: "scheduled", Appointment: at,
+		Link: "https://app.example/referrals/x", Rescheduled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Referral R-7K2Q: appointment moved" || !strings.Contains(m.Text, "moved: it is now on Tue Dec 8, 9:30 AM EST") ||
+		strings.Contains(m.Text, "is now scheduled") {
+		t.Errorf("%q\n%s", m.Subject, m.Text)
+	}
+}

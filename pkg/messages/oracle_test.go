@@ -170,7 +170,7 @@ func oracleMatrix(t *testing.T) []Data {
 	}, len(names), len(names), len(short), len(links))
 	each(func(i []int) { out = append(out, Answered{short[i[0]], links[i[1]]}) }, len(short), len(links))
 	each(func(i []int) {
-		out = append(out, StatusUpdate{names[i[0]], names[i[1]], short[i[2]], statuses[i[3]], times[i[4]], declines[i[5]], links[i[6]]})
+		out = append(out, StatusUpdate{names[i[0]], names[i[1]], short[i[2]], statuses[i[3]], times[i[4]], declines[i[5]], links[i[6]], false})
 	}, len(names), 3, len(short), len(statuses), len(times), len(declines), 2)
 	each(func(i []int) {
 		out = append(out, Closed{names[i[0]], names[i[1]], short[i[2]], links[i[3]], links[i[4]]})

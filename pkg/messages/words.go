@@ -198,6 +198,14 @@ func (d StatusUpdate) message() Message {
 	if decline := Line(d.Decline); decline != "" {
 		extra += " Reason: " + words(decline) + "."
 	}
+	if d.Rescheduled && !d.Appointment.IsZero() {
+		return Message{
+			Subject: "Referral " + d.Ref + ": appointment moved",
+			Text: hello(d.Referrer) + "\n\n" +
+				"The appointment for referral " + d.Ref + " at " + d.Practice + " moved: it is now on " + when(d.Appointment) + ".\n\n" +
+				"Details: " + d.Link + "\n",
+		}
+	}
 	return Message{
 		Subject: "Referral " + d.Ref + ": " + status,
 		Text: hello(d.Referrer) + "\n\n" +

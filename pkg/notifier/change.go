@@ -36,6 +36,16 @@ func (c *change) codeResent() bool {
 // moved reports whether the write changed the referral's status.
 func (c *change) moved() bool { return c.before != nil && c.before.Status != c.after.Status }
 
+// rescheduled reports whether the write moved a scheduled referral's appointment (its time or
+// place) and left it scheduled.
+func (c *change) rescheduled() bool {
+	if c.before == nil || c.before.Status != referral.Scheduled || c.after.Status != referral.Scheduled {
+		return false
+	}
+	a, b := c.before.Appointment, c.after.Appointment
+	return a != nil && b != nil && (!a.At.Equal(b.At) || a.Location != b.Location)
+}
+
 // decode reads a stream record into a change: nil for a record that is not a referral's write
 // (a removal, another item), errPoison for one that can never be read.
 func decode(rec events.DynamoDBEventRecord) (*change, error) {

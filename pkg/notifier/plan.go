@@ -67,11 +67,13 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 			return err
 		}
 	}
-	if !c.moved() {
+	rescheduled := c.rescheduled()
+	if !c.moved() && !rescheduled {
 		return nil // ratings and other edits: audited, nobody to tell
 	}
 	from, consent := c.before.Status, r.Patient.ConsentToShareOutcomes
-	sees := referral.ReferrerSeesMove(from, r.Status, consent)
+	// A new appointment time is news to the referrer as the first one was (scheduled is no outcome).
+	sees := referral.ReferrerSeesMove(from, r.Status, consent) || rescheduled
 	prefs := c.partner.StatusUpdates
 	if prefs == "" {
 		prefs = partner.UpdatesEach
@@ -95,7 +97,8 @@ func (n *Notifier) plan(ctx context.Context, c *change, fx *effects) error {
 		day, version := DigestKeyFor(e.At, loc), r.Version
 		fx.puts = append(fx.puts, func(ctx context.Context, s *store.Store) error { return s.QueueDigest(ctx, day, e, version) })
 	case sees && prefs == partner.UpdatesEach:
-		d := messages.StatusUpdate{Referrer: r.Referrer.Name, Practice: p.Name, Ref: r.Ref(), Status: r.Status.ForReferrer(consent), Link: link}
+		d := messages.StatusUpdate{Referrer: r.Referrer.Name, Practice: p.Name, Ref: r.Ref(), Status: r.Status.ForReferrer(consent), Link: link,
+			Rescheduled: rescheduled}
 		if r.Status == referral.Scheduled && r.Appointment != nil {
 			d.Appointment = r.Appointment.At.In(loc)
 		}

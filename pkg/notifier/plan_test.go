@@ -37,24 +37,29 @@ func TestPlan(t *testing.T) {
 		updates  string // the partner's choice
 		want     string // kind→recipient, in order
 		digest   bool   // a digest entry is queued
+		resched  bool   // the appointment moves (before: a day after at, after: two days)
 	}{
-		{"new", created, referral.Received, nil, "", "ack→ref@ref.example intake→intake@stream.example patient-code→pat@patient.example patient-sms→+14155550199", false},
-		{"new, no consent to contact", created, referral.Received, noConsent, "", "ack→ref@ref.example intake→intake@stream.example", false},
-		{"accepted", referral.Received, referral.Accepted, nil, "", "update→ref@ref.example", false},
-		{"accepted, digest", referral.Received, referral.Accepted, nil, partner.UpdatesDigest, "", true},
-		{"accepted, no updates", referral.Received, referral.Accepted, nil, partner.UpdatesNone, "", false},
-		{"a question, even with no updates", referral.Accepted, referral.NeedsInfo, nil, partner.UpdatesNone, "question→ref@ref.example", false},
-		{"answered", referral.NeedsInfo, referral.Accepted, nil, "", "answered→intake@stream.example", false},
-		{"scheduled", referral.Contacted, referral.Scheduled, nil, "", "update→ref@ref.example patient-update→pat@patient.example", false},
-		{"scheduled, no patient email", referral.Contacted, referral.Scheduled, noPatientEmail, "", "update→ref@ref.example", false},
-		{"seen, outcomes not shared", referral.Scheduled, referral.Seen, nil, "", "", false},
-		{"seen, outcomes shared", referral.Scheduled, referral.Seen, shareOutcomes, "", "update→ref@ref.example", false},
-		{"seen, outcomes not shared, digest", referral.Scheduled, referral.Seen, nil, partner.UpdatesDigest, "", false},
-		{"no-show rebooked, outcomes not shared", referral.NoShow, referral.Scheduled, nil, "", "patient-update→pat@patient.example", false},
-		{"closed", referral.Seen, referral.Closed, nil, "", "closed→ref@ref.example", false},
-		{"closed, digest", referral.Seen, referral.Closed, nil, partner.UpdatesDigest, "closed→ref@ref.example", false},
-		{"closed, no updates", referral.Seen, referral.Closed, nil, partner.UpdatesNone, "", false},
-		{"an edit", referral.Accepted, referral.Accepted, nil, "", "", false},
+		{"new", created, referral.Received, nil, "", "ack→ref@ref.example intake→intake@stream.example patient-code→pat@patient.example patient-sms→+14155550199", false, false},
+		{"new, no consent to contact", created, referral.Received, noConsent, "", "ack→ref@ref.example intake→intake@stream.example", false, false},
+		{"accepted", referral.Received, referral.Accepted, nil, "", "update→ref@ref.example", false, false},
+		{"accepted, digest", referral.Received, referral.Accepted, nil, partner.UpdatesDigest, "", true, false},
+		{"accepted, no updates", referral.Received, referral.Accepted, nil, partner.UpdatesNone, "", false, false},
+		{"a question, even with no updates", referral.Accepted, referral.NeedsInfo, nil, partner.UpdatesNone, "question→ref@ref.example", false, false},
+		{"answered", referral.NeedsInfo, referral.Accepted, nil, "", "answered→intake@stream.example", false, false},
+		{"scheduled", referral.Contacted, referral.Scheduled, nil, "", "update→ref@ref.example patient-update→pat@patient.example", false, false},
+		{"scheduled, no patient email", referral.Contacted, referral.Scheduled, noPatientEmail, "", "update→ref@ref.example", false, false},
+		{"seen, outcomes not shared", referral.Scheduled, referral.Seen, nil, "", "", false, false},
+		{"seen, outcomes shared", referral.Scheduled, referral.Seen, shareOutcomes, "", "update→ref@ref.example", false, false},
+		{"seen, outcomes not shared, digest", referral.Scheduled, referral.Seen, nil, partner.UpdatesDigest, "", false, false},
+		{"no-show rebooked, outcomes not shared", referral.NoShow, referral.Scheduled, nil, "", "patient-update→pat@patient.example", false, false},
+		{"closed", referral.Seen, referral.Closed, nil, "", "closed→ref@ref.example", false, false},
+		{"closed, digest", referral.Seen, referral.Closed, nil, partner.UpdatesDigest, "closed→ref@ref.example", false, false},
+		{"closed, no updates", referral.Seen, referral.Closed, nil, partner.UpdatesNone, "", false, false},
+		{"an edit", referral.Accepted, referral.Accepted, nil, "", "", false, false},
+		{"rescheduled", referral.Scheduled, referral.Scheduled, nil, "", "update→ref@ref.example patient-update→pat@patient.example", false, true},
+		{"rescheduled, digest", referral.Scheduled, referral.Scheduled, nil, partner.UpdatesDigest, "patient-update→pat@patient.example", true, true},
+		{"rescheduled, no updates", referral.Scheduled, referral.Scheduled, nil, partner.UpdatesNone, "patient-update→pat@patient.example", false, true},
+		{"scheduled, the same appointment (an edit)", referral.Scheduled, referral.Scheduled, nil, "", "", false, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -63,6 +68,13 @@ func TestPlan(t *testing.T) {
 			if c.edit != nil {
 				c.edit(&before)
 				c.edit(&after)
+			}
+			if c.to == referral.Scheduled {
+				before.Appointment = &referral.Appointment{At: at.Add(24 * time.Hour), Location: "Main St"}
+				after.Appointment = &referral.Appointment{At: at.Add(24 * time.Hour), Location: "Main St"}
+				if c.resched {
+					after.Appointment = &referral.Appointment{At: at.Add(48 * time.Hour), Location: "Main St"}
+				}
 			}
 			ch := &change{event: "e1", before: &before, after: after, practice: p, partner: partner.Partner{ID: "p_1", StatusUpdates: c.updates}, code: "ABCD-EFGH-JKMN"}
 			if c.from == created {
