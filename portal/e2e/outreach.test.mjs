@@ -86,7 +86,7 @@ describe(`outreach against ${BASE_URL}`, { timeout: 240_000, skip: seeded ? fals
     return partnerCard;
   }
 
-  it('the owner turns on the first-referral thank-you, adds a partner and invites its referrer', async () => {
+  it('the owner turns on the first-referral thank-you, imports a partner from a CSV and invites its referrer', async () => {
     const { page } = staff;
     await page.goto('/signin');
     await page.getByLabel('Your email').fill(OWNER);
@@ -107,11 +107,18 @@ describe(`outreach against ${BASE_URL}`, { timeout: 240_000, skip: seeded ? fals
     await page.getByRole('region', { name: 'Automatic thank-yous' }).getByRole('button', { name: 'Save' }).click();
     await page.getByRole('region', { name: 'Automatic thank-yous' }).getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
 
+    // The partner arrives as a practice's spreadsheet does: a CSV through the import wizard.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Partners' }).click();
-    await page.getByLabel('Practice or person name').fill(partnerName);
-    await page.getByLabel('Kind').selectOption({ label: 'Primary care (PCP)' });
-    await page.getByLabel('Contact email (optional)').fill(uniqueEmail('outreach-office'));
-    await page.getByRole('button', { name: 'Add partner' }).click();
+    await page.getByRole('link', { name: 'Import from a spreadsheet (CSV)' }).click();
+    await page.getByRole('heading', { name: 'Import partners from a spreadsheet' }).waitFor();
+    const csv = `Practice Name,E-mail,Type\r\n"${partnerName}",${uniqueEmail('outreach-office')},Family Medicine\r\n`;
+    await page.getByLabel('CSV file').setInputFiles({ name: 'sources.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    await page.getByText('1 row: 1 new, 0 updated, 0 unchanged, 0 rejected.').waitFor();
+    await page.getByRole('button', { name: 'Import 1 partner' }).click();
+    await page.getByRole('heading', { name: 'Import done' }).waitFor({ timeout: 60_000 });
+    await page.getByRole('link', { name: 'See your partners' }).click();
+    await page.getByRole('heading', { name: 'Partners', level: 1 }).waitFor();
     const card = page.getByRole('region', { name: partnerName });
     await card.waitFor();
     if (!(await card.getByLabel('Referrer email').isVisible())) await card.getByText('Invite a referrer').click();

@@ -97,7 +97,7 @@ export default function PartnerImport(_: PageProps) {
         <section class="panel" aria-labelledby="dry-h">
           <h2 id="dry-h" tabIndex={-1} ref={resultRef}>What the import would do</h2>
           <p>
-            {s.rows} rows: <strong>{s.create} new</strong>, <strong>{s.update} updated</strong>, {s.unchanged} unchanged,{' '}
+            {s.rows === 1 ? '1 row' : `${s.rows} rows`}: <strong>{s.create} new</strong>, <strong>{s.update} updated</strong>, {s.unchanged} unchanged,{' '}
             <strong>{s.reject} rejected</strong>.
             {report.header.ignored.length > 0 && <> Columns not used: {report.header.ignored.join(', ')}.</>}
           </p>
@@ -129,7 +129,7 @@ export default function PartnerImport(_: PageProps) {
           {!job && (
             <p class="actions">
               <button type="button" onClick={confirm} disabled={busy || s.create + s.update === 0}>
-                {s.create + s.update === 0 ? 'Nothing to import' : `Import ${s.create + s.update} partners`}
+                {s.create + s.update === 0 ? 'Nothing to import' : `Import ${s.create + s.update} ${s.create + s.update === 1 ? 'partner' : 'partners'}`}
               </button>
             </p>
           )}
