@@ -3,6 +3,9 @@
 package main
 
 import (
+	// The IANA time zones: this function shows or counts practices' local times (pkg/practice).
+	_ "time/tzdata"
+
 	"log"
 
 	"github.com/referloop/referloop/pkg/awsenv"

@@ -2,6 +2,9 @@
 package main
 
 import (
+	// The IANA time zones: this function shows or counts practices' local times (pkg/practice).
+	_ "time/tzdata"
+
 	"context"
 	"encoding/json"
 	"log"

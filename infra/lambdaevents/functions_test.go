@@ -82,7 +82,9 @@ func TestFunctionsMatchTemplate(t *testing.T) {
 }
 
 // TestFunctionsBuild cross-compiles every function as the release does (linux/arm64, static,
-// lambda.norpc), in one go build call.
+// stripped, lambda.norpc: the Makefile's GOBUILD), in one go build call, and holds each bootstrap to
+// the 10 MiB budget (a library that links protobuf, or text/template's reflection keeping every SDK
+// operation, once took them to 16-24 MiB unnoticed).
 func TestFunctionsBuild(t *testing.T) {
 	t.Parallel()
 	root, err := dynamotest.Root()
@@ -93,12 +95,25 @@ func TestFunctionsBuild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go is not on PATH: %v", err)
 	}
-	cmd := exec.Command(goBin, "build", "-tags", "lambda.norpc", "./functions/...")
+	dir := t.TempDir()
+	cmd := exec.Command(goBin, "build", "-trimpath", "-ldflags", "-s -w", "-tags", "lambda.norpc", "-o", dir+string(os.PathSeparator), "./functions/...")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc ./functions/...: %v\n%s", err, out)
+		t.Fatalf("GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -tags lambda.norpc ./functions/...: %v\n%s", err, out)
+	}
+	const budget = 10 << 20
+	for _, name := range functionDirs(t, root) {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Errorf("%s: no bootstrap built: %v", name, err)
+			continue
+		}
+		t.Logf("%s: %.2f MiB", name, float64(fi.Size())/(1<<20))
+		if fi.Size() > budget {
+			t.Errorf("%s: the linux/arm64 bootstrap is %d bytes (%.2f MiB), over the 10 MiB budget", name, fi.Size(), float64(fi.Size())/(1<<20))
+		}
 	}
 }
 

@@ -537,7 +537,7 @@ func (d *Deps) meOf(ctx context.Context, c *auth.Claims) (Me, error) {
 	}
 	me.User.Email, me.User.Name, me.User.Role = c.Email, c.Name, c.Role
 	me.Practice.ID, me.Practice.Name, me.Practice.Slug = p.ID, p.Name, p.Slug
-	me.Practice.TimeZone, me.Practice.Country = p.Location().String(), p.CountryOrDefault()
+	me.Practice.TimeZone, me.Practice.Country = p.TimeZoneName(), p.CountryOrDefault()
 	if c.Role == practice.RoleReferrer {
 		me.Partner = &struct {
 			ID   string `json:"id"`

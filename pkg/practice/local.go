@@ -1,11 +1,15 @@
 package practice
 
+//go:generate go run ./internal/zonegen
+
+// The IANA database itself (time/tzdata, ~450 KB: Lambda's provided.al2023 runtime does not promise
+// /usr/share/zoneinfo) is imported by each function that shows local times (functions/*/main.go);
+// the auth and practice functions only check and name zones, with zoneNames, and go without it.
+
 import (
+	"sort"
 	"sync"
 	"time"
-	// The binaries that show a practice's local time carry the IANA database themselves: Lambda's
-	// provided.al2023 runtime does not promise /usr/share/zoneinfo (about 450 KB per binary).
-	_ "time/tzdata"
 
 	"github.com/referloop/referloop/pkg/phone"
 	"github.com/referloop/referloop/pkg/valid"
@@ -41,13 +45,22 @@ func validateLocal(f *valid.Fields, p *Profile) {
 
 // ValidateTimeZone checks an IANA time zone name, like America/New_York.
 func ValidateTimeZone(name string) error {
-	if name == "" || len(name) > 64 || name == "Local" {
+	if name == "" || len(name) > 64 {
 		return errTimeZone
 	}
-	if _, err := loadLocation(name); err != nil {
+	if i := sort.SearchStrings(zoneNames[:], name); i == len(zoneNames) || zoneNames[i] != name {
 		return errTimeZone
 	}
 	return nil
+}
+
+// TimeZoneName is the practice's time zone's name ("UTC" when it has none or an unknown one),
+// without loading the zone.
+func (p Profile) TimeZoneName() string {
+	if ValidateTimeZone(p.TimeZone) != nil {
+		return DefaultTimeZone
+	}
+	return p.TimeZone
 }
 
 var errTimeZone = timeZoneError("must be a time zone like America/New_York")
