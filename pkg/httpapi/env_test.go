@@ -47,8 +47,12 @@ func newSerialEnv(t *testing.T) *env {
 	t.Helper()
 	db, table := dynamotest.NewTable(t)
 	e := &env{t: t, store: store.New(db, table), mail: &notify.Recorder{}}
+	// RequestTimeout: every test of the package shares one DynamoDB Local on a small, shared machine,
+	// where a request can wait longer than Lambda's deadline would let it; the deadline's own
+	// behaviour is tested on its own (edge_test.go, failures_test.go).
 	e.deps = &httpapi.Deps{Store: e.store, Mailer: e.mail, InsecureCookies: true, Log: slog.New(slog.DiscardHandler),
-		Signer: &auth.Signer{Issuer: "https://referloop.dev", Audience: "referloop-portal", Source: auth.StaticKey(strings.Repeat("s", 32))}}
+		Signer:         &auth.Signer{Issuer: "https://referloop.dev", Audience: "referloop-portal", Source: auth.StaticKey(strings.Repeat("s", 32))},
+		RequestTimeout: time.Minute}
 	mux := http.NewServeMux()
 	for _, build := range httpapi.Builders {
 		api := build(e.deps)
