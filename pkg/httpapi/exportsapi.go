@@ -167,4 +167,3 @@ func (d *Deps) exportTouches(w http.ResponseWriter, r *http.Request, c *auth.Cla
 	}
 	return out.end(d, r, err)
 }
-
