@@ -14,7 +14,7 @@ import (
 )
 
 func main() {
-	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing)
+	cfg, err := awsenv.Load(awsenv.HTTP, awsenv.Signing, awsenv.Audit) // the referrals export appends to the audit trail
 	if err != nil {
 		log.Fatalf("network: %v", err)
 	}

@@ -158,6 +158,7 @@ var reach = map[string][]string{
 		g("PutItem", table, tenant, imports),         // partners and NPI markers, import jobs; chunks
 		g("DeleteItem", table, tenant),               // a partner no referral points at; NPI markers
 		g("UpdateItem", table, sessions),             // a session's last use
+		g("PutItem", audit, auditDay),                // the referrals export's audit records
 	},
 	"ImporterFunction": {
 		g("GetItem", table, tenant),
@@ -255,7 +256,8 @@ func TestAuditTrailIsAppendOnly(t *testing.T) {
 	if !tpl.Tables[audit] {
 		t.Fatalf("template.yaml has no %s", audit)
 	}
-	writers := map[string]bool{"ReferralsFunction": true, "StatusFunction": true, "NotifierFunction": true, "PracticeFunction": true}
+	writers := map[string]bool{"ReferralsFunction": true, "StatusFunction": true, "NotifierFunction": true, "PracticeFunction": true,
+		"NetworkFunction": true} // the referrals export
 	key := []string{"T#" + tenantID + "#AUDIT#2026-01-02"}
 	item := []string{"PK", "SK", "type", "at", "actor", "role", "action", "referral", "ip"}
 	for fn, stmts := range tpl.Functions {

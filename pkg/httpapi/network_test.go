@@ -240,8 +240,8 @@ func TestImportPartnersDryRunRunAgainAndExport(t *testing.T) {
 	if !strings.Contains(exp.raw, `'=HYPERLINK`) || !strings.Contains(exp.raw, "(312) 555-0142") {
 		t.Errorf("export:\n%s", exp.raw)
 	}
-	if r := owner.do("GET", "/v1/exports/touches", nil); r.status != 404 {
-		t.Errorf("touches export: %d", r.status)
+	if r := owner.do("GET", "/v1/exports/nothing", nil); r.status != 404 {
+		t.Errorf("unknown export: %d", r.status)
 	}
 	if r := owner.do("POST", "/v1/imports/partners", "{}"); r.status != 415 {
 		t.Errorf("JSON body: %d", r.status)

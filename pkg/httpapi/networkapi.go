@@ -508,12 +508,14 @@ func (d *Deps) getImport(w http.ResponseWriter, r *http.Request, c *auth.Claims)
 }
 
 // export answers a CSV of the practice's partners. Cells are formula-safe (sheet.Safe); phone
-// numbers are written as people read them. Referrals and touches are not exported yet (404).
+// numbers are written as people read them. Referrals and touches are exported in exportsapi.go.
 func (d *Deps) export(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	switch r.PathValue("what") {
 	case "partners":
-	case "referrals", "touches":
-		return problem.NotFound("this export (not yet: partners only for now)")
+	case "referrals":
+		return d.exportReferrals(w, r, c)
+	case "touches":
+		return d.exportTouches(w, r, c)
 	default:
 		return problem.NotFound("the export")
 	}

@@ -715,8 +715,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The practice's partners as CSV (staff); referrals and touches are not exported yet (404)
+         * The practice's partners, referrals or outreach touches as CSV (staff)
          * @description Cells that would start a formula in a spreadsheet (=, +, -, @, tab, carriage return) get a leading apostrophe.
+         *     `referrals` carries the patients' names and dates of birth: every referral in it is written to the
+         *     audit trail (action `export`) before its row is sent. Dates are in the practice's time zone. The file
+         *     is read partner by partner and bounded by Lambda's 6 MB response (about 30,000 referrals).
          */
         get: operations["exportCSV"];
         put?: never;
@@ -4038,6 +4041,13 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /**
+                 * @description `partners`: one row per partner. `referrals`: one row per referral (Reference, Received,
+                 *     Patient first name, Patient last name, Date of birth, Partner, Partner kind, Referrer, Urgency,
+                 *     Status, Contact by, First contact, Appointment, Outcome, Outcome date, Closed). `touches`: one
+                 *     row per outreach touch (Date, Partner, Channel, Who, Response, Summary, Follow-up, Follow-up
+                 *     owner, Done).
+                 */
                 what: "partners" | "referrals" | "touches";
             };
             cookie?: never;

@@ -31,6 +31,10 @@ export default function FollowUps(_: PageProps) {
         Your outreach in one place: what is due, who may need a word, and which kinds of contact were followed by referrals. Log touches from a partner’s card on{' '}
         <a href="/practice/partners">Partners</a>; write your emails on <a href="/practice/templates">Templates</a>.
       </p>
+      <p class="actions">
+        <a class="button secondary" href="/v1/exports/touches" download>Export touches (CSV)</a>{' '}
+        <a class="button secondary" href="/v1/exports/partners" download>Export partners (CSV)</a>
+      </p>
       {error && <p class="notice notice-bad" role="alert">{error}</p>}
       <section aria-labelledby="due-h">
         <h2 id="due-h">Due</h2>

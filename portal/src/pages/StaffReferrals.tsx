@@ -56,6 +56,9 @@ export default function StaffReferrals({ query }: PageProps) {
       <h1>Referrals</h1>
       <OnboardingChecklist />
       <QueueSearch q={searched} />
+      <p class="actions">
+        <a class="button secondary" href="/v1/exports/referrals" download>Export referrals (CSV)</a>
+      </p>
       {queueError && <p class="notice notice-bad" role="alert">Counts could not be loaded: {queueError}</p>}
       <nav aria-label="Referral views" class="tabs">
         <ul>
