@@ -143,9 +143,13 @@ bin/with: $(shell find infra/cmd/with infra/dynamodblocal infra/template -name '
 .PHONY: test
 # One DynamoDB Local and one summary for both modules: root ./... skips the nested bench module, so
 # its tests run in the same pipe; either go test failing fails the pipe (pipefail), as does testsum.
+# The browser suite (infra/e2e) runs after the other packages, not beside them: its pages wait on
+# the same two cores and DynamoDB Local that the integration suites saturate.
 test: node-deps system-deps lint portal-test portal bin/testsum bin/with ## lint, portal types and unit tests, Go unit + integration tests on DynamoDB Local (product and bench modules), browser end-to-end
-	bin/with -- bash -c 'set -o pipefail; { rc=0; $(GO) test -json -count=1 -timeout 30m -tags e2e ./... || rc=$$?; \
-	  $(GO) -C $(BENCHMOD) test -json -count=1 -timeout 30m ./... || rc=$$?; exit $$rc; } | bin/testsum'
+	bin/with -- bash -c 'set -o pipefail; { rc=0; \
+	  $(GO) test -json -count=1 -timeout 30m -tags e2e $$($(GO) list -tags e2e ./... | grep -v "/infra/e2e$$") || rc=$$?; \
+	  $(GO) -C $(BENCHMOD) test -json -count=1 -timeout 30m ./... || rc=$$?; \
+	  $(GO) test -json -count=1 -timeout 30m -tags e2e ./infra/e2e/ || rc=$$?; exit $$rc; } | bin/testsum'
 
 .PHONY: portal-test
 portal-test: portal-types ## the portal's unit tests (vitest), after portal-types
