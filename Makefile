@@ -147,7 +147,7 @@ bin/with: $(shell find infra/cmd/with infra/dynamodblocal infra/template -name '
 # the same two cores and DynamoDB Local that the integration suites saturate.
 test: node-deps system-deps lint portal-test portal bin/testsum bin/with ## lint, portal types and unit tests, Go unit + integration tests on DynamoDB Local (product and bench modules), browser end-to-end
 	bin/with -- bash -c 'set -o pipefail; { rc=0; \
-	  $(GO) test -json -count=1 -timeout 30m -tags e2e $$($(GO) list -tags e2e ./... | grep -v "/infra/e2e$$") || rc=$$?; \
+	  $(GO) test -json -count=1 -p 1 -timeout 60m -tags e2e $$($(GO) list -tags e2e ./... | grep -v "/infra/e2e$$") || rc=$$?; \
 	  $(GO) -C $(BENCHMOD) test -json -count=1 -timeout 30m ./... || rc=$$?; \
 	  $(GO) test -json -count=1 -timeout 30m -tags e2e ./infra/e2e/ || rc=$$?; exit $$rc; } | bin/testsum'
 

@@ -66,6 +66,9 @@ describe(`a conflict keeps the draft, against ${BASE_URL}`, { timeout: 120_000 }
     // Meanwhile, in the other tab, the referral is accepted.
     await b.getByRole('button', { name: 'Accept' }).click();
     await b.getByText(/Status: Accepted/).waitFor();
+    // The accept is stored (read back from the server) before the question meets it.
+    await b.reload();
+    await b.getByText(/Status: Accepted/).waitFor();
     // The question meets the change.
     await a.getByRole('button', { name: 'Send question' }).click();
     const notice = a.locator('.conflict-notice');

@@ -102,7 +102,7 @@ for (const [label, viewport] of [['desktop', { width: 1280, height: 800 }], ['ph
       await page.getByLabel('Search partners').fill('');
       await page.getByLabel('Sort by').selectOption('-name');
       const want = ['Riverside Physical Therapy', 'Northside Chiropractic', 'Lakeside Family Medicine, LLC'];
-      for (let i = 0; i < 50 && JSON.stringify(await names()) !== JSON.stringify(want); i++) await page.waitForTimeout(100);
+      for (let i = 0; i < 300 && JSON.stringify(await names()) !== JSON.stringify(want); i++) await page.waitForTimeout(100);
       assert.deepEqual(await names(), want);
       await checkA11y(page, 'partners (filtered)');
       await page.getByRole('link', { name: 'Northside Chiropractic' }).click();
