@@ -67,8 +67,12 @@ describe(`a conflict keeps the draft, against ${BASE_URL}`, { timeout: 120_000 }
     await b.getByRole('button', { name: 'Accept' }).click();
     await b.getByText(/Status: Accepted/).waitFor();
     // The accept is stored (read back from the server) before the question meets it.
-    await b.reload();
-    await b.getByText(/Status: Accepted/).waitFor();
+    for (let i = 0; ; i++) {
+      const got = await (await b.request.get(`/v1/referrals/${encodeURIComponent(id)}`)).json();
+      if (got.status === 'accepted') break;
+      assert.ok(i < 100, `the accept was never stored: ${JSON.stringify(got.status)}`);
+      await b.waitForTimeout(100);
+    }
     // The question meets the change.
     await a.getByRole('button', { name: 'Send question' }).click();
     const notice = a.locator('.conflict-notice');
