@@ -121,6 +121,12 @@ type tenantOfSize struct {
 	auditDay   string
 }
 
+// yearStart is the first day of the metrics' "a year" window: the first of the month eleven months
+// before now's.
+func yearStart(now time.Time) time.Time {
+	return time.Date(now.Year(), now.Month()-11, 1, 0, 0, 0, 0, time.UTC)
+}
+
 func (e *env) tenantOfSize(name string, bulk int, now time.Time) tenantOfSize {
 	e.t.Helper()
 	ctx := context.Background()
@@ -186,8 +192,11 @@ func (e *env) tenantOfSize(name string, bulk int, now time.Time) tenantOfSize {
 	}
 	paths := [][]referral.Status{{referral.Accepted, referral.Contacted, referral.Scheduled, referral.Seen, referral.Closed},
 		{referral.Declined}, {referral.Accepted, referral.Contacted, referral.Scheduled, referral.Seen}, {referral.Accepted, referral.Contacted, referral.Scheduled}}
+	// The bulk lies inside the metrics' "a year" window (from the first of the month eleven months
+	// ago), whatever day the test runs.
+	span := recent.Sub(yearStart(now)) - 24*time.Hour
 	for i := 0; i < bulk; i++ {
-		created := recent.Add(-time.Duration(i+1) * ((355 * 24 * time.Hour) / time.Duration(bulk+1)))
+		created := recent.Add(-time.Duration(i+1) * (span / time.Duration(bulk+1)))
 		refs = append(refs, walk(created, paths[i%len(paths)]...))
 	}
 	if err := e.store.ImportReferrals(ctx, refs); err != nil {
@@ -240,7 +249,7 @@ func TestEveryRequestPathIsFlat(t *testing.T) {
 	e.store.DB = meter
 
 	today := now.Format(time.DateOnly)
-	year := time.Date(now.Year(), now.Month()-11, 1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+	year := yearStart(now).Format(time.DateOnly)
 	ninety := now.AddDate(0, 0, -89).Format(time.DateOnly)
 	type path struct {
 		name string
