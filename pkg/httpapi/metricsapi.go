@@ -69,7 +69,10 @@ type MetricsView struct {
 
 func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	q := r.URL.Query()
-	now := d.now()
+	now, err := d.localNow(r.Context(), c.Tenant)
+	if err != nil {
+		return err
+	}
 	var f valid.Fields
 	to := parseDay(&f, "to", q.Get("to"), now)
 	from := parseDay(&f, "from", q.Get("from"), to.AddDate(0, 0, -89))
@@ -156,6 +159,16 @@ func (d *Deps) metrics(w http.ResponseWriter, r *http.Request, c *auth.Claims) e
 	return nil
 }
 
+// localNow is now in the practice's time zone: its days (the default window's end, the presets the
+// rollup keeps answers for, the health window's months) end at its own midnight.
+func (d *Deps) localNow(ctx context.Context, tid string) (time.Time, error) {
+	f, err := d.practiceFacts(ctx, tid)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d.now().In(f.loc), nil
+}
+
 // health reads the tenant's health item: the generation of its views and, when fresh (computed for
 // the health window of now), each source's rhythm.
 func (d *Deps) health(ctx context.Context, tid string, now time.Time) (store.Health, bool, error) {
@@ -228,7 +241,10 @@ func (d *Deps) scorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims)
 	if err != nil {
 		return err
 	}
-	now := d.now()
+	now, err := d.localNow(ctx, c.Tenant)
+	if err != nil {
+		return err
+	}
 	hw := metrics.HealthWindow(now)
 	health, fresh, err := d.health(ctx, c.Tenant, now)
 	if err != nil {

@@ -252,3 +252,32 @@ func TestLocalDayAtSubmit(t *testing.T) {
 		t.Errorf("day %q, want the practice's %q (created %s)", stored.Day, want, stored.CreatedAt)
 	}
 }
+
+// The dashboard's default window ends on the practice's own day: a zone whose day is not UTC's
+// now (Kiritimati, UTC+14, from 10:00 UTC; Pago Pago, UTC-11, before 11:00 UTC).
+func TestMetricsDefaultWindowEndsOnThePracticesDay(t *testing.T) {
+	e := newEnv(t)
+	owner := e.practice("Atoll Clinic", "owner@atoll.example")
+	r := owner.do("GET", "/v1/practice", nil)
+	prof := r.body
+	zone := "Pacific/Kiritimati"
+	if time.Now().UTC().Hour() < 10 {
+		zone = "Pacific/Pago_Pago"
+	}
+	prof["timeZone"] = zone
+	if put := owner.do("PUT", "/v1/practice", prof, "If-Match", r.header.Get("ETag")); put.status != 200 {
+		t.Fatalf("PUT: %d %s", put.status, put.raw)
+	}
+	loc, _ := time.LoadLocation(zone)
+	for _, groupBy := range []string{"source", "week"} {
+		before := time.Now().In(loc).Format(time.DateOnly)
+		m := owner.do("GET", "/v1/metrics?groupBy="+groupBy, nil)
+		after := time.Now().In(loc).Format(time.DateOnly)
+		if m.status != 200 {
+			t.Fatalf("metrics: %d %s", m.status, m.raw)
+		}
+		if to := m.body["to"]; to != before && to != after {
+			t.Errorf("groupBy %s: the default window ends %v, want the practice's day %s", groupBy, to, before)
+		}
+	}
+}

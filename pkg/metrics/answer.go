@@ -128,7 +128,8 @@ func AnswerOf(cells []Cell, groupBy string) Answer {
 // HealthWindow is the months a source's health is judged on at now: this month and the eleven
 // before it.
 func HealthWindow(now time.Time) Window {
-	return Window{"month", Month(time.Date(now.Year(), now.Month()-11, 1, 0, 0, 0, 0, time.UTC)), Month(now)}
+	// now's own calendar (a practice's local time), not its UTC day
+	return Window{"month", Month(time.Date(now.Year(), now.Month()-11, 1, 0, 0, 0, 0, time.UTC)), Month(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC))}
 }
 
 // Weeks lists the ISO weeks from lo to hi ("2026-W47"), in order.

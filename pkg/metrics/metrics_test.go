@@ -118,6 +118,10 @@ func TestWindowsAndSpans(t *testing.T) {
 	if hw := HealthWindow(time.Date(2026, 3, 31, 9, 0, 0, 0, time.UTC)); hw != (Window{"month", "2025-04", "2026-03"}) {
 		t.Fatalf("health window %+v", hw)
 	}
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	if hw := HealthWindow(time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC).In(la)); hw != (Window{"month", "2025-12", "2026-11"}) {
+		t.Fatalf("health window of 30 November in Los Angeles (1 December UTC): %+v", hw)
+	}
 	if n := len(Standards(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))); n != 12 {
 		t.Fatalf("%d standard answers, want 3 presets × 4 groupings", n)
 	}

@@ -57,6 +57,13 @@ func (r *Runner) refreshViews(ctx context.Context, tid string, now time.Time) er
 	} else if !store.IsNotFound(err) {
 		return err
 	}
+	// The standard windows end on the practice's own day (as the portal's presets do): its time
+	// zone from its profile.
+	if p, err := r.Store.Practice(ctx, tid); err == nil {
+		now = now.In(p.Location())
+	} else if !store.IsNotFound(err) {
+		return err
+	}
 	cr := &cellReader{r: r, tid: tid}
 	hw := metrics.HealthWindow(now)
 	months, err := cr.get(ctx, "month", hw.Lo, hw.Hi)
