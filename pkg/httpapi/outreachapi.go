@@ -57,23 +57,25 @@ type TouchCreated struct {
 	Warnings []outreach.Warning `json:"warnings"`
 }
 
-// today is the practice's date: the client's ?today= (the browser's local date) when it is within a
-// day of the UTC date, else the UTC date.
-func (d *Deps) today(r *http.Request, f *valid.Fields) (string, time.Time) {
-	now := d.now()
-	utc := now.Format(time.DateOnly)
+// today is the practice's date (in its time zone); the client's ?today= (the browser's local
+// date) is taken when it is within a day of it.
+func (d *Deps) today(r *http.Request, c *auth.Claims, f *valid.Fields) (string, time.Time, error) {
+	now, err := d.localNow(r.Context(), c.Tenant)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	local := now.Format(time.DateOnly)
+	u, _ := outreach.ParseDay(local)
 	q := r.URL.Query().Get("today")
 	if q == "" {
-		t, _ := outreach.ParseDay(utc)
-		return utc, t
+		return local, u, nil
 	}
 	t, ok := outreach.ParseDay(q)
-	u, _ := outreach.ParseDay(utc)
 	if !ok || t.Before(u.AddDate(0, 0, -1)) || t.After(u.AddDate(0, 0, 1)) {
 		f.Add("today", "must be today's date, YYYY-MM-DD")
-		return utc, u
+		return local, u, nil
 	}
-	return q, t
+	return q, t, nil
 }
 
 // pathPartner reads the partner of the path (404 when it is not the practice's), without its
@@ -118,7 +120,10 @@ func (d *Deps) withAttribution(ctx context.Context, tid, pid string, touches []o
 
 func (d *Deps) listTouches(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	var f valid.Fields
-	today, now := d.today(r, &f)
+	today, now, err := d.today(r, c, &f)
+	if err != nil {
+		return err
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -159,7 +164,10 @@ func (d *Deps) checkMembers(ctx context.Context, tid string, members map[string]
 
 func (d *Deps) createTouch(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	var f valid.Fields
-	today, now := d.today(r, &f)
+	today, now, err := d.today(r, c, &f)
+	if err != nil {
+		return err
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -229,7 +237,11 @@ func (d *Deps) completeFollowUp(w http.ResponseWriter, r *http.Request, c *auth.
 	if err != nil {
 		return err
 	}
-	today := d.now().Format(time.DateOnly)
+	local, err := d.localNow(ctx, c.Tenant)
+	if err != nil {
+		return err
+	}
+	today := local.Format(time.DateOnly)
 	views, err := d.withAttribution(ctx, c.Tenant, p.ID, []outreach.Touch{t}, today, d.now())
 	if err != nil {
 		return err
@@ -257,7 +269,10 @@ type FollowUpsView struct {
 
 func (d *Deps) followUps(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	var f valid.Fields
-	today, now := d.today(r, &f)
+	today, now, err := d.today(r, c, &f)
+	if err != nil {
+		return err
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -310,7 +325,10 @@ const MaxChannelTouches = 5000
 
 func (d *Deps) outreachOverview(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	var f valid.Fields
-	today, now := d.today(r, &f)
+	today, now, err := d.today(r, c, &f)
+	if err != nil {
+		return err
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -466,7 +484,10 @@ type EmailSent struct {
 // within the outreach email limits, and logs it as a touch.
 func (d *Deps) sendOutreachEmail(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
 	var f valid.Fields
-	today, now := d.today(r, &f)
+	today, now, err := d.today(r, c, &f)
+	if err != nil {
+		return err
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}

@@ -253,9 +253,9 @@ func TestLocalDayAtSubmit(t *testing.T) {
 	}
 }
 
-// The dashboard's default window ends on the practice's own day: a zone whose day is not UTC's
+// The dashboard's default window ends on the practice's own day, and outreach's today is its day: a zone whose day is not UTC's
 // now (Kiritimati, UTC+14, from 10:00 UTC; Pago Pago, UTC-11, before 11:00 UTC).
-func TestMetricsDefaultWindowEndsOnThePracticesDay(t *testing.T) {
+func TestDefaultDaysAreThePracticesDay(t *testing.T) {
 	e := newEnv(t)
 	owner := e.practice("Atoll Clinic", "owner@atoll.example")
 	r := owner.do("GET", "/v1/practice", nil)
@@ -279,5 +279,12 @@ func TestMetricsDefaultWindowEndsOnThePracticesDay(t *testing.T) {
 		if to := m.body["to"]; to != before && to != after {
 			t.Errorf("groupBy %s: the default window ends %v, want the practice's day %s", groupBy, to, before)
 		}
+	}
+	// So is the outreach's today (the follow-ups due) when the browser does not say.
+	before := time.Now().In(loc).Format(time.DateOnly)
+	fu := owner.do("GET", "/v1/follow-ups", nil)
+	after := time.Now().In(loc).Format(time.DateOnly)
+	if today := fu.body["today"]; fu.status != 200 || (today != before && today != after) {
+		t.Errorf("follow-ups: %d today %v, want the practice's day %s", fu.status, today, before)
 	}
 }
