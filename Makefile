@@ -141,14 +141,17 @@ bin/with: $(shell find infra/cmd/with infra/dynamodblocal infra/template -name '
 	$(GO) build -o $@ ./infra/cmd/with
 
 .PHONY: test
-# One DynamoDB Local and one summary for both modules: root ./... skips the nested bench module, so
-# its tests run in the same pipe; either go test failing fails the pipe (pipefail), as does testsum.
-# The browser suite (infra/e2e) runs after the other packages, not beside them: its pages wait on
-# the same two cores and DynamoDB Local that the integration suites saturate.
-test: node-deps system-deps lint portal-test portal bin/testsum bin/with ## lint, portal types and unit tests, Go unit + integration tests on DynamoDB Local (product and bench modules), browser end-to-end
-	bin/with -- bash -c 'set -o pipefail; { rc=0; \
+# One summary for both modules: root ./... skips the nested bench module, so its tests run in the
+# same pipe; either go test failing fails the pipe (pipefail), as does testsum. Packages run one at a
+# time (-p 1), and each test binary starts its own DynamoDB Local (infra/dynamotest, ~2 s): one
+# instance shared by the whole run slows every write by every stream record it ever held (each write
+# reads the stream's description, SQLiteDBAccessJob.getStreamDescription), 10-50x by the last
+# packages. The browser suite (infra/e2e) runs last, alone: its pages would race the integration
+# suites for the same two cores.
+test: node-deps system-deps lint portal-test portal bin/testsum ## lint, portal types and unit tests, Go unit + integration tests on DynamoDB Local (product and bench modules), browser end-to-end
+	bash -c 'set -o pipefail; unset DYNAMODB_ENDPOINT; { rc=0; \
 	  $(GO) test -json -count=1 -p 1 -timeout 60m -tags e2e $$($(GO) list -tags e2e ./... | grep -v "/infra/e2e$$") || rc=$$?; \
-	  $(GO) -C $(BENCHMOD) test -json -count=1 -timeout 30m ./... || rc=$$?; \
+	  $(GO) -C $(BENCHMOD) test -json -count=1 -p 1 -timeout 30m ./... || rc=$$?; \
 	  $(GO) test -json -count=1 -timeout 30m -tags e2e ./infra/e2e/ || rc=$$?; exit $$rc; } | bin/testsum'
 
 .PHONY: portal-test

@@ -1,5 +1,6 @@
 // Package dynamotest gives integration tests a fresh table on a real DynamoDB Local: the one named by
-// DYNAMODB_ENDPOINT (make test starts one for the whole run), or else one this test binary starts.
+// DYNAMODB_ENDPOINT (bin/with's), or else one this test binary starts (make test: one per package,
+// since an instance slows with every stream record it has held).
 package dynamotest
 
 import (

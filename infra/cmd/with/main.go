@@ -1,6 +1,6 @@
 // Command with runs a command next to a throwaway DynamoDB Local, exported to it as
-// DYNAMODB_ENDPOINT, and stops DynamoDB Local afterwards (make test: one instance for every test
-// package; each test makes its own table).
+// DYNAMODB_ENDPOINT, and stops DynamoDB Local afterwards (by hand, or for a few packages; make test
+// lets each test binary start its own: see the Makefile). Each test makes its own table.
 //
 //	go run ./infra/cmd/with -- go test ./...
 package main
