@@ -85,7 +85,12 @@ var outreachCases = map[string]want{
 			}
 		}},
 	"outreach.follow-ups": {status: 200, as: owner, setup: func(t *testing.T, w *world) {
-		today := time.Now().UTC()
+		// The practice's own day (the seed's is in New York), as the due list reads it.
+		p, err := w.deps.Store.Practice(context.Background(), w.demo.TenantID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		today := time.Now().In(p.Location())
 		w.putTouch(t, today.AddDate(0, 0, -3).Format(time.DateOnly)+"."+ids.NewULID(today), today.AddDate(0, 0, -1).Format(time.DateOnly))
 		w.putTouch(t, today.Format(time.DateOnly)+"."+ids.NewULID(today), today.AddDate(0, 0, 30).Format(time.DateOnly))
 	}, check: func(t *testing.T, w *world, r result) {
