@@ -143,7 +143,7 @@ var reach = map[string][]string{
 		g("UpdateItem", table, sessions),
 	},
 	"RollupFunction": {
-		g("GetItem", table, rollup, buckets, queueCounters, views),
+		g("GetItem", table, rollup, buckets, queueCounters, views, tenant), // tenant: the practice's time zone
 		g("PutItem", table, rollup, views, queueCounters),
 		g("Query", table, change, facts, buckets),
 		g("BatchWriteItem", table, buckets, views),

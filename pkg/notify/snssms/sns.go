@@ -1,26 +1,20 @@
-// Package snssms sends text messages through Amazon SNS's Publish action, signed with Signature
-// Version 4, over the function's own AWS configuration (credentials, region, HTTP client and, for a
-// local stand-in, its endpoint). It does not use the SDK's SNS client: that client and its
-// protocol code are ~250 KB of the notifier's bootstrap, over its 10 MiB budget, for the one call
-// it makes; the query protocol's Publish is a signed form POST with a small XML answer.
+// Package snssms sends text messages through Amazon SNS's Publish action: the query protocol's
+// Publish is a signed form POST with a small XML answer (pkg/notify/awspost, not the SDK's SNS
+// client, whose protocol code would be ~250 KB of the notifier's bootstrap).
 package snssms
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go"
 
 	"github.com/referloop/referloop/pkg/notify"
+	"github.com/referloop/referloop/pkg/notify/awspost"
 )
 
 // SNS sends transactional SMS.
@@ -75,48 +69,16 @@ func (s *SNS) SendSMS(ctx context.Context, phone, text string) error {
 	return notify.Scrub("sns", s.publish(ctx, form.Encode()))
 }
 
-func (s *SNS) endpoint() string {
-	if s.Config.BaseEndpoint != nil && *s.Config.BaseEndpoint != "" {
-		return strings.TrimRight(*s.Config.BaseEndpoint, "/") + "/"
-	}
-	return "https://sns." + s.Config.Region + ".amazonaws.com/"
-}
-
 func (s *SNS) publish(ctx context.Context, body string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.endpoint(), strings.NewReader(body))
+	a, err := awspost.Post(ctx, s.Config, s.Now, awspost.Request{Service: "sns", Host: "sns.%s.amazonaws.com", Path: "/",
+		ContentType: "application/x-www-form-urlencoded; charset=utf-8", Body: []byte(body)})
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	if s.Config.Credentials == nil {
-		return fmt.Errorf("sns: no credentials")
-	}
-	creds, err := s.Config.Credentials.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("sns: credentials: %w", err)
-	}
-	sum := sha256.Sum256([]byte(body))
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "sns", s.Config.Region, now().UTC()); err != nil {
-		return fmt.Errorf("sns: signing: %w", err)
-	}
-	var client aws.HTTPClient = http.DefaultClient
-	if s.Config.HTTPClient != nil {
-		client = s.Config.HTTPClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("sns: Publish: %w", err)
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 == 2 {
+	if a.Status/100 == 2 {
 		return nil
 	}
-	return &Error{Status: resp.StatusCode, Code: element(answer, "Code"), Message: element(answer, "Message")}
+	return &Error{Status: a.Status, Code: element(a.Body, "Code"), Message: element(a.Body, "Message")}
 }
 
 // element is the text of the first <name> element of an XML answer ("" when none): SNS's error
