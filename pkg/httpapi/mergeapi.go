@@ -67,6 +67,8 @@ func (d *Deps) mergePartner(w http.ResponseWriter, r *http.Request, c *auth.Clai
 	merged, err := d.Store.MergePartners(ctx, c.Tenant, into.ID, body.From, version)
 	var refused *store.MergeRefused
 	switch {
+	case errors.As(err, &refused) && refused.Field == "from" && refused.Reason == store.NotAPartner:
+		return problem.NotFound("the partner to merge")
 	case errors.As(err, &refused):
 		p := problem.Invalid(refused.Field, refused.Reason)
 		p.Status = http.StatusUnprocessableEntity

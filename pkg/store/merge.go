@@ -46,6 +46,9 @@ const MaxMergeReferrals = 500
 // ErrMergeTooLarge is a merge whose source has more than MaxMergeReferrals referrals.
 var ErrMergeTooLarge = errors.New("the source has too many referrals to merge in one request")
 
+// NotAPartner is the reason of a merge whose source is not a partner of the practice.
+const NotAPartner = "is not a partner of this practice"
+
 // MergeRefused is a merge the partners' state does not allow; Field names the input at fault.
 type MergeRefused struct{ Field, Reason string }
 
@@ -128,7 +131,7 @@ func (s *Store) MergePartners(ctx context.Context, tid, intoID, fromID string, i
 		}
 		from, err := s.partnerConsistent(ctx, tid, fromID)
 		if IsNotFound(err) {
-			return into, &MergeRefused{"from", "is not a partner of this practice"}
+			return into, &MergeRefused{"from", NotAPartner}
 		}
 		if err != nil {
 			return into, err
@@ -220,15 +223,16 @@ func (s *Store) claimMerge(ctx context.Context, tid string, into, from partner.P
 		sk := getS(item, attrSK)
 		var sets []string
 		vals := map[string]types.AttributeValue{":t": str(getS(item, attrType))}
+		names := map[string]string{"#t": attrType}
 		for name, v := range item {
 			n, ok := v.(*types.AttributeValueMemberN)
 			isDay := len(name) == 5 && name[0] == 'd' && sk != partnerOutreachSK()
 			if !ok || !(isDay || (name == "total" && sk == partnerOutreachSK())) {
 				continue
 			}
-			ph := fmt.Sprintf(":n%d", len(sets))
-			sets = append(sets, name+" "+ph)
-			vals[ph] = n
+			ph := fmt.Sprintf("n%d", len(sets))
+			sets = append(sets, "#"+ph+" :"+ph)
+			vals[":"+ph], names["#"+ph] = n, name
 		}
 		if len(sets) == 0 {
 			continue
@@ -236,7 +240,7 @@ func (s *Store) claimMerge(ctx context.Context, tid string, into, from partner.P
 		slices.Sort(sets)
 		w = append(w, types.TransactWriteItem{Update: &types.Update{Key: key(referralPK(tid, into.ID), sk),
 			UpdateExpression:          cond("SET #t = :t ADD " + strings.Join(sets, ", ")),
-			ExpressionAttributeNames:  map[string]string{"#t": attrType},
+			ExpressionAttributeNames:  names,
 			ExpressionAttributeValues: vals}})
 	}
 	reasons, err := s.transact(ctx, w)

@@ -22,10 +22,10 @@ import (
 // order (descending) and the pages are merged in that order, so a page of n reads at most n items
 // of each partition (at most partner.MaxMerged + 1 of them). The cursor of such a list holds the
 // last key each partition gave, in the order of the partitions and without the list's key prefix
-// ("m." + base64url JSON), not one last evaluated key.
+// ("m~" + base64url JSON; "." is the seal's separator), not one last evaluated key.
 
 // mergedCursorPrefix marks a cursor over several partitions.
-const mergedCursorPrefix = "m."
+const mergedCursorPrefix = "m~"
 
 // cursorDone marks a partition read to its end in a merged cursor.
 const cursorDone = "~"
