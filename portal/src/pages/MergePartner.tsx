@@ -25,9 +25,11 @@ const plural = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` :
 export function mergeEffects(source: Partner, target: Partner): string[] {
   const out = [
     `${source.name} is archived and marked "merged into ${target.name}". It leaves the partner list.`,
-    source.referralCount
-      ? `Its ${plural(source.referralCount, 'referral', 'referrals')} stay as they are (links already sent keep working) and show on ${target.name}'s page.`
-      : `It has no referrals yet; any it had would show on ${target.name}'s page.`,
+    source.referralCount === 1
+      ? `Its referral stays as it is (links already sent keep working) and shows on ${target.name}'s page.`
+      : source.referralCount
+        ? `Its ${source.referralCount} referrals stay as they are (links already sent keep working) and show on ${target.name}'s page.`
+        : `It has no referrals yet; any that arrive under it would show on ${target.name}'s page.`,
     `Its referrers now refer for ${target.name}: they are signed out and their next sign-in refers for ${target.name}. They still see the referrals they sent.`,
     `Its outreach touches and follow-ups move to ${target.name}, and its numbers count as ${target.name}'s (the dashboard recounts them on its next update).`,
   ];
