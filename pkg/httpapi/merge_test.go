@@ -233,6 +233,9 @@ func TestPartnerMerge(t *testing.T) {
 	if len(mine) != 3 || mine[0] != s.body["id"] {
 		t.Errorf("referrer's list %v, want the new one first and the two before", mine)
 	}
+	if sc := ref.do("GET", "/v1/scorecard", nil); sc.status != 200 || sc.body["sent"] != float64(3) || sc.body["open"] != float64(3) {
+		t.Errorf("referrer's scorecard %d %s, want 3 sent and open (2 under the source, 1 under the target)", sc.status, sc.raw)
+	}
 	if got := listIDs(ref.do("GET", "/v1/referrals?status=received", nil), "id"); len(got) != 3 {
 		t.Errorf("referrer's received referrals %v, want 3", got)
 	}

@@ -139,3 +139,29 @@ func (d *Deps) sentByFormerPartner(ctx context.Context, c *auth.Claims, ref refe
 	former, err := d.formerPartners(ctx, c)
 	return err == nil && slices.Contains(former, ref.Partner.ID)
 }
+
+// referrerStats reads a referrer's own numbers: those kept under their partner and, after merges,
+// those kept under their former partners (a referral's numbers stay in the partition of the
+// partner it was sent under): one GetItem each, summed.
+func (d *Deps) referrerStats(ctx context.Context, c *auth.Claims) (store.ReferrerStats, error) {
+	st, err := d.Store.ReferrerStatsOf(ctx, c.Tenant, c.Partner, c.Referrer)
+	if err != nil {
+		return st, err
+	}
+	former, err := d.formerPartners(ctx, c)
+	if err != nil {
+		return st, err
+	}
+	for _, pid := range former {
+		if pid == c.Partner {
+			continue
+		}
+		o, err := d.Store.ReferrerStatsOf(ctx, c.Tenant, pid, c.Referrer)
+		if err != nil {
+			return st, err
+		}
+		st.Sent, st.Seen, st.Open = st.Sent+o.Sent, st.Seen+o.Seen, st.Open+o.Open
+		st.ToContact.Merge(o.ToContact)
+	}
+	return st, nil
+}
