@@ -155,6 +155,9 @@ func TestPartnerMerge(t *testing.T) {
 	if a.body["mergedInto"] != bid || a.body["stage"] != "archived" || a.body["archivedAt"] == nil || a.header.Get("ETag") != `"2"` {
 		t.Fatalf("source after the merge: %s", a.raw)
 	}
+	if r := owner.do("PUT", "/v1/partners/"+aid, map[string]any{"name": "New Clinic", "kind": "other", "archived": false}, "If-Match", `"2"`); r.status != 422 || strings.Join(r.fields(), ",") != "archived" {
+		t.Errorf("restoring a merged partner: %d %s", r.status, r.raw)
+	}
 	if ids := listIDs(owner.do("GET", "/v1/partners", nil), "id"); strings.Contains(strings.Join(ids, ","), aid) {
 		t.Errorf("the merged source is still in the list: %v", ids)
 	}

@@ -289,6 +289,9 @@ func (d *Deps) putPartner(w http.ResponseWriter, r *http.Request, c *auth.Claims
 	if version > 0 && version != max(prev.Version, 1) {
 		return conflictAt(max(prev.Version, 1))
 	}
+	if prev.MergedInto != "" && body.Archived != nil && !*body.Archived { // mergeapi.go
+		return problem.Invalid("archived", "this partner was merged into another and stays archived")
+	}
 	p := prev
 	p.Apply(in)
 	if body.Archived != nil {

@@ -58,10 +58,12 @@ export default function PartnerDetail({ params }: PageProps) {
       <section class="panel" aria-labelledby="referrers-h">
         <h2 id="referrers-h">Referrers</h2>
         <Referrers partner={p} invited={0} />
-        <details>
-          <summary>Invite a referrer</summary>
-          <InviteForm partner={p} onSent={() => undefined} />
-        </details>
+        {!p.mergedInto && (
+          <details>
+            <summary>Invite a referrer</summary>
+            <InviteForm partner={p} onSent={() => undefined} />
+          </details>
+        )}
       </section>
       <Referrals partner={p} key={`${p.id}-${p.version}`} />
       <MergeIntoThis partner={p} onMerged={() => load()} />
