@@ -942,6 +942,33 @@ var cases = map[string]want{
 			t.Errorf("export: %s", r.resp.Body)
 		}
 	}},
+	// ---- merge11: a new source merged into a partner the practice knows ----
+	"network.merge-partner": {status: 200, as: owner, setup: func(t *testing.T, w *world) { w.newSourceToMerge(t) },
+		check: func(t *testing.T, w *world, r result) {
+			ctx, tid := context.Background(), w.demo.TenantID
+			if str(r.body, "id") != w.vals["mergeTargetId"] || str(r.body, "npi") != "1245319599" || r.body["unconfirmed"] != nil ||
+				len(list(r.body, "mergedFrom")) != 1 || header(r.resp, "ETag") != `"2"` {
+				t.Errorf("merged target = %s", r.resp.Body)
+			}
+			a, err := w.deps.Store.Partner(ctx, tid, w.vals["newSourceId"])
+			if err != nil || a.MergedInto != w.vals["mergeTargetId"] || a.ArchivedAt == nil {
+				t.Errorf("source %+v %v", a, err)
+			}
+			ref, err := w.deps.Store.Referrer(ctx, tid, mergeReferrer)
+			if err != nil || ref.PartnerID != w.vals["mergeTargetId"] || len(ref.FormerPartnerIDs) != 1 {
+				t.Errorf("referrer %+v %v", ref, err)
+			}
+			touches, err := w.deps.Store.Touches(ctx, tid, w.vals["mergeTargetId"], 10)
+			if err != nil || len(touches) != 1 {
+				t.Errorf("target's touches %+v %v", touches, err)
+			}
+			if page, err := w.deps.Store.ReferralsOfPartners(ctx, tid, []string{w.vals["mergeTargetId"], w.vals["newSourceId"]}, 10, ""); err != nil || len(page.Items) != 1 {
+				t.Errorf("target's referrals %+v %v", page.Items, err)
+			}
+			if !w.auditedBy(t, seed.OwnerEmail, "merged partner "+w.vals["newSourceId"]+" into "+w.vals["mergeTargetId"]) {
+				t.Error("the merge is not audited as the owner's")
+			}
+		}},
 }
 
 // newMember is the address practice.add-member invites to the demo practice's team.

@@ -159,6 +159,15 @@ var reach = map[string][]string{
 		g("DeleteItem", table, tenant),               // a partner no referral points at; NPI markers
 		g("UpdateItem", table, sessions),             // a session's last use
 		g("PutItem", audit, auditDay),                // the referrals export's audit records
+		// Merging partners (merge11): the source's numbers and its referrers' sessions read; its
+		// touches moved with their log and due entries; a change marker per day of its referrals;
+		// the target's numbers, partners merged before and referrers updated; address markers' pid
+		// and facts' src.
+		g("GetItem", table, referral),
+		g("Query", table, sessions),
+		g("PutItem", table, referral, touchLog, followUps, change),
+		g("DeleteItem", table, referral, touchLog, followUps),
+		g("UpdateItem", table, tenant, referral, email, facts),
 	},
 	"ImporterFunction": {
 		g("GetItem", table, tenant),

@@ -8,7 +8,7 @@ import (
 )
 
 // maxCursor is the longest cursor a list gives out (a key of four attributes, base64, and a MAC).
-const maxCursor = 1400
+const maxCursor = 3000 // a list over merged partners holds a position per partition (store.mergedPage)
 
 // Lists hand their position to clients as a cursor signed for the session's tenant and the list
 // (auth.SealCursor): the store's key inside it is what DynamoDB gets back as ExclusiveStartKey, so

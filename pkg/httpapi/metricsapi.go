@@ -298,7 +298,7 @@ type ReferrerScorecard struct {
 // referrerScorecard reads the referrer's own numbers, kept by the stream consumer (one item): every
 // referral they sent, counting only outcomes the patients consented to share.
 func (d *Deps) referrerScorecard(w http.ResponseWriter, r *http.Request, c *auth.Claims) error {
-	st, err := d.Store.ReferrerStatsOf(r.Context(), c.Tenant, c.Partner, c.Referrer)
+	st, err := d.referrerStats(r.Context(), c) // with their former partners' after a merge (mergeapi.go)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ func Network(d *Deps) *API {
 			{"POST", "/v1/imports/partners", d.staff(d.importPartners)},
 			{"GET", "/v1/imports/{id}", d.staff(d.getImport)},
 			{"GET", "/v1/exports/{what}", d.staff(d.export)},
+			{"POST", "/v1/partners/{id}/merge", d.staff(d.mergePartner)},
 		}}
 }
 
@@ -252,6 +253,7 @@ type partnerBody struct {
 	UpdatedAt       *time.Time `json:"updatedAt"`
 	ArchivedAt      *time.Time `json:"archivedAt"`
 	MergedInto      string     `json:"mergedInto"`
+	MergedFrom      []string   `json:"mergedFrom"`
 	FirstReferralAt *time.Time `json:"firstReferralAt"`
 	LastReferralAt  *time.Time `json:"lastReferralAt"`
 	ReferralCount   int        `json:"referralCount"`
@@ -286,6 +288,9 @@ func (d *Deps) putPartner(w http.ResponseWriter, r *http.Request, c *auth.Claims
 	}
 	if version > 0 && version != max(prev.Version, 1) {
 		return conflictAt(max(prev.Version, 1))
+	}
+	if prev.MergedInto != "" && body.Archived != nil && !*body.Archived { // mergeapi.go
+		return problem.Invalid("archived", "this partner was merged into another and stays archived")
 	}
 	p := prev
 	p.Apply(in)
@@ -374,7 +379,7 @@ func (d *Deps) partnerReferrals(w http.ResponseWriter, r *http.Request, c *auth.
 	if err != nil {
 		return err
 	}
-	page, err := d.Store.ReferralsOfPartner(ctx, c.Tenant, p.ID, 50, cursor)
+	page, err := d.Store.ReferralsOfPartners(ctx, c.Tenant, store.PartitionsOf(p), 50, cursor) // with the partners merged into it
 	if err != nil {
 		return err
 	}

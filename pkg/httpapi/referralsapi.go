@@ -128,7 +128,7 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 	} else if practice.IsStaff(c.Role) {
 		page, err = d.Store.ReferralsByStatus(ctx, c.Tenant, status, limit, cursor)
 	} else {
-		page, err = d.Store.ReferralsByReferrer(ctx, c.Tenant, c.Partner, c.Referrer, status, limit, cursor)
+		page, err = d.referrerReferrals(ctx, c, status, limit, cursor) // with their former partners' (mergeapi.go)
 	}
 	if err != nil {
 		return err
@@ -156,7 +156,7 @@ func (d *Deps) listReferrals(w http.ResponseWriter, r *http.Request, c *auth.Cla
 func (d *Deps) loadReferral(r *http.Request, c *auth.Claims) (referral.Referral, error) {
 	ref, err := d.Store.Referral(r.Context(), c.Tenant, r.PathValue("id"))
 	if store.IsNotFound(err) || (err == nil && !practice.IsStaff(c.Role) &&
-		(ref.Partner.ID != c.Partner || ref.ReferrerID != c.Referrer)) {
+		(ref.ReferrerID != c.Referrer || (ref.Partner.ID != c.Partner && !d.sentByFormerPartner(r.Context(), c, ref)))) {
 		return ref, problem.NotFound("the referral")
 	}
 	return ref, err

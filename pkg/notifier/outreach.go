@@ -97,10 +97,14 @@ func (n *Notifier) thank(ctx context.Context, c *change, tpl outreach.Template, 
 		return err // a refused one (a limit reached) is in the outbox with why, and is no touch
 	}
 	day := at.UTC().Format(time.DateOnly)
-	t := outreach.Touch{ID: day + ".auto-" + event + "-" + r.ULID, PartnerID: r.Partner.ID, Date: day, Channel: "email",
+	pid, name := r.Partner.ID, c.partner.Name
+	if c.partner.MergedInto != "" { // its partner was merged into another: the touch is that one's
+		pid, name = c.partner.MergedInto, ""
+	}
+	t := outreach.Touch{ID: day + ".auto-" + event + "-" + r.ULID, PartnerID: pid, Date: day, Channel: "email",
 		Who: outreach.Automatic, Summary: autoSummary[event], Response: outreach.ResponseNone, CreatedAt: n.now(),
 		CreatedBy: outreach.Automatic, Event: event}
-	if err := n.Store.CreateTouch(ctx, r.TenantID, t, c.partner.Name); err != nil && !errors.Is(err, store.ErrExists) {
+	if err := n.Store.CreateTouch(ctx, r.TenantID, t, name); err != nil && !errors.Is(err, store.ErrExists) {
 		return err
 	}
 	return nil

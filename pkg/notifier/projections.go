@@ -113,6 +113,9 @@ func (n *Notifier) auditWrite(_ context.Context, c *change, fx *effects) error {
 // metricFact keeps the referral's metrics fact, with the kind of source its partner is.
 func (n *Notifier) metricFact(_ context.Context, c *change, fx *effects) error {
 	f, at := metrics.FactOf(c.after, partner.SourceKind(c.partner.Kind)), n.now()
+	if c.partner.MergedInto != "" { // its partner was merged into another: counted as that source
+		f.Source = c.partner.MergedInto
+	}
 	fx.puts = append(fx.puts, func(ctx context.Context, s *store.Store) error { return s.PutFact(ctx, f, at) })
 	return nil
 }

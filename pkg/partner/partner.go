@@ -62,6 +62,9 @@ type Partner struct {
 	// the working lists. MergedInto is the partner it was merged into (then it is archived too).
 	ArchivedAt *time.Time `json:"archivedAt,omitempty"`
 	MergedInto string     `json:"mergedInto,omitempty"`
+	// MergedFrom lists the partners merged into this one (merge.go): their referrals stay under
+	// their own keys and are read with this partner's.
+	MergedFrom []string `json:"mergedFrom,omitempty"`
 	// FirstReferralAt and LastReferralAt are kept by the notifier as referrals arrive (the stage's
 	// O(1) input); ReferralCount counts them.
 	FirstReferralAt *time.Time `json:"firstReferralAt,omitempty"`
@@ -104,6 +107,9 @@ type Referrer struct {
 	// Invitation is the referrer's pending invitation: set when staff invite them, gone once they
 	// sign in (then they are active).
 	Invitation *practice.Invitation `json:"invitation,omitempty"`
+	// FormerPartnerIDs are the partners the referrer referred for before theirs was merged into
+	// another (merge.go): their own list still finds the referrals stored under those.
+	FormerPartnerIDs []string `json:"formerPartnerIds,omitempty"`
 }
 
 // Normalize trims the input.

@@ -27,29 +27,36 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 	var mu sync.Mutex
 	facts := map[string][]metrics.Fact{} // tenant → facts
 	partners := map[string]map[string]bool{}
-	kinds := map[string]map[string]string{}
-	kindOf := func(ctx context.Context, tid, pid string) (string, error) {
+	kinds := map[string]map[string]partner.Partner{}
+	partnerOf := func(ctx context.Context, tid, pid string) (partner.Partner, error) {
 		mu.Lock()
 		m, ok := kinds[tid]
 		mu.Unlock()
 		if !ok {
-			var err error
-			if m, err = r.Store.PartnerKinds(ctx, tid); err != nil {
-				return "", err
+			list, err := r.Store.Partners(ctx, tid)
+			if err != nil {
+				return partner.Partner{}, err
+			}
+			m = make(map[string]partner.Partner, len(list))
+			for _, p := range list {
+				m[p.ID] = p
 			}
 			mu.Lock()
 			kinds[tid] = m
 			mu.Unlock()
 		}
-		return partner.SourceKind(m[pid]), nil
+		return m[pid], nil
 	}
 	err := parallel(ctx, segments, segments, func(seg int) error {
 		return r.Store.ScanReferrals(ctx, seg, segments, func(ref referral.Referral) error {
-			kind, err := kindOf(ctx, ref.TenantID, ref.Partner.ID)
+			p, err := partnerOf(ctx, ref.TenantID, ref.Partner.ID)
 			if err != nil {
 				return err
 			}
-			f := metrics.FactOf(ref, kind)
+			f := metrics.FactOf(ref, partner.SourceKind(p.Kind))
+			if p.MergedInto != "" { // merged into another partner: counted as that source
+				f.Source = p.MergedInto
+			}
 			mu.Lock()
 			facts[ref.TenantID] = append(facts[ref.TenantID], f)
 			if partners[ref.TenantID] == nil {

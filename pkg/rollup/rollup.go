@@ -155,7 +155,23 @@ func (r *Runner) recompute(ctx context.Context, changed []store.TenantDay, asOf 
 		if err != nil {
 			return err
 		}
-		return r.Store.PutBuckets(ctx, td.Tenant, "day", flatten(metrics.RollupBy(facts, metrics.Fact.Day, asOf)))
+		fresh := flatten(metrics.RollupBy(facts, metrics.Fact.Day, asOf))
+		// A group the day had and has no more (a partner merged into another: its facts now name the
+		// target) is written empty, so the weeks and months stop counting it.
+		stored, err := r.Store.Buckets(ctx, td.Tenant, "day", td.Day, td.Day, true)
+		if err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		for _, b := range fresh {
+			have[b.Group] = true
+		}
+		for _, b := range stored {
+			if !have[b.Group] && b.Bucket.Received > 0 {
+				fresh = append(fresh, store.StoredBucket{Period: b.Period, Group: b.Group})
+			}
+		}
+		return r.Store.PutBuckets(ctx, td.Tenant, "day", fresh)
 	}, func() error {
 		done++
 		if r.crashAfter > 0 && done >= r.crashAfter {

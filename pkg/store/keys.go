@@ -235,3 +235,7 @@ func npiSK(npi string) string             { return "NPI#" + npi }
 func importSK(id string) string           { return "IMPORT#" + id }
 func importChunkPK(tid, id string) string { return "T#" + tid + "#IMPORT#" + id }
 func importChunkSK(n int) string          { return fmt.Sprintf("CHUNK#%05d", n) }
+
+// Merging partners (merge.go): the prefix of a partner's referrals-per-day items, which a merge adds
+// to its target's.
+func dailyPrefix() string { return "DAILY#" }

@@ -662,6 +662,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/partners/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge another partner (the source) into this one (staff), keeping every referral and touch
+         * @description The "new source" case: a provider who joined from the public page turns out to be an office
+         *     the practice knows. The source is archived with `mergedInto` this partner; this partner takes
+         *     the source's details where its own are empty (NPI, email, phone, fax, address, specialty), the
+         *     union of the tags, the referral numbers, and lists the source (and any partner merged into it
+         *     before) in `mergedFrom`; it is confirmed. The source's referrals keep their ids (links and
+         *     patient codes point at them) and read on this partner's page; its referrers now refer for this
+         *     partner (their sessions end: their next sign-in does), and still see their earlier referrals;
+         *     its touches, follow-ups, outreach numbers and metric facts move here (the next rollup recounts
+         *     the days). Audited as the person who merged. A source with more than 500 referrals is refused
+         *     (422 `…/merge-too-large`): the request moves their metrics itself. Repeating a merge that was
+         *     made answers this partner again (and finishes anything a stopped request left).
+         */
+        post: operations["mergePartner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/imports/partners": {
         parameters: {
             query?: never;
@@ -1509,7 +1539,10 @@ export interface components {
             updatedAt?: string;
             /** Format: date-time */
             archivedAt?: string;
+            /** @description The partner this one was merged into (it is archived). */
             mergedInto?: string;
+            /** @description The partners merged into this one; their referrals read with its own. */
+            mergedFrom?: string[];
             /** Format: date-time */
             firstReferralAt?: string;
             /** Format: date-time */
@@ -3965,6 +3998,102 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Validation"];
+        };
+    };
+    mergePartner: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+                /** @description The ETag this partner was read with. */
+                "If-Match": string;
+            };
+            path: {
+                /** @description A partner's id. */
+                id: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "from": "p_9x8w7v6u5t4s"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description The id of the partner to merge into this one.
+                     * @example p_9x8w7v6u5t4s
+                     */
+                    from: string;
+                };
+            };
+        };
+        responses: {
+            /** @description This partner, merged (its version one higher). */
+            200: {
+                headers: {
+                    /** @description The partner's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description This partner, or the source, is not one of the practice's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /**
+             * @description `…/validation` with the field at fault: `from` missing, not an id, this partner itself, archived,
+             *     merged already (also by a concurrent request), or past 20 partners merged into this one;
+             *     `id` when this partner is archived or merged itself. `…/merge-too-large` for a source with
+             *     more than 500 referrals.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://referloop.dev/problems/validation",
+                     *       "title": "Some fields need attention",
+                     *       "status": 422,
+                     *       "detail": "1 field needs attention",
+                     *       "errors": [
+                     *         {
+                     *           "field": "from",
+                     *           "detail": "was already merged into another partner"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No `If-Match` (`type …/precondition-required`): send the partner's ETag. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     importPartners: {

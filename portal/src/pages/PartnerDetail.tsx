@@ -7,6 +7,7 @@ import { KIND_LABEL } from '../format';
 import type { Member, PageProps, Partner, PartnerKind, PartnerUpdate, ReferralLine, StatusUpdates } from '../types';
 import { Field, FieldError, Status, StatusBadge, useTitle } from '../ui';
 import { InviteForm, Referrers, StageBadge } from './Partners';
+import { MergedNotice, MergeIntoThis } from './MergePartner';
 
 type Values = Record<'name' | 'organization' | 'kind' | 'specialty' | 'npi' | 'contactEmail' | 'phone' | 'fax' | 'address' | 'zip' | 'tags' | 'liaison' | 'statusUpdates', string>;
 
@@ -52,16 +53,20 @@ export default function PartnerDetail({ params }: PageProps) {
         {p.referralCount ? <> · {p.referralCount === 1 ? '1 referral' : `${p.referralCount} referrals`}</> : <> · no referral yet</>}
         {p.lastReferralAt && <> · latest {when(p.lastReferralAt)}</>}
       </p>
+      <MergedNotice partner={p} />
       <Details partner={p} etag={etag} onSaved={(np, tag) => { setP(np); setEtag(tag); }} onReload={load} />
       <section class="panel" aria-labelledby="referrers-h">
         <h2 id="referrers-h">Referrers</h2>
         <Referrers partner={p} invited={0} />
-        <details>
-          <summary>Invite a referrer</summary>
-          <InviteForm partner={p} onSent={() => undefined} />
-        </details>
+        {!p.mergedInto && (
+          <details>
+            <summary>Invite a referrer</summary>
+            <InviteForm partner={p} onSent={() => undefined} />
+          </details>
+        )}
       </section>
-      <Referrals partner={p} />
+      <Referrals partner={p} key={`${p.id}-${p.version}`} />
+      <MergeIntoThis partner={p} onMerged={() => load()} />
       {/* Touches and their attribution (outreach) render here. */}
       <div id="partner-touches" data-partner={p.id} />
     </>
@@ -152,7 +157,7 @@ function Details({ partner, etag, onSaved, onReload }: { partner: Partner; etag:
         )}
         <p class="actions">
           <button type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>{' '}
-          <button type="button" class="secondary" disabled={busy} onClick={() => save(!archived)}>{archived ? 'Restore' : 'Archive'}</button>
+          {!partner.mergedInto && <button type="button" class="secondary" disabled={busy} onClick={() => save(!archived)}>{archived ? 'Restore' : 'Archive'}</button>}
         </p>
       </form>
     </section>
@@ -176,6 +181,7 @@ function Referrals({ partner }: { partner: Partner }) {
       {error && <p class="notice notice-bad" role="alert">{error}</p>}
       {!items && !error && <p class="loading" aria-live="polite">Loading…</p>}
       {items && items.length === 0 && <p class="empty">No referrals from this partner yet.</p>}
+      {partner.mergedFrom?.length ? <p class="hint">With the referrals of {partner.mergedFrom.length === 1 ? 'the partner' : `the ${partner.mergedFrom.length} partners`} merged into this one.</p> : null}
       {items && items.length > 0 && (
         <ul class="people" aria-label={`Referrals from ${partner.name}`}>
           {items.map((r) => (

@@ -11,6 +11,7 @@ import { Field, FieldError, Status, useTitle } from '../ui';
 import { ScorecardDetails } from './PartnerScorecard';
 import { isPending, stateWords } from './people';
 import { PartnerOutreach } from './PartnerOutreach';
+import { MergeSourceButton } from './MergePartner';
 
 const emptyPartner = (): PartnerValues => ({ name: '', kind: 'pcp', specialty: '', npi: '', contactEmail: '' });
 const byName = (a: Partner, b: Partner) => a.name.localeCompare(b.name);
@@ -50,6 +51,7 @@ export default function Partners({ query }: PageProps) {
   const [partners, setPartners] = useState<Partner[] | null>(null);
   const [loadError, setLoadError] = useState('');
   const [justAdded, setJustAdded] = useState('');
+  const [merged, setMerged] = useState('');
   const [onlyNew, setOnlyNew] = useState(() => new URLSearchParams(location.search).get('new') === '1');
   const newCount = (partners ?? []).filter((p) => p.unconfirmed).length;
   const shown = (partners ?? []).filter((p) => !onlyNew || p.unconfirmed);
@@ -124,12 +126,13 @@ export default function Partners({ query }: PageProps) {
       {!partners && !loadError && <p class="loading" aria-live="polite">Loading…</p>}
       {partners && <p class="meta" aria-live="polite">{partners.length === 1 ? '1 partner' : `${partners.length} partners`}{filtered ? ' match' : ''}</p>}
       {partners && partners.length === 0 && !filtered && <p class="empty">No partners yet. Add the first one below, or import your spreadsheet.</p>}
+      {merged && <p class="notice notice-ok" role="status">{merged}</p>}
       {partners && (newCount > 0 || onlyNew) && (
         <div class="notice notice-ok" role="status">
           <p>
             {newCount === 0
               ? 'No new sources to confirm.'
-              : `${newCount} new ${newCount === 1 ? 'source' : 'sources'} signed up from your public page. Check ${newCount === 1 ? 'it' : 'them'} and confirm.`}
+              : `${newCount} new ${newCount === 1 ? 'source' : 'sources'} signed up from your public page. Check ${newCount === 1 ? 'it' : 'them'}, then confirm, or merge into a partner you have.`}
           </p>
           <label class="choice">
             <input type="checkbox" checked={onlyNew} onChange={(e) => setOnlyNew((e.currentTarget as HTMLInputElement).checked)} /> Show only new sources
@@ -140,7 +143,11 @@ export default function Partners({ query }: PageProps) {
         <ul class="cards" aria-label="Partners">
           {shown.map((p) => (
             <li key={p.id}>
-              <PartnerCard partner={p} open={p.id === justAdded} onSaved={(np) => setPartners((list) => (list ?? []).map((x) => (x.id === np.id ? np : x)))} />
+              <PartnerCard partner={p} open={p.id === justAdded} onSaved={(np) => setPartners((list) => (list ?? []).map((x) => (x.id === np.id ? np : x)))}
+                onMerged={(source, target) => {
+                  setPartners((list) => (list ?? []).filter((x) => x.id !== source.id).map((x) => (x.id === target.id ? target : x)));
+                  setMerged(`Merged ${source.name} into ${target.name}: its referrals, referrers and touches are there now.`);
+                }} />
             </li>
           ))}
         </ul>
@@ -155,7 +162,7 @@ export default function Partners({ query }: PageProps) {
   );
 }
 
-function PartnerCard({ partner: p, open, onSaved }: { partner: Partner; open: boolean; onSaved: (p: Partner) => void }) {
+function PartnerCard({ partner: p, open, onSaved, onMerged }: { partner: Partner; open: boolean; onSaved: (p: Partner) => void; onMerged?: (source: Partner, target: Partner) => void }) {
   const h = `partner-${p.id}`;
   const [invited, setInvited] = useState(0);
   return (
@@ -172,7 +179,7 @@ function PartnerCard({ partner: p, open, onSaved }: { partner: Partner; open: bo
         {p.contactEmail && <> · {p.contactEmail}</>}
         {p.tags?.length ? <> · {p.tags.join(', ')}</> : null}
       </p>
-      {p.unconfirmed && <ConfirmSource partner={p} onSaved={onSaved} />}
+      {p.unconfirmed && <ConfirmSource partner={p} onSaved={onSaved} onMerged={onMerged} />}
       <StatusUpdatesForm partner={p} onSaved={onSaved} />
       <ScorecardDetails partner={p} />
       <PartnerOutreach partnerId={p.id} partnerName={p.name} contactEmail={p.contactEmail} open={typeof location !== 'undefined' && location.hash === `#${h}`} />
@@ -235,7 +242,7 @@ function StatusUpdatesForm({ partner, onSaved }: { partner: Partner; onSaved: (p
 }
 
 /** A source that signed itself up from the public page: its details are the person's own until confirmed. */
-function ConfirmSource({ partner, onSaved }: { partner: Partner; onSaved: (p: Partner) => void }) {
+function ConfirmSource({ partner, onSaved, onMerged }: { partner: Partner; onSaved: (p: Partner) => void; onMerged?: (source: Partner, target: Partner) => void }) {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState('');
   const confirmIt = async () => {
@@ -252,11 +259,14 @@ function ConfirmSource({ partner, onSaved }: { partner: Partner; onSaved: (p: Pa
   };
   return (
     <div class="stack">
-      <p>This source signed itself up from your public page; the name, kind and NPI are as the person gave them. Edit them if needed, then confirm.</p>
+      <p>This source signed itself up from your public page; the name, kind and NPI are as the person gave them. Edit them if needed, then confirm — or, if it is a partner you already have, merge it into that one.</p>
       <Status tone="bad">{failure}</Status>
-      <button type="button" class="small-button" disabled={busy} onClick={confirmIt} aria-label={`Confirm source ${partner.name}`}>
-        {busy ? 'Confirming…' : 'Confirm source'}
-      </button>
+      <p class="actions">
+        <button type="button" class="small-button" disabled={busy} onClick={confirmIt} aria-label={`Confirm source ${partner.name}`}>
+          {busy ? 'Confirming…' : 'Confirm source'}
+        </button>{' '}
+        <MergeSourceButton partner={partner} onMerged={(target) => onMerged?.(partner, target)} />
+      </p>
     </div>
   );
 }
