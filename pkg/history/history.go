@@ -137,7 +137,7 @@ var outcomeWords = map[string]referral.Status{
 	"withdrawn": referral.Cancelled, "patientcancelled": referral.Cancelled, "patientcanceled": referral.Cancelled,
 	"contacted": referral.Contacted, "reached": referral.Contacted, "called": referral.Contacted,
 	"spoketopatient": referral.Contacted,
-	"unreachable": referral.Unreachable, "couldnotreach": referral.Unreachable, "noanswer": referral.Unreachable,
+	"unreachable":    referral.Unreachable, "couldnotreach": referral.Unreachable, "noanswer": referral.Unreachable,
 	"noresponse": referral.Unreachable, "unabletoreach": referral.Unreachable, "lost": referral.Unreachable,
 	"closed": referral.Closed, "discharged": referral.Closed,
 	"received": referral.Received, "new": referral.Received, "pending": referral.Received, "open": referral.Received,
@@ -492,7 +492,9 @@ func latest(ts ...*time.Time) *time.Time {
 	return out
 }
 
-func localDay(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func localDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 var months = map[string]time.Month{}
 
