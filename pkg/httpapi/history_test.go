@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/referloop/referloop/pkg/rollup"
+	"github.com/referloop/referloop/pkg/store"
 )
 
 // pastDay is the US date days ago (the practice's zone is UTC in these tests).
@@ -157,6 +158,18 @@ func TestImportPastReferrals(t *testing.T) {
 	}
 	if q := owner.do("GET", "/v1/queue", nil).body["counts"]; fmt.Sprint(q) != fmt.Sprint(queueBefore) {
 		t.Errorf("after the rollup, queue counts %v, were %v", q, queueBefore)
+	}
+	// The full rebuild (from referrals, scanning) keeps the imported history.
+	scanner, ok := e.store.DB.(store.Scanner)
+	if !ok {
+		t.Fatal("the test store's client cannot scan")
+	}
+	e.store.Scanner = scanner
+	if _, err := runner.Rebuild(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	if again := owner.do("GET", "/v1/metrics?groupBy=source&from="+from, nil); fmt.Sprint(again.body["total"]) != fmt.Sprint(total) {
+		t.Errorf("after the rebuild: %v, was %v", again.body["total"], total)
 	}
 	// Tenant isolation: the other practice sees none of it, and cannot import into our partners.
 	if x := other.do("GET", "/v1/metrics?groupBy=source&from="+from, nil); x.body["total"].(map[string]any)["received"] != float64(0) {

@@ -63,6 +63,23 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Facts imported from a practice's history (pkg/history) have no referral behind them: they are
+	// kept as they are and counted with the others.
+	imported := map[string][]metrics.Fact{}
+	err = parallel(ctx, segments, segments, func(seg int) error {
+		return r.Store.ScanImportedFacts(ctx, seg, segments, func(f metrics.Fact) error {
+			mu.Lock()
+			imported[f.Tenant] = append(imported[f.Tenant], f)
+			if _, ok := facts[f.Tenant]; !ok {
+				facts[f.Tenant] = nil
+			}
+			mu.Unlock()
+			return nil
+		})
+	}, nil)
+	if err != nil {
+		return Result{}, err
+	}
 	res := Result{}
 	tenants := make([]string, 0, len(facts))
 	for t := range facts {
@@ -78,7 +95,8 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 			"week":  func(f metrics.Fact) string { return metrics.Week(f.DayTime()) },
 			"month": func(f metrics.Fact) string { return metrics.Month(f.DayTime()) },
 		} {
-			b := metrics.RollupBy(facts[tid], period, asOf)
+			all := append(append([]metrics.Fact(nil), facts[tid]...), imported[tid]...)
+			b := metrics.RollupBy(all, period, asOf)
 			if err := r.Store.PutBuckets(ctx, tid, gran, flatten(b)); err != nil {
 				return err
 			}

@@ -268,3 +268,28 @@ func (s *Store) noteHistoryDates(ctx context.Context, tid string, rows []History
 	}
 	return nil
 }
+
+// ScanImportedFacts reads the facts imported from practices' history (one segment of a parallel
+// scan): the metrics rebuild only, never a request path.
+func (s *Store) ScanImportedFacts(ctx context.Context, segment, total int, each func(metrics.Fact) error) error {
+	in := &dynamodb.ScanInput{TableName: &s.Table, Segment: aws.Int32(int32(segment)), TotalSegments: aws.Int32(int32(total)),
+		FilterExpression: cond("#t = :f AND attribute_exists(importId)"), ExpressionAttributeNames: map[string]string{"#t": attrType},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":f": str(typeFact)}}
+	p := dynamodb.NewScanPaginator(s.Scanner, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("scan: %w", err)
+		}
+		for _, item := range out.Items {
+			var f metrics.Fact
+			if err := unmarshal(item, &f); err != nil {
+				return err
+			}
+			if err := each(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
