@@ -70,4 +70,3 @@ func (w *world) startHistoryImport(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
