@@ -43,6 +43,9 @@ func ChunkKind(item map[string]types.AttributeValue) string { return getS(item, 
 
 // StartHistoryImport stores a past-referrals import's job and chunks (as StartImport).
 func (s *Store) StartHistoryImport(ctx context.Context, tid string, job Import, rows []HistoryRow) (Import, bool, error) {
+	if job.Rejects == nil {
+		job.Rejects = []partner.RowPlan{} // a list, for the chunks' list_append
+	}
 	return startImport(ctx, s, tid, job, rows)
 }
 
