@@ -64,7 +64,7 @@ const testHistoryImportID = "i_0123456789abcdef0123abcd"
 func (w *world) startHistoryImport(t *testing.T) {
 	t.Helper()
 	id := testHistoryImportID
-	_, _, err := w.deps.Store.StartHistoryImport(context.Background(), w.demo.TenantID,
+	_, _, err := store.StartHistoryImport(context.Background(), w.deps.Store, w.demo.TenantID,
 		store.Import{ID: id, Kind: history.Kind, CreatedAt: time.Now()}, []store.HistoryRow{{Line: 2}})
 	if err != nil {
 		t.Fatal(err)

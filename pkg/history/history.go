@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/referloop/referloop/pkg/ids"
@@ -31,35 +32,61 @@ const MaxRows = partner.MaxImportRows
 const MaxYears = 10
 
 // columnSynonyms are the headers (as sheet.Key folds them) each field is known by.
-var columnSynonyms = map[string][]string{
-	"received": {"date", "referraldate", "received", "datereceived", "receiveddate", "receivedon", "referred",
-		"datereferred", "referredon", "dateofreferral", "referralreceived", "referralreceiveddate", "referraldt", "refdate"},
-	"npi": {"npi", "npinumber", "npino", "referringnpi", "providernpi", "sourcenpi", "referringprovidernpi",
-		"referringphysiciannpi", "partnernpi"},
-	"email": {"email", "emailaddress", "referringemail", "sourceemail", "provideremail", "practiceemail",
-		"referreremail", "partneremail", "officeemail"},
-	"source": {"referringpractice", "referringpracticename", "referredby", "source", "sourcename", "practicename",
-		"practice", "referringprovider", "referringphysician", "referringdoctor", "referrer", "referrername",
-		"referringoffice", "referralsource", "partner", "partnername", "provider", "providername", "referringclinic"},
-	"outcome": {"outcome", "status", "result", "referralstatus", "disposition", "stage", "referraloutcome"},
-	"contacted": {"contacted", "datecontacted", "contactdate", "firstcontact", "contactedon", "called", "datecalled",
-		"firstcontactdate", "patientcontacted"},
-	"scheduled": {"scheduled", "datescheduled", "scheduleddate", "scheduledon", "booked", "datebooked", "bookeddate",
-		"schedulingdate"},
-	"seen": {"seen", "dateseen", "seenon", "appointment", "appointmentdate", "appt", "apptdate", "visit",
-		"visitdate", "dateofvisit", "firstvisit", "firstvisitdate", "attended", "dateofservice", "dos"},
-	"urgency": {"urgency", "priority", "urgent"},
+func columnSynonyms() map[string][]string {
+	return map[string][]string{
+		"received": {"date", "referraldate", "received", "datereceived", "receiveddate", "receivedon", "referred",
+			"datereferred", "referredon", "dateofreferral", "referralreceived", "referralreceiveddate", "referraldt", "refdate"},
+		"npi": {"npi", "npinumber", "npino", "referringnpi", "providernpi", "sourcenpi", "referringprovidernpi",
+			"referringphysiciannpi", "partnernpi"},
+		"email": {"email", "emailaddress", "referringemail", "sourceemail", "provideremail", "practiceemail",
+			"referreremail", "partneremail", "officeemail"},
+		"source": {"referringpractice", "referringpracticename", "referredby", "source", "sourcename", "practicename",
+			"practice", "referringprovider", "referringphysician", "referringdoctor", "referrer", "referrername",
+			"referringoffice", "referralsource", "partner", "partnername", "provider", "providername", "referringclinic"},
+		"outcome": {"outcome", "status", "result", "referralstatus", "disposition", "stage", "referraloutcome"},
+		"contacted": {"contacted", "datecontacted", "contactdate", "firstcontact", "contactedon", "called", "datecalled",
+			"firstcontactdate", "patientcontacted"},
+		"scheduled": {"scheduled", "datescheduled", "scheduleddate", "scheduledon", "booked", "datebooked", "bookeddate",
+			"schedulingdate"},
+		"seen": {"seen", "dateseen", "seenon", "appointment", "appointmentdate", "appt", "apptdate", "visit",
+			"visitdate", "dateofvisit", "firstvisit", "firstvisitdate", "attended", "dateofservice", "dos"},
+		"urgency": {"urgency", "priority", "urgent"},
+	}
 }
 
-var headerField = func() map[string]string {
-	m := map[string]string{}
-	for f, keys := range columnSynonyms {
-		for _, k := range keys {
-			m[k] = f
+// vocabulary is the words an import reads, built once on first use: maps built by package
+// initializers would be in every function's bootstrap (pkg/httpapi is linked whole), these only
+// where an import runs.
+type vocabulary struct {
+	headerField  map[string]string
+	patientExact map[string]bool
+	outcome      map[string]referral.Status
+	urgency      map[string]string
+	months       map[string]time.Month
+}
+
+var (
+	vocabOnce sync.Once
+	vocab     vocabulary
+)
+
+func words() *vocabulary {
+	vocabOnce.Do(func() {
+		vocab = vocabulary{headerField: map[string]string{}, patientExact: patientExactWords(), outcome: outcomeWordsMap(),
+			urgency: urgencyWordsMap(), months: map[string]time.Month{}}
+		for f, keys := range columnSynonyms() {
+			for _, k := range keys {
+				vocab.headerField[k] = f
+			}
 		}
-	}
-	return m
-}()
+		for m := time.January; m <= time.December; m++ {
+			n := strings.ToLower(m.String())
+			vocab.months[n], vocab.months[n[:3]] = m, m
+		}
+		vocab.months["sept"] = time.September
+	})
+	return &vocab
+}
 
 // patientWords mark a header as a patient's details: such a column is never read.
 var patientWords = []string{"patient", "dob", "birth", "mrn", "medicalrecord", "chart", "ssn", "social",
@@ -67,11 +94,13 @@ var patientWords = []string{"patient", "dob", "birth", "mrn", "medicalrecord", "
 	"zip", "postal", "city", "insurance", "member", "policy", "diagnosis", "icd", "reason", "notes", "note",
 	"comment", "age", "sex", "gender", "guardian", "parent", "emergency"}
 
-var patientExact = map[string]bool{"name": true, "pt": true, "ptname": true, "client": true, "clientname": true,
-	"email2": true, "cellphone": true, "homephone": true, "id": true, "accountnumber": true, "acct": true}
+func patientExactWords() map[string]bool {
+	return map[string]bool{"name": true, "pt": true, "ptname": true, "client": true, "clientname": true,
+		"email2": true, "cellphone": true, "homephone": true, "id": true, "accountnumber": true, "acct": true}
+}
 
 func looksLikePatient(key string) bool {
-	if patientExact[key] {
+	if words().patientExact[key] {
 		return true
 	}
 	for _, w := range patientWords {
@@ -98,7 +127,7 @@ func ReadHeader(cells []string) Header {
 	for i, c := range cells {
 		name := strings.TrimSpace(c)
 		k := sheet.Key(c)
-		f, ok := headerField[k]
+		f, ok := words().headerField[k]
 		if _, taken := h.Columns[f]; ok && !taken {
 			h.Columns[f] = i
 			continue
@@ -123,33 +152,37 @@ func (h Header) cell(row sheet.Row, field string) string {
 }
 
 // outcomeWords maps what spreadsheets write in a status column to a lifecycle status.
-var outcomeWords = map[string]referral.Status{
-	"seen": referral.Seen, "completed": referral.Seen, "complete": referral.Seen, "attended": referral.Seen,
-	"visited": referral.Seen, "showed": referral.Seen, "arrived": referral.Seen, "done": referral.Seen,
-	"treated": referral.Seen, "kept": referral.Seen, "checkedin": referral.Seen, "checkedout": referral.Seen,
-	"scheduled": referral.Scheduled, "booked": referral.Scheduled, "appointmentscheduled": referral.Scheduled,
-	"appointmentmade": referral.Scheduled, "appt": referral.Scheduled,
-	"declined": referral.Declined, "rejected": referral.Declined, "denied": referral.Declined,
-	"notamatch": referral.Declined, "notaccepted": referral.Declined,
-	"noshow": referral.NoShow, "noshowed": referral.NoShow, "missed": referral.NoShow, "dna": referral.NoShow,
-	"didnotattend": referral.NoShow, "missedappointment": referral.NoShow,
-	"cancelled": referral.Cancelled, "canceled": referral.Cancelled, "cancel": referral.Cancelled,
-	"withdrawn": referral.Cancelled, "patientcancelled": referral.Cancelled, "patientcanceled": referral.Cancelled,
-	"contacted": referral.Contacted, "reached": referral.Contacted, "called": referral.Contacted,
-	"spoketopatient": referral.Contacted,
-	"unreachable":    referral.Unreachable, "couldnotreach": referral.Unreachable, "noanswer": referral.Unreachable,
-	"noresponse": referral.Unreachable, "unabletoreach": referral.Unreachable, "lost": referral.Unreachable,
-	"closed": referral.Closed, "discharged": referral.Closed,
-	"received": referral.Received, "new": referral.Received, "pending": referral.Received, "open": referral.Received,
-	"accepted": referral.Accepted, "approved": referral.Accepted,
+func outcomeWordsMap() map[string]referral.Status {
+	return map[string]referral.Status{
+		"seen": referral.Seen, "completed": referral.Seen, "complete": referral.Seen, "attended": referral.Seen,
+		"visited": referral.Seen, "showed": referral.Seen, "arrived": referral.Seen, "done": referral.Seen,
+		"treated": referral.Seen, "kept": referral.Seen, "checkedin": referral.Seen, "checkedout": referral.Seen,
+		"scheduled": referral.Scheduled, "booked": referral.Scheduled, "appointmentscheduled": referral.Scheduled,
+		"appointmentmade": referral.Scheduled, "appt": referral.Scheduled,
+		"declined": referral.Declined, "rejected": referral.Declined, "denied": referral.Declined,
+		"notamatch": referral.Declined, "notaccepted": referral.Declined,
+		"noshow": referral.NoShow, "noshowed": referral.NoShow, "missed": referral.NoShow, "dna": referral.NoShow,
+		"didnotattend": referral.NoShow, "missedappointment": referral.NoShow,
+		"cancelled": referral.Cancelled, "canceled": referral.Cancelled, "cancel": referral.Cancelled,
+		"withdrawn": referral.Cancelled, "patientcancelled": referral.Cancelled, "patientcanceled": referral.Cancelled,
+		"contacted": referral.Contacted, "reached": referral.Contacted, "called": referral.Contacted,
+		"spoketopatient": referral.Contacted,
+		"unreachable":    referral.Unreachable, "couldnotreach": referral.Unreachable, "noanswer": referral.Unreachable,
+		"noresponse": referral.Unreachable, "unabletoreach": referral.Unreachable, "lost": referral.Unreachable,
+		"closed": referral.Closed, "discharged": referral.Closed,
+		"received": referral.Received, "new": referral.Received, "pending": referral.Received, "open": referral.Received,
+		"accepted": referral.Accepted, "approved": referral.Accepted,
+	}
 }
 
 // urgencyWords maps an urgency cell to the referral's urgency.
-var urgencyWords = map[string]string{
-	"routine": referral.Routine, "normal": referral.Routine, "standard": referral.Routine, "low": referral.Routine,
-	"no": referral.Routine, "soon": referral.Soon, "medium": referral.Soon, "high": referral.Soon,
-	"urgent": referral.Urgent, "stat": referral.Urgent, "asap": referral.Urgent, "emergent": referral.Urgent,
-	"yes": referral.Urgent, "y": referral.Urgent, "true": referral.Urgent,
+func urgencyWordsMap() map[string]string {
+	return map[string]string{
+		"routine": referral.Routine, "normal": referral.Routine, "standard": referral.Routine, "low": referral.Routine,
+		"no": referral.Routine, "soon": referral.Soon, "medium": referral.Soon, "high": referral.Soon,
+		"urgent": referral.Urgent, "stat": referral.Urgent, "asap": referral.Urgent, "emergent": referral.Urgent,
+		"yes": referral.Urgent, "y": referral.Urgent, "true": referral.Urgent,
+	}
 }
 
 // Actions of a row.
@@ -384,7 +417,7 @@ func planRow(h Header, row sheet.Row, x *index, o Options) RowPlan {
 	}
 	urgency := referral.Routine
 	if u := h.cell(row, "urgency"); u != "" {
-		if w, ok := urgencyWords[sheet.Key(u)]; ok {
+		if w, ok := words().urgency[sheet.Key(u)]; ok {
 			urgency = w
 		} else {
 			rp.Notes = append(rp.Notes, fmt.Sprintf("urgency %q read as routine", u))
@@ -393,7 +426,7 @@ func planRow(h Header, row sheet.Row, x *index, o Options) RowPlan {
 	// The outcome: as written; else what the dates say.
 	var status referral.Status
 	if v := h.cell(row, "outcome"); v != "" {
-		st, ok := outcomeWords[sheet.Key(v)]
+		st, ok := words().outcome[sheet.Key(v)]
 		if !ok {
 			return reject(fmt.Sprintf("outcome: %q is not one we know (seen, scheduled, declined, no-show, cancelled, contacted, unreachable)", v))
 		}
@@ -496,16 +529,6 @@ func localDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-var months = map[string]time.Month{}
-
-func init() {
-	for m := time.January; m <= time.December; m++ {
-		n := strings.ToLower(m.String())
-		months[n], months[n[:3]] = m, m
-	}
-	months["sept"] = time.September
-}
-
 // ParseDate reads a date as US spreadsheets write it: M/D/YYYY, M/D/YY, MM-DD-YYYY, YYYY-MM-DD (a
 // time after it, or an ISO time, is ignored), or "Mar 14, 2025" / "14 March 2025". The day is
 // returned at midnight UTC (a calendar date, read in the practice's zone by the caller).
@@ -564,10 +587,10 @@ func textDate(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	mi, di := 0, 1
-	if _, ok := months[strings.TrimSuffix(f[0], ".")]; !ok {
+	if _, ok := words().months[strings.TrimSuffix(f[0], ".")]; !ok {
 		mi, di = 1, 0
 	}
-	m, ok := months[strings.TrimSuffix(f[mi], ".")]
+	m, ok := words().months[strings.TrimSuffix(f[mi], ".")]
 	if !ok {
 		return time.Time{}, false
 	}

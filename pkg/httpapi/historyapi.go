@@ -69,7 +69,7 @@ func (d *Deps) importHistory(w http.ResponseWriter, r *http.Request, c *auth.Cla
 			byDay[rp.Fact.Day()] = append(byDay[rp.Fact.Day()], rp.Fact.Referral)
 		}
 	}
-	stored, err := d.Store.StoredFacts(ctx, c.Tenant, byDay)
+	stored, err := store.StoredFacts(ctx, d.Store, c.Tenant, byDay)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (d *Deps) importHistory(w http.ResponseWriter, r *http.Request, c *auth.Cla
 			rows = append(rows, store.HistoryRow{Line: rp.Line, Name: rp.Source, Fact: *rp.Fact})
 		}
 	}
-	job, _, err = d.Store.StartHistoryImport(ctx, c.Tenant, job, rows)
+	job, _, err = store.StartHistoryImport(ctx, d.Store, c.Tenant, job, rows)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func (im *Importer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events
 		if err == nil && store.ChunkKind(item) == history.Kind {
 			var c store.HistoryChunk
 			if c, err = store.DecodeHistoryChunk(item); err == nil {
-				err = im.Store.ApplyHistoryChunk(ctx, c)
+				err = store.ApplyHistoryChunk(ctx, im.Store, c)
 			}
 		} else if err == nil {
 			var c store.Chunk

@@ -8,6 +8,7 @@ import (
 	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/store"
 )
 
 // Rebuild recomputes everything from the referrals themselves: it rewrites every fact and every
@@ -67,7 +68,7 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 	// kept as they are and counted with the others.
 	imported := map[string][]metrics.Fact{}
 	err = parallel(ctx, segments, segments, func(seg int) error {
-		return r.Store.ScanImportedFacts(ctx, seg, segments, func(f metrics.Fact) error {
+		return store.ScanImportedFacts(ctx, r.Store, seg, segments, func(f metrics.Fact) error {
 			mu.Lock()
 			imported[f.Tenant] = append(imported[f.Tenant], f)
 			if _, ok := facts[f.Tenant]; !ok {

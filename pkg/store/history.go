@@ -16,7 +16,9 @@ import (
 	"github.com/referloop/referloop/pkg/partner"
 )
 
-// Past referrals (issue 11, item 5): an import of a practice's history writes metric facts with no
+// Past referrals (issue 11, item 5), as package functions rather than methods: the AWS SDK's
+// reflection keeps every exported method of Store in every bootstrap, a function only where it is
+// called (the 10 MiB budget). Past referrals (issue 11, item 5): an import of a practice's history writes metric facts with no
 // referral behind them (`T#<t>#FACTS#<day>`/`h_<hash>`, with importId), a change marker per day for
 // the rollup, and the partner's history numbers: the referrals per day (`DAILY#<yyyy>`), the total
 // (`OUTREACH`), and on the partner item its count and first and last referral dates. A fact and
@@ -42,7 +44,7 @@ type HistoryChunk struct {
 func ChunkKind(item map[string]types.AttributeValue) string { return getS(item, "kind") }
 
 // StartHistoryImport stores a past-referrals import's job and chunks (as StartImport).
-func (s *Store) StartHistoryImport(ctx context.Context, tid string, job Import, rows []HistoryRow) (Import, bool, error) {
+func StartHistoryImport(ctx context.Context, s *Store, tid string, job Import, rows []HistoryRow) (Import, bool, error) {
 	if job.Rejects == nil {
 		job.Rejects = []partner.RowPlan{} // a list, for the chunks' list_append
 	}
@@ -68,7 +70,7 @@ func DecodeHistoryChunk(item map[string]types.AttributeValue) (HistoryChunk, err
 
 // StoredFacts says which of the given facts (ids by cohort day) are stored: one Query of keys per
 // day (a day's facts are a bounded partition), 16 days at a time.
-func (s *Store) StoredFacts(ctx context.Context, tid string, byDay map[string][]string) (map[string]bool, error) {
+func StoredFacts(ctx context.Context, s *Store, tid string, byDay map[string][]string) (map[string]bool, error) {
 	out := map[string]bool{}
 	var mu sync.Mutex
 	var first error
@@ -108,7 +110,7 @@ const historyGroup = 25
 // whose partner is gone is rejected. The partner's first and last referral dates are then moved
 // (only ever earlier and later: idempotent), and each day the chunk touched is marked changed, so
 // the rollup recounts it.
-func (s *Store) ApplyHistoryChunk(ctx context.Context, c HistoryChunk) error {
+func ApplyHistoryChunk(ctx context.Context, s *Store, c HistoryChunk) error {
 	var counts chunkCounts
 	var rejects []partner.RowPlan
 	var stored []HistoryRow
@@ -274,7 +276,7 @@ func (s *Store) noteHistoryDates(ctx context.Context, tid string, rows []History
 
 // ScanImportedFacts reads the facts imported from practices' history (one segment of a parallel
 // scan): the metrics rebuild only, never a request path.
-func (s *Store) ScanImportedFacts(ctx context.Context, segment, total int, each func(metrics.Fact) error) error {
+func ScanImportedFacts(ctx context.Context, s *Store, segment, total int, each func(metrics.Fact) error) error {
 	in := &dynamodb.ScanInput{TableName: &s.Table, Segment: aws.Int32(int32(segment)), TotalSegments: aws.Int32(int32(total)),
 		FilterExpression: cond("#t = :f AND attribute_exists(importId)"), ExpressionAttributeNames: map[string]string{"#t": attrType},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":f": str(typeFact)}}

@@ -36,7 +36,7 @@ func TestApplyHistoryChunkOnceAcrossCrashAndRedelivery(t *testing.T) {
 		rows = append(rows, HistoryRow{Line: i + 2, Name: src, Fact: metrics.Fact{Tenant: tid, Referral: fmt.Sprintf("h_%024d", i),
 			Source: src, Kind: "provider", Received: at, Status: "seen", LocalDay: at.Format(time.DateOnly), UpdatedAt: at}})
 	}
-	if _, _, err := s.StartHistoryImport(ctx, tid, Import{ID: imp, Kind: "referrals", CreatedAt: time.Now(), Rejects: []partner.RowPlan{}}, rows); err != nil {
+	if _, _, err := StartHistoryImport(ctx, s, tid, Import{ID: imp, Kind: "referrals", CreatedAt: time.Now(), Rejects: []partner.RowPlan{}}, rows); err != nil {
 		t.Fatal(err)
 	}
 	// The crash: the first group's transaction went through, nothing else.
@@ -75,7 +75,7 @@ func TestApplyHistoryChunkOnceAcrossCrashAndRedelivery(t *testing.T) {
 	for trial := 0; trial < 3; trial++ { // the delivery after the crash, then two redeliveries
 		for n := 0; n*ChunkRows < len(rows); n++ {
 			part := rows[n*ChunkRows : min(len(rows), (n+1)*ChunkRows)]
-			if err := s.ApplyHistoryChunk(ctx, HistoryChunk{Tenant: tid, Import: imp, N: n, Rows: part}); err != nil {
+			if err := ApplyHistoryChunk(ctx, s, HistoryChunk{Tenant: tid, Import: imp, N: n, Rows: part}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -98,11 +98,11 @@ func TestApplyHistoryChunkOnceAcrossCrashAndRedelivery(t *testing.T) {
 	}
 	// Another import with the same rows finds them stored: unchanged, nothing added.
 	const imp2 = "i_0123456789abcdef0123abce"
-	if _, _, err := s.StartHistoryImport(ctx, tid, Import{ID: imp2, Kind: "referrals", CreatedAt: time.Now(), Rejects: []partner.RowPlan{}}, rows[:10]); err != nil {
+	if _, _, err := StartHistoryImport(ctx, s, tid, Import{ID: imp2, Kind: "referrals", CreatedAt: time.Now(), Rejects: []partner.RowPlan{}}, rows[:10]); err != nil {
 		t.Fatal(err)
 	}
 	before := numbers()
-	if err := s.ApplyHistoryChunk(ctx, HistoryChunk{Tenant: tid, Import: imp2, Rows: rows[:10]}); err != nil {
+	if err := ApplyHistoryChunk(ctx, s, HistoryChunk{Tenant: tid, Import: imp2, Rows: rows[:10]}); err != nil {
 		t.Fatal(err)
 	}
 	if job, _ := s.ImportJob(ctx, tid, imp2); job.Unchanged != 10 || job.Created != 0 || numbers() != before {
