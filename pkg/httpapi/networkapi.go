@@ -27,7 +27,8 @@ const MaxImportBody = 6 << 20
 // Network is the referral network function (issue 11): the partner record, its list with search,
 // filters and sorting, imports and exports. Invitations and referrers stay in the practice function.
 func Network(d *Deps) *API {
-	return &API{Name: "network", deps: d, bodyLimits: map[string]int64{"POST /v1/imports/partners": MaxImportBody},
+	return &API{Name: "network", deps: d, bodyLimits: map[string]int64{"POST /v1/imports/partners": MaxImportBody,
+		"POST /v1/imports/referrals": MaxImportBody},
 		Routes: []Route{
 			{"GET", "/v1/partners", d.staff(d.listPartnersFull)},
 			{"POST", "/v1/partners", d.staff(d.createPartnerFull)},
@@ -39,6 +40,7 @@ func Network(d *Deps) *API {
 			{"GET", "/v1/imports/{id}", d.staff(d.getImport)},
 			{"GET", "/v1/exports/{what}", d.staff(d.export)},
 			{"POST", "/v1/partners/{id}/merge", d.staff(d.mergePartner)},
+			{"POST", "/v1/imports/referrals", d.staff(d.importHistory)},
 		}}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/referloop/referloop/pkg/history"
 	"github.com/referloop/referloop/pkg/notifier"
 	"github.com/referloop/referloop/pkg/store"
 )
@@ -37,7 +38,12 @@ func (im *Importer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events
 			continue
 		}
 		item, err := notifier.Item(rec.Change.NewImage)
-		if err == nil {
+		if err == nil && store.ChunkKind(item) == history.Kind {
+			var c store.HistoryChunk
+			if c, err = store.DecodeHistoryChunk(item); err == nil {
+				err = store.ApplyHistoryChunk(ctx, im.Store, c)
+			}
+		} else if err == nil {
 			var c store.Chunk
 			if c, err = store.DecodeChunk(item); err == nil {
 				err = im.Store.ApplyChunk(ctx, c)

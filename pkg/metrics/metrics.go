@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/referloop/referloop/pkg/referral"
@@ -40,7 +41,20 @@ type Fact struct {
 	UpdatedAt    time.Time       `json:"updatedAt"`
 	// LocalDay is the practice's local day the referral arrived on (referral.Referral.Day).
 	LocalDay string `json:"day,omitempty"`
+	// Undated (a fact imported from a practice's history: pkg/history) names the stamps that stand
+	// in for a step the file says happened without its date (UndatedContact, UndatedScheduled,
+	// UndatedVisit): the step is counted, its duration and its timeliness are not.
+	Undated string `json:"undated,omitempty"`
 }
+
+// The stamps a fact may hold without their dates (Fact.Undated).
+const (
+	UndatedContact   = "c"
+	UndatedScheduled = "s"
+	UndatedVisit     = "v"
+)
+
+func (f Fact) undated(flag string) bool { return f.Undated != "" && strings.Contains(f.Undated, flag) }
 
 // Day is the cohort day of the fact: the practice's local day of arrival (its UTC day for a
 // referral made before days were local). Days end at the practice's midnight.
@@ -181,7 +195,7 @@ func (f Fact) IsOverdue(asOf time.Time) bool {
 // receipts is settled by Normalize.
 func (b *Bucket) Add(f Fact, asOf time.Time) {
 	b.Received++
-	if f.IsDue(asOf) {
+	if f.IsDue(asOf) && !f.undated(UndatedContact) {
 		b.Due++
 		if f.FirstContact != nil && !f.FirstContact.After(f.ContactBy) {
 			b.DueOnTime++
@@ -203,18 +217,24 @@ func (b *Bucket) Add(f Fact, asOf time.Time) {
 	}
 	if f.FirstContact != nil {
 		b.Contacted++
-		b.ToContact.Add(minutes(f.Received, f.FirstContact))
-		if !f.FirstContact.After(f.ContactBy) {
-			b.ContactedOnTime++
+		if !f.undated(UndatedContact) {
+			b.ToContact.Add(minutes(f.Received, f.FirstContact))
+			if !f.FirstContact.After(f.ContactBy) {
+				b.ContactedOnTime++
+			}
 		}
 	}
 	if f.Scheduled != nil {
 		b.Scheduled++
-		b.ToSchedule.Add(minutes(f.Received, f.Scheduled))
+		if !f.undated(UndatedScheduled) {
+			b.ToSchedule.Add(minutes(f.Received, f.Scheduled))
+		}
 	}
 	if f.Seen != nil {
 		b.Seen++
-		b.ToVisit.Add(minutes(f.Received, f.Visit))
+		if f.Visit != nil && !f.undated(UndatedVisit) {
+			b.ToVisit.Add(minutes(f.Received, f.Visit))
+		}
 	}
 	b.NoShow += f.NoShows
 	if f.Closed != nil {

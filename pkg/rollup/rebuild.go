@@ -8,6 +8,7 @@ import (
 	"github.com/referloop/referloop/pkg/metrics"
 	"github.com/referloop/referloop/pkg/partner"
 	"github.com/referloop/referloop/pkg/referral"
+	"github.com/referloop/referloop/pkg/store"
 )
 
 // Rebuild recomputes everything from the referrals themselves: it rewrites every fact and every
@@ -70,6 +71,23 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// Facts imported from a practice's history (pkg/history) have no referral behind them: they are
+	// kept as they are and counted with the others.
+	imported := map[string][]metrics.Fact{}
+	err = parallel(ctx, segments, segments, func(seg int) error {
+		return store.ScanImportedFacts(ctx, r.Store, seg, segments, func(f metrics.Fact) error {
+			mu.Lock()
+			imported[f.Tenant] = append(imported[f.Tenant], f)
+			if _, ok := facts[f.Tenant]; !ok {
+				facts[f.Tenant] = nil
+			}
+			mu.Unlock()
+			return nil
+		})
+	}, nil)
+	if err != nil {
+		return Result{}, err
+	}
 	res := Result{}
 	tenants := make([]string, 0, len(facts))
 	for t := range facts {
@@ -85,7 +103,8 @@ func (r *Runner) Rebuild(ctx context.Context, segments int) (Result, error) {
 			"week":  func(f metrics.Fact) string { return metrics.Week(f.DayTime()) },
 			"month": func(f metrics.Fact) string { return metrics.Month(f.DayTime()) },
 		} {
-			b := metrics.RollupBy(facts[tid], period, asOf)
+			all := append(append([]metrics.Fact(nil), facts[tid]...), imported[tid]...)
+			b := metrics.RollupBy(all, period, asOf)
 			if err := r.Store.PutBuckets(ctx, tid, gran, flatten(b)); err != nil {
 				return err
 			}

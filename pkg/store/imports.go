@@ -72,6 +72,11 @@ type Chunk struct {
 // again) it is returned as it is and started is false; chunks are put only if absent, so a start
 // that failed half-way is finished by the next try with the same file and no chunk runs twice.
 func (s *Store) StartImport(ctx context.Context, tid string, job Import, rows []ChunkRow) (Import, bool, error) {
+	return startImport(ctx, s, tid, job, rows)
+}
+
+// startImport is StartImport for any kind of planned row; a chunk item carries its job's kind.
+func startImport[T any](ctx context.Context, s *Store, tid string, job Import, rows []T) (Import, bool, error) {
 	job.Status = ImportRunning
 	job.Chunks = (len(rows) + ChunkRows - 1) / ChunkRows
 	if len(rows) == 0 {
@@ -106,7 +111,7 @@ func (s *Store) StartImport(ctx context.Context, tid string, job Import, rows []
 		}
 		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: map[string]types.AttributeValue{
 			attrPK: str(importChunkPK(tid, job.ID)), attrSK: str(importChunkSK(n)), attrType: str(typeImportChunk),
-			"tid": str(tid), "import": str(job.ID), "n": num(int64(n)), "rows": str(string(b)),
+			"tid": str(tid), "import": str(job.ID), "kind": str(job.Kind), "n": num(int64(n)), "rows": str(string(b)),
 			attrTTL: ttl(s.now().Add(30 * 24 * time.Hour))},
 			ConditionExpression: cond("attribute_not_exists(PK)")})
 		if err != nil && !isConditionFailed(err) {
@@ -226,7 +231,19 @@ func (s *Store) ApplyChunk(ctx context.Context, c Chunk) error {
 			}
 		}
 	}
-	// Count the chunk once: mark it done and add its counts to the job in one transaction.
+	return s.countChunk(ctx, c.Tenant, c.Import, c.N, chunkCounts{counts.created, counts.updated, counts.unchanged, counts.rejected}, rejects)
+}
+
+// chunkCounts are what applying a chunk did with its rows.
+type chunkCounts struct{ created, updated, unchanged, rejected int }
+
+// countChunk marks chunk n of an import done and adds its counts to the job in one transaction, so
+// a redelivered chunk is counted once; the last chunk closes the job.
+func (s *Store) countChunk(ctx context.Context, tid, imp string, n int, counts chunkCounts, rejects []partner.RowPlan) error {
+	c := struct {
+		Tenant, Import string
+		N              int
+	}{tid, imp, n}
 	vals := map[string]types.AttributeValue{":c": num(int64(counts.created)), ":u": num(int64(counts.updated)),
 		":n": num(int64(counts.unchanged)), ":r": num(int64(counts.rejected)), ":one": num(1),
 		":at": str(s.now().Format(time.RFC3339Nano))}

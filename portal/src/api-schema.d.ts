@@ -1116,6 +1116,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import past referrals from a CSV file (staff), so the metrics start with history; dryRun=true shows what it would do
+         * @description Each row becomes a metric fact of its source, day and outcome (no referral, no patient details,
+         *     no email or text, nothing in the work queue), and adds to its partner's history: its referral
+         *     count and first and last referral dates, and its referrals per day (what followed each touch,
+         *     "who to reach out to"). Headers are matched by name, forgiving case, spacing and synonyms: the
+         *     date received ("Date", "Referral Date", "Received", "Date Received"), the source (by "NPI",
+         *     then "Email", then its name: "Referring Practice", "Referred By", "Source", "Practice Name"),
+         *     the outcome ("Status", "Outcome": seen, completed, attended, scheduled, declined, no-show,
+         *     cancelled, contacted, unreachable, closed), and optional dates contacted, scheduled and seen
+         *     ("Appointment Date") and urgency. Dates as typed in the US (3/14/2025, 3/14/25, 2025-03-14,
+         *     Mar 14, 2025), read as days in the practice's time zone. A row is rejected with its reason
+         *     when its source is not a partner of the practice (import partners first), a date is not a
+         *     date, in the future, more than 10 years ago or (contacted, scheduled, seen) before the date
+         *     received, its outcome is unknown, or it is still open with nobody contacted (those belong in
+         *     the work queue). Columns that look like patient details (name, date of birth, phone, MRN,
+         *     address, notes...) are never read; the report lists them in `header.patientColumns`. A step
+         *     the outcome implies without its date (seen with no appointment date) is counted, its
+         *     duration is not. Each row's fact id comes from the practice and the row's content (and its
+         *     occurrence among alike rows), so the same rows imported again, from this file or a later
+         *     one, are `unchanged`. With `dryRun=true` the answer is the plan (200); without it the import
+         *     starts (202, `Location: /v1/imports/{id}`). At most 10,000 rows, 6 MB.
+         */
+        post: operations["importPastReferrals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1480,7 +1519,7 @@ export interface components {
         Import: {
             id: string;
             /** @enum {string} */
-            kind: "partners";
+            kind: "partners" | "referrals";
             /** @enum {string} */
             status: "running" | "done";
             planned: components["schemas"]["ImportSummary"];
@@ -2397,6 +2436,40 @@ export interface components {
             placeholders: string[];
             autoFirstReferral: boolean;
             autoSeen: boolean;
+        };
+        PastReferralRow: {
+            /** @description The row's first line in the file (the header is line 1). */
+            line: number;
+            /** @enum {string} */
+            action: "create" | "unchanged" | "reject";
+            /** @description The partner the row was matched to (or the source as written */
+            source?: string;
+            partnerId?: string;
+            /**
+             * Format: date
+             * @description The day received
+             */
+            received?: string;
+            outcome?: components["schemas"]["ReferralStatus"];
+            /** @description Why a row is rejected. */
+            reasons?: string[];
+            /** @description What was read loosely (an unknown urgency as routine */
+            notes?: string[];
+        };
+        PastReferralsReport: {
+            dryRun: boolean;
+            header: {
+                /** @description Each field's column (0-based). */
+                columns: {
+                    [key: string]: number;
+                };
+                /** @description Columns that look like patient details */
+                patientColumns: string[];
+                /** @description Other columns not used. */
+                ignored: string[];
+            };
+            rows: components["schemas"]["PastReferralRow"][];
+            summary: components["schemas"]["ImportSummary"];
         };
     };
     responses: {
@@ -4830,6 +4903,50 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Validation"];
+        };
+    };
+    importPastReferrals: {
+        parameters: {
+            query?: {
+                dryRun?: "true" | "false";
+            };
+            header: {
+                /** @description The value of the `rl_csrf` cookie. Without it the answer is 403 (`type …/csrf`). */
+                "X-CSRF-Token": components["parameters"]["CSRFToken"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description The dry run's plan. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PastReferralsReport"];
+                };
+            };
+            /** @description The import, started (or the same file's import). */
+            202: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Validation"];
         };

@@ -39,6 +39,8 @@ export const routes: Route[] = [
   { path: '/r/confirm', area: 'public', load: () => import('./pages/SelfReferConfirm') },
   { path: '/r/:slug', area: 'public', load: () => import('./pages/SelfRefer') },
   { path: '/p/:slug/print', area: 'public', load: () => import('./pages/OnePager') },
+  // Past referrals, so the metrics start with history (issue 11).
+  { path: '/practice/partners/import/referrals', area: 'staff', load: () => import('./pages/HistoryImport') },
 ];
 
 export function homeOf(me: Me): string {

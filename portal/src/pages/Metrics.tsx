@@ -109,6 +109,10 @@ export default function Metrics({ query }: PageProps) {
           )}
         </div>
       )}
+      <p class="meta">
+        Had referrals before Referloop? <a href="/practice/partners/import/referrals">Import past referrals</a> so your
+        metrics start with your history (no patient details).
+      </p>
       <p role="status" class="visually-hidden">{announce}</p>
     </div>
   );

@@ -78,7 +78,7 @@ export default function PartnerImport(_: PageProps) {
   const s = report?.summary;
   return (
     <>
-      <p><a href="/practice/partners">← Partners</a></p>
+      <p><a href="/practice/partners">← Partners</a> · <a href="/practice/partners/import/referrals">Import past referrals</a></p>
       <h1>Import partners from a spreadsheet</h1>
       <p>
         Save your spreadsheet as CSV. Columns are found by their names (for example Practice Name, NPI, Email, Phone, Fax,

@@ -80,6 +80,7 @@ export default function Partners({ query }: PageProps) {
       <p>Practices and people who refer patients to you. Invite a referrer and they can send referrals with a two-minute form.</p>
       <p class="actions">
         <a class="button secondary" href="/practice/partners/import">Import from a spreadsheet (CSV)</a>{' '}
+        <a class="button secondary" href="/practice/partners/import/referrals">Import past referrals (CSV)</a>{' '}
         <a class="button secondary" href="/v1/exports/partners" download>Export partners (CSV)</a>
       </p>
       <form class="filters" role="search" aria-label="Find partners" onSubmit={(e) => e.preventDefault()}>
