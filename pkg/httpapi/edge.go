@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -81,17 +80,43 @@ func (d *Deps) logFor(r *http.Request) *slog.Logger {
 	return d.log()
 }
 
-var (
-	requestIDChars = regexp.MustCompile(`^[A-Za-z0-9=_.-]{1,64}$`)
-	hostName       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
-)
+// requestIDChars: 1 to 64 of A-Z a-z 0-9 = _ . - (checked by hand: a regular expression compiled
+// at package init is cold-start time).
+func requestIDChars(s string) bool {
+	if len(s) < 1 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(lowerDigit(c) || c >= 'A' && c <= 'Z' || c == '=' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// hostName: dot-separated labels of a-z 0-9 and inner hyphens.
+func hostName(s string) bool {
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; !lowerDigit(c) && c != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func lowerDigit(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // begin reads what the request says of itself: its id, whether CloudFront forwarded it (the origin
 // secret), the client's address and the viewer's host. ok is false for a request that should have
 // come through CloudFront and did not.
 func (d *Deps) begin(r *http.Request) (rq *request, ok bool) {
 	rq = &request{}
-	if id := r.Header.Get(RequestIDHeader); requestIDChars.MatchString(id) {
+	if id := r.Header.Get(RequestIDHeader); requestIDChars(id) {
 		rq.id = id
 	} else {
 		rq.id = ids.Token(9)
@@ -106,7 +131,7 @@ func (d *Deps) begin(r *http.Request) (rq *request, ok bool) {
 		viaCloudFront = true
 	}
 	rq.addr = ClientAddr(r, viaCloudFront)
-	if h := strings.ToLower(r.Header.Get(ViewerHostHeader)); viaCloudFront && len(h) <= 253 && hostName.MatchString(h) {
+	if h := strings.ToLower(r.Header.Get(ViewerHostHeader)); viaCloudFront && len(h) <= 253 && hostName(h) {
 		rq.host = h
 	}
 	return rq, true

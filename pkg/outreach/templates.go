@@ -3,6 +3,7 @@ package outreach
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -93,7 +94,9 @@ func (s Settings) Template(kind string) Template {
 // IsKind reports whether kind is a template kind.
 func IsKind(kind string) bool { return oneOf(kind, TemplateKinds) }
 
-var placeholder = regexp.MustCompile(placeholderPattern)
+// placeholder is compiled on first use, not at package init (cold-start time of the functions that
+// link this package).
+var placeholder = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(placeholderPattern) })
 
 // CheckBody checks a template's text: at most MaxTemplateLength characters, text and line breaks
 // only, and no placeholder but {{first_name}} and {{practice}} (a misspelt one would go out as is).
@@ -101,7 +104,7 @@ func CheckBody(body string) error {
 	var f valid.Fields
 	f.Lines("body", body, MaxTemplateLength, true)
 	if f.Empty() {
-		for _, m := range placeholder.FindAllStringSubmatch(body, -1) {
+		for _, m := range placeholder().FindAllStringSubmatch(body, -1) {
 			if !oneOf(m[1], Placeholders) {
 				f.Add("body", "may use only {{first_name}} and {{practice}} (it has {{"+Short(m[1], 30)+"}})")
 				break
@@ -119,8 +122,8 @@ func Fill(body, firstName, practice string) string {
 		firstName = "there"
 	}
 	practice = oneLine(practice)
-	return placeholder.ReplaceAllStringFunc(body, func(m string) string {
-		switch placeholder.FindStringSubmatch(m)[1] {
+	return placeholder().ReplaceAllStringFunc(body, func(m string) string {
+		switch placeholder().FindStringSubmatch(m)[1] {
 		case "first_name":
 			return firstName
 		case "practice":
