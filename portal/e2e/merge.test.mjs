@@ -123,7 +123,8 @@ describe(`merging a new source into a known partner against ${BASE_URL}`, { time
     await page.getByLabel('Show only new sources').check();
     const card = page.getByRole('region', { name: new RegExp(sourceName) });
     await card.getByText('NPI 1245319599').waitFor();
-    await card.getByRole('button', { name: `Merge source ${sourceName} into another partner` }).click();
+    await axeCheck(page, 'new sources with Merge into…');
+    await card.getByRole('button', { name: `Merge into… another partner: source ${sourceName}` }).click();
 
     const dialog = page.getByRole('dialog', { name: `Merge ${sourceName} into another partner` });
     await dialog.waitFor();

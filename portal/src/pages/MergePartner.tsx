@@ -174,8 +174,9 @@ export function MergeSourceButton({ partner, onMerged }: { partner: Partner; onM
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button type="button" class="secondary small-button" onClick={() => setOpen(true)} aria-label={`Merge source ${partner.name} into another partner`}>
-        Merge into…
+      {/* The accessible name begins with the visible words (WCAG 2.5.3, axe label-content-name-mismatch). */}
+      <button type="button" class="secondary small-button" onClick={() => setOpen(true)}>
+        Merge into…<span class="visually-hidden"> another partner: source {partner.name}</span>
       </button>
       {open && <MergeDialog source={partner} onClose={() => setOpen(false)} onMerged={(t) => { setOpen(false); onMerged(t); }} />}
     </>
