@@ -32,12 +32,12 @@ func (d *Deps) importHistory(w http.ResponseWriter, r *http.Request, c *auth.Cla
 	if err != nil {
 		return err
 	}
-	dry := r.URL.Query().Get("dryRun")
-	if dry != "" && dry != "true" && dry != "false" {
-		return problem.Invalid("dryRun", "must be true or false")
+	dryRun, err := dryRunOf(r)
+	if err != nil {
+		return err
 	}
 	id := partner.ImportID(c.Tenant, history.Kind, file)
-	if dry != "true" {
+	if !dryRun {
 		if job, err := d.Store.ImportJob(ctx, c.Tenant, id); err == nil && job.Status == store.ImportDone {
 			w.Header().Set("Location", "/v1/imports/"+id)
 			writeJSON(w, http.StatusAccepted, job)
@@ -74,7 +74,7 @@ func (d *Deps) importHistory(w http.ResponseWriter, r *http.Request, c *auth.Cla
 		return err
 	}
 	plan.MarkStored(stored)
-	if dry == "true" {
+	if dryRun {
 		writeJSON(w, http.StatusOK, HistoryReport{DryRun: true, Plan: plan})
 		return nil
 	}

@@ -420,6 +420,17 @@ func readCSV(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
+// dryRunOf reads an import's ?dryRun= (absent: false).
+func dryRunOf(r *http.Request) (bool, error) {
+	switch r.URL.Query().Get("dryRun") {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, problem.Invalid("dryRun", "must be true or false")
+}
+
 // ImportReport is a dry run's answer: what the import would do, row by row.
 type ImportReport struct {
 	DryRun bool `json:"dryRun"`
@@ -436,12 +447,12 @@ func (d *Deps) importPartners(w http.ResponseWriter, r *http.Request, c *auth.Cl
 	if err != nil {
 		return err
 	}
-	dry := r.URL.Query().Get("dryRun")
-	if dry != "" && dry != "true" && dry != "false" {
-		return problem.Invalid("dryRun", "must be true or false")
+	dryRun, err := dryRunOf(r)
+	if err != nil {
+		return err
 	}
 	id := partner.ImportID(c.Tenant, "partners", file)
-	if dry != "true" {
+	if !dryRun {
 		if job, err := d.Store.ImportJob(ctx, c.Tenant, id); err == nil && job.Status == store.ImportDone {
 			w.Header().Set("Location", "/v1/imports/"+id)
 			writeJSON(w, http.StatusAccepted, job)
@@ -473,7 +484,7 @@ func (d *Deps) importPartners(w http.ResponseWriter, r *http.Request, c *auth.Cl
 		}
 		return problem.Invalid("file", "could not be read as CSV: "+err.Error())
 	}
-	if dry == "true" {
+	if dryRun {
 		writeJSON(w, http.StatusOK, ImportReport{DryRun: true, Plan: plan})
 		return nil
 	}

@@ -19,7 +19,30 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/smithy-go"
 )
+
+// Error is a service's refusal: its action, status, error code and message (which may name the
+// recipient: Error() leaves the message out, and notify.Scrub keeps only the code).
+type Error struct {
+	Action        string // "ses: SendEmail", "sns: Publish"
+	Status        int
+	Code, Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %d %s", e.Action, e.Status, e.Code) }
+
+// ErrorCode, ErrorMessage and ErrorFault make it a smithy.APIError, as the SDK's errors are.
+func (e *Error) ErrorCode() string    { return e.Code }
+func (e *Error) ErrorMessage() string { return e.Message }
+func (e *Error) ErrorFault() smithy.ErrorFault {
+	if e.Status >= 500 {
+		return smithy.FaultServer
+	}
+	return smithy.FaultClient
+}
+
+var _ smithy.APIError = (*Error)(nil)
 
 // Request is one call: the service's signing name, its regional host ("%s" for the region, when
 // no BaseEndpoint is set), the path, the body and its content type.

@@ -7,12 +7,10 @@ package sesmail
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/smithy-go"
 
 	"github.com/referloop/referloop/pkg/notify"
 	"github.com/referloop/referloop/pkg/notify/awspost"
@@ -32,27 +30,6 @@ var _ notify.Mailer = (*SES)(nil)
 
 // New is the SES mailer of a function: its SDK configuration and its verified sender.
 func New(cfg aws.Config, from string) *SES { return &SES{Config: cfg, From: from} }
-
-// Error is SES's answer to a refused SendEmail: its error type and message (which may name the
-// address: Error() leaves the message out, see notify.Scrub).
-type Error struct {
-	Status        int
-	Code, Message string
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("ses: SendEmail: %d %s", e.Status, e.Code) }
-
-// ErrorCode, ErrorMessage and ErrorFault make it a smithy.APIError, as the SDK's errors are.
-func (e *Error) ErrorCode() string    { return e.Code }
-func (e *Error) ErrorMessage() string { return e.Message }
-func (e *Error) ErrorFault() smithy.ErrorFault {
-	if e.Status >= 500 {
-		return smithy.FaultServer
-	}
-	return smithy.FaultClient
-}
-
-var _ smithy.APIError = (*Error)(nil)
 
 type content struct {
 	Data    string
@@ -94,7 +71,7 @@ func (s *SES) Send(ctx context.Context, m notify.Message) error {
 
 // refusal reads SES's error answer: the type from the X-Amzn-ErrorType header
 // ("MessageRejected:http://…") or the body's __type/code, the message from the body.
-func refusal(a awspost.Answer) *Error {
+func refusal(a awspost.Answer) *awspost.Error {
 	var b struct {
 		Type    string `json:"__type"`
 		Code    string `json:"code"`
@@ -112,5 +89,5 @@ func refusal(a awspost.Answer) *Error {
 	if i := strings.LastIndex(code, "#"); i >= 0 {
 		code = code[i+1:]
 	}
-	return &Error{Status: a.Status, Code: code, Message: b.Message}
+	return &awspost.Error{Action: "ses: SendEmail", Status: a.Status, Code: code, Message: b.Message}
 }

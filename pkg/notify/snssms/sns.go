@@ -5,13 +5,11 @@ package snssms
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/smithy-go"
 
 	"github.com/referloop/referloop/pkg/notify"
 	"github.com/referloop/referloop/pkg/notify/awspost"
@@ -28,27 +26,6 @@ type SNS struct {
 }
 
 var _ notify.SMS = (*SNS)(nil)
-
-// Error is SNS's answer to a refused Publish: its error code and message (which may name the
-// phone number: Error() leaves the message out, see notify.Scrub).
-type Error struct {
-	Status        int
-	Code, Message string
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("sns: Publish: %d %s", e.Status, e.Code) }
-
-// ErrorCode, ErrorMessage and ErrorFault make it a smithy.APIError, as the SDK's errors are.
-func (e *Error) ErrorCode() string    { return e.Code }
-func (e *Error) ErrorMessage() string { return e.Message }
-func (e *Error) ErrorFault() smithy.ErrorFault {
-	if e.Status >= 500 {
-		return smithy.FaultServer
-	}
-	return smithy.FaultClient
-}
-
-var _ smithy.APIError = (*Error)(nil)
 
 // SendSMS publishes text to phone as a transactional SMS.
 func (s *SNS) SendSMS(ctx context.Context, phone, text string) error {
@@ -78,7 +55,7 @@ func (s *SNS) publish(ctx context.Context, body string) error {
 	if a.Status/100 == 2 {
 		return nil
 	}
-	return &Error{Status: a.Status, Code: element(a.Body, "Code"), Message: element(a.Body, "Message")}
+	return &awspost.Error{Action: "sns: Publish", Status: a.Status, Code: element(a.Body, "Code"), Message: element(a.Body, "Message")}
 }
 
 // element is the text of the first <name> element of an XML answer ("" when none): SNS's error
